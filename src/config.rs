@@ -1,0 +1,95 @@
+//! `config.toml` → [`Config`]. Missing keys take defaults; unknown keys are
+//! an error that names the key, so a typo never silently does nothing.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL the site is served from, used for canonical links,
+    /// the sitemap and the feed.
+    pub base_url: String,
+    pub language: String,
+    /// Directory name under `themes/`.
+    pub theme: String,
+    /// Items per taxonomy list page.
+    pub page_size: usize,
+    pub minify: bool,
+    /// Build pages for items classified `relevant: false` too.
+    pub include_irrelevant: bool,
+    /// Number of newest articles in the home page and the feed.
+    pub feed_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "医保政策问答".into(),
+            description: "医保与社保政策的常见问题与解答".into(),
+            base_url: "http://127.0.0.1:1111".into(),
+            language: "zh-CN".into(),
+            theme: "default".into(),
+            page_size: 20,
+            minify: true,
+            include_irrelevant: false,
+            feed_limit: 20,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: String, line: usize, column: usize, message: String },
+}
+
+impl Config {
+    /// Reads `config.toml` under `root`; a missing file means all defaults.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join("config.toml");
+        let display = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&display, &text),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path: display, source }),
+        }
+    }
+
+    pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|err| {
+            let (line, column) = err
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
+                })
+                .unwrap_or((1, 1));
+            ConfigError::Invalid { path: path.to_string(), line, column, message: err.message().to_string() }
+        })?;
+        if config.page_size == 0 {
+            return Err(ConfigError::Invalid { path: path.to_string(), line: 1, column: 1, message: "page_size must be at least 1".into() });
+        }
+        config.base_url = config.base_url.trim_end_matches('/').to_string();
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_keys_get_defaults_and_unknown_keys_are_named() {
+        let config = Config::parse("config.toml", "title = \"站点\"\n").unwrap();
+        assert_eq!(config.title, "站点");
+        assert_eq!(config.page_size, 20);
+        let err = Config::parse("config.toml", "title = \"a\"\npage_sise = 3\n").unwrap_err().to_string();
+        assert!(err.contains("page_sise") && err.contains("config.toml:2"), "{err}");
+    }
+}

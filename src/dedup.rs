@@ -1,0 +1,1 @@
+//! Recommendation snippet deduplication.

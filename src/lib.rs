@@ -1,0 +1,18 @@
+//! policypress: a static site generator for Chinese medical-insurance (医保)
+//! policy Q&A content.
+//!
+//! The pipeline runs one way — `import` (scraped pages → `content/`),
+//! `dedup` and `classify` (refining what import stores), then `build`
+//! (`content/` → site) with `search` writing the client-side index. Each
+//! stage is a module with typed input and output; `main.rs` only parses
+//! arguments and prints.
+
+pub mod classify;
+pub mod config;
+pub mod content;
+pub mod dedup;
+pub mod import;
+pub mod model;
+pub mod search;
+pub mod slug;
+pub mod text;

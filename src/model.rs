@@ -1,0 +1,234 @@
+//! The typed records that live in `content/`: articles, recommendation
+//! snippets and their front matter. `import` produces them, `build` and
+//! `check` consume them; the YAML shape is the contract with contributors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A calendar date written `YYYY-MM-DD`. Kept as validated parts so that
+/// ordering is chronological and a typo such as `2025-13-01` is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1000..=9999).contains(&year).then_some(())?;
+        (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl FromStr for Date {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2025-04-20");
+        let mut parts = s.trim().splitn(3, '-');
+        let mut next = || parts.next().filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let (y, m, d) = (next(), next(), next());
+        let (Some(y), Some(m), Some(d)) = (y, m, d) else {
+            return Err(invalid());
+        };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(invalid());
+        }
+        Date::new(y.parse().map_err(|_| invalid())?, m.parse().map_err(|_| invalid())?, d.parse().map_err(|_| invalid())?)
+            .ok_or_else(invalid)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Boilerplate notices a scraped page carried. The page's own wording is
+/// dropped; the theme prints our standard wording for each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Notice {
+    /// "提示:本内容不能代替面诊…" and "本文所涉医学知识…".
+    Medical,
+    /// "本信息整理自互联网公开渠道…".
+    Sourcing,
+}
+
+/// Where an imported article came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub file: String,
+    pub sha256: String,
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Front matter of `content/articles/<slug>.md`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleMeta {
+    pub title: String,
+    pub slug: String,
+    /// The one-line short answer shown as a callout above the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// How `date` was obtained when the page carried none (`recommendations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_source: Option<String>,
+    /// Gazetteer paths, e.g. `广东省/深圳市`; empty for national content.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Topic names from `content/topics.yaml`.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// `false` for items about nothing our site covers; kept but not built.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub relevant: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+    /// Slugs of the recommendation snippets the page listed, in page order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recommendations: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Written by the generator over the rest of the file; a file whose
+    /// checksum no longer matches was edited by a person and is never
+    /// rewritten. Delete the line to take ownership of a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// Front matter of `content/recommendations/<slug>.md`; the body is the excerpt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationMeta {
+    pub title: String,
+    pub slug: String,
+    /// The date the source printed (the latest sighting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<Date>,
+    /// Number of pages the snippet was seen on, in any variant.
+    #[serde(default)]
+    pub occurrences: u64,
+    /// Article slugs whose page listed this snippet, sorted.
+    #[serde(default)]
+    pub seen_on: Vec<String>,
+    /// Near-duplicate group id: the smallest slug among the group's members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Slug of our own article this snippet is an excerpt of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub relevant: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+}
+
+/// An article as stored: front matter plus Markdown body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub meta: ArticleMeta,
+    pub body: String,
+}
+
+/// A distinct recommendation snippet as stored: front matter plus excerpt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub meta: RecommendationMeta,
+    pub excerpt: String,
+}
+
+/// Field names accepted in article front matter, for "did you mean" hints.
+pub const ARTICLE_FIELDS: &[&str] = &[
+    "title",
+    "slug",
+    "answer",
+    "date",
+    "date_source",
+    "regions",
+    "topics",
+    "relevant",
+    "notices",
+    "recommendations",
+    "source",
+    "checksum",
+];
+
+/// Field names accepted in recommendation front matter.
+pub const RECOMMENDATION_FIELDS: &[&str] = &[
+    "title",
+    "slug",
+    "date",
+    "category",
+    "first_seen",
+    "last_seen",
+    "occurrences",
+    "seen_on",
+    "group",
+    "article",
+    "regions",
+    "topics",
+    "relevant",
+    "checksum",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_and_reject_impossible_days() {
+        assert_eq!("2025-04-20".parse::<Date>().unwrap().to_string(), "2025-04-20");
+        assert!("2025-02-29".parse::<Date>().is_err());
+        assert!("2024-02-29".parse::<Date>().is_ok());
+        assert!("2025-13-01".parse::<Date>().is_err());
+        assert!("2025/04/20".parse::<Date>().is_err());
+        assert!("昨天".parse::<Date>().is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! Character-level text rules shared by the pipeline stages: what counts as
+//! CJK, how scraped prose is tidied, and the normalized key under which two
+//! spellings of the same snippet compare equal.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Han ideographs (incl. extension A and compatibility ideographs).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Full-width punctuation used in Chinese text (CJK symbols and forms).
+pub fn is_cjk_punct(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65)
+        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·')
+}
+
+/// A character next to which a space is an artefact of stripped markup.
+pub fn is_cjk(c: char) -> bool {
+    is_han(c) || is_cjk_punct(c)
+}
+
+/// The full-width form of an ASCII punctuation mark written inside Chinese text.
+fn full_width(c: char) -> Option<char> {
+    Some(match c {
+        ':' => '：',
+        ',' => '，',
+        ';' => '；',
+        '?' => '？',
+        '!' => '！',
+        '(' => '（',
+        ')' => '）',
+        _ => return None,
+    })
+}
+
+/// Tidies one line of scraped prose: NFC, spaces that markup stripping left
+/// between CJK characters or around punctuation removed, ASCII punctuation
+/// inside Chinese text made full-width. Spaces between Latin words and
+/// numbers stay (`APP 查询` keeps none, `Windows 10` keeps its space).
+pub fn clean_prose(line: &str) -> String {
+    let chars: Vec<char> = line.nfc().collect();
+    let mut out = String::with_capacity(line.len());
+    let significant = |i: usize, step: isize| -> Option<char> {
+        let mut j = i as isize + step;
+        while j >= 0 && (j as usize) < chars.len() {
+            let c = chars[j as usize];
+            if !c.is_whitespace() {
+                return Some(c);
+            }
+            j += step;
+        }
+        None
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = out.chars().last();
+            let next = significant(i, 1);
+            let joins_cjk = |x: Option<char>| x.is_some_and(|x| is_cjk(x) || full_width(x).is_some());
+            if prev.is_none() || next.is_none() || joins_cjk(prev) || joins_cjk(next) || prev.is_some_and(char::is_whitespace) {
+                continue;
+            }
+            out.push(' ');
+            continue;
+        }
+        if let Some(wide) = full_width(c) {
+            let before = significant(i, -1);
+            let after = significant(i, 1);
+            let in_chinese = before.is_some_and(is_cjk) || after.is_some_and(is_cjk) || (c == '(' || c == ')') && paren_holds_han(&chars, i);
+            // A digit on both sides is a number (`1,000`, `6:30`), not prose.
+            let numeric = before.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit());
+            if in_chinese && !numeric {
+                // Drop a space we already emitted before full-width punctuation.
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push(wide);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out.trim().to_string()
+}
+
+/// Whether the parenthesised group that `chars[i]` opens or closes contains Han.
+fn paren_holds_han(chars: &[char], i: usize) -> bool {
+    if chars[i] == '(' {
+        chars[i + 1..].iter().take_while(|&&c| c != ')').any(|&c| is_han(c))
+    } else {
+        chars[..i].iter().rev().take_while(|&&c| c != '(').any(|&c| is_han(c))
+    }
+}
+
+/// The comparison key for snippet titles and excerpts: NFKC (which also
+/// folds full-width ASCII), lower case, all whitespace removed, punctuation
+/// unified to one form, and trailing truncation marks dropped.
+pub fn normalize_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfkc() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let c = match c {
+            '，' | '、' => ',',
+            '。' | '．' => '.',
+            '：' => ':',
+            '；' => ';',
+            '？' => '?',
+            '！' => '!',
+            '（' | '【' | '［' => '(',
+            '）' | '】' | '］' => ')',
+            '“' | '”' | '「' | '」' | '『' | '』' | '"' => '"',
+            '‘' | '’' => '\'',
+            _ => c,
+        };
+        out.extend(c.to_lowercase());
+    }
+    let trimmed = out.trim_end_matches(['…', '.', '⋯']);
+    trimmed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_prose_removes_markup_spaces_and_widens_punctuation() {
+        assert_eq!(clean_prose("职工医保个人账户余额 可以 用于支付"), "职工医保个人账户余额可以用于支付");
+        assert_eq!(clean_prose("资金来源 :由个人缴纳"), "资金来源：由个人缴纳");
+        assert_eq!(clean_prose("做 无 痛 人 流 手 术"), "做无痛人流手术");
+        assert_eq!(clean_prose("(一)线上操作(推荐)"), "（一）线上操作（推荐）");
+        assert_eq!(clean_prose("如0871-63886166,请咨询"), "如0871-63886166，请咨询");
+        assert_eq!(clean_prose("工资的2%)和单位"), "工资的2%）和单位");
+    }
+
+    #[test]
+    fn clean_prose_keeps_latin_and_number_spacing() {
+        assert_eq!(clean_prose("Windows 10 and APP 2.0"), "Windows 10 and APP 2.0");
+        assert_eq!(clean_prose("共1,000元 6:30开始"), "共1,000元6:30开始");
+    }
+
+    #[test]
+    fn normalize_key_unifies_spacing_width_and_truncation() {
+        assert_eq!(normalize_key("做 无 痛 人 流"), normalize_key("做无痛人流"));
+        assert_eq!(normalize_key("医保跨省报销几成?"), normalize_key("医保跨省报销几成？"));
+        assert_eq!(normalize_key("ＡＰＰ查询…"), "app查询");
+        assert_eq!(normalize_key("余额可以用..."), "余额可以用");
+    }
+}

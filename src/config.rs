@@ -73,7 +73,12 @@ impl Config {
             ConfigError::Invalid { path: path.to_string(), line, column, message: err.message().to_string() }
         })?;
         if config.page_size == 0 {
-            return Err(ConfigError::Invalid { path: path.to_string(), line: 1, column: 1, message: "page_size must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                path: path.to_string(),
+                line: 1,
+                column: 1,
+                message: "page_size must be at least 1".into(),
+            });
         }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         Ok(config)

@@ -185,7 +185,8 @@ pub struct Loaded<T> {
 
 /// Reads a content file as UTF-8, locating invalid bytes.
 pub fn read_text(path: &Path) -> Result<String, ContentError> {
-    let bytes = fs::read(path).map_err(|err| ContentError::new(path, 1, 1, format!("cannot read: {err}"), "check the file's permissions"))?;
+    let bytes = fs::read(path)
+        .map_err(|err| ContentError::new(path, 1, 1, format!("cannot read: {err}"), "check the file's permissions"))?;
     String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -197,14 +198,24 @@ pub fn parse_article(path: &Path, text: &str) -> Result<Loaded<Article>, Content
     let doc = split_document(path, text)?;
     let meta: ArticleMeta = parse_front_matter(path, &doc)?;
     let body = doc.body.replace("\r\n", "\n");
-    Ok(Loaded { path: path.to_path_buf(), pristine: is_pristine(text), body_line: doc.body_line, item: Article { meta, body } })
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        pristine: is_pristine(text),
+        body_line: doc.body_line,
+        item: Article { meta, body },
+    })
 }
 
 pub fn parse_recommendation(path: &Path, text: &str) -> Result<Loaded<Recommendation>, ContentError> {
     let doc = split_document(path, text)?;
     let meta: RecommendationMeta = parse_front_matter(path, &doc)?;
     let excerpt = doc.body.replace("\r\n", "\n").trim().to_string();
-    Ok(Loaded { path: path.to_path_buf(), pristine: is_pristine(text), body_line: doc.body_line, item: Recommendation { meta, excerpt } })
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        pristine: is_pristine(text),
+        body_line: doc.body_line,
+        item: Recommendation { meta, excerpt },
+    })
 }
 
 /// The `.md` files directly inside `dir`, sorted, or none if it is missing.
@@ -282,7 +293,8 @@ mod tests {
         let text = render_document(&meta(), "正文\n");
         assert!(is_pristine(&text));
         assert!(!is_pristine(&text.replace("正文", "改过的正文")));
-        let without_checksum: String = text.lines().filter(|l| !l.starts_with("checksum")).map(|l| format!("{l}\n")).collect();
+        let without_checksum: String =
+            text.lines().filter(|l| !l.starts_with("checksum")).map(|l| format!("{l}\n")).collect();
         assert!(!is_pristine(&without_checksum));
     }
 

@@ -51,8 +51,12 @@ impl FromStr for Date {
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return Err(invalid());
         }
-        Date::new(y.parse().map_err(|_| invalid())?, m.parse().map_err(|_| invalid())?, d.parse().map_err(|_| invalid())?)
-            .ok_or_else(invalid)
+        Date::new(
+            y.parse().map_err(|_| invalid())?,
+            m.parse().map_err(|_| invalid())?,
+            d.parse().map_err(|_| invalid())?,
+        )
+        .ok_or_else(invalid)
     }
 }
 

@@ -57,7 +57,12 @@ pub fn clean_prose(line: &str) -> String {
             let prev = out.chars().last();
             let next = significant(i, 1);
             let joins_cjk = |x: Option<char>| x.is_some_and(|x| is_cjk(x) || full_width(x).is_some());
-            if prev.is_none() || next.is_none() || joins_cjk(prev) || joins_cjk(next) || prev.is_some_and(char::is_whitespace) {
+            if prev.is_none()
+                || next.is_none()
+                || joins_cjk(prev)
+                || joins_cjk(next)
+                || prev.is_some_and(char::is_whitespace)
+            {
                 continue;
             }
             out.push(' ');
@@ -66,7 +71,9 @@ pub fn clean_prose(line: &str) -> String {
         if let Some(wide) = full_width(c) {
             let before = significant(i, -1);
             let after = significant(i, 1);
-            let in_chinese = before.is_some_and(is_cjk) || after.is_some_and(is_cjk) || (c == '(' || c == ')') && paren_holds_han(&chars, i);
+            let in_chinese = before.is_some_and(is_cjk)
+                || after.is_some_and(is_cjk)
+                || (c == '(' || c == ')') && paren_holds_han(&chars, i);
             // A digit on both sides is a number (`1,000`, `6:30`), not prose.
             let numeric = before.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit());
             if in_chinese && !numeric {

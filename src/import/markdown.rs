@@ -114,7 +114,7 @@ mod tests {
         let out = md("一、主要功能\n\n  1. 资金来源\n\n    • 职工医保:个人缴纳\n(一)线上操作(推荐)\n\n结尾。");
         assert_eq!(
             out,
-            "## 主要功能\n\n1. 资金来源\n\n   - 职工医保：个人缴纳\n\n### （一）线上操作（推荐）\n\n结尾。\n"
+            "## 一、主要功能\n\n1. 资金来源\n\n   - 职工医保：个人缴纳\n\n### （一）线上操作（推荐）\n\n结尾。\n"
         );
     }
 
@@ -128,6 +128,6 @@ mod tests {
     fn markup_in_text_is_escaped() {
         assert_eq!(md("<script>alert(1)</script>"), "\\<script\\>alert(1)\\</script\\>\n");
         assert_eq!(md("2025. 年"), "2025\\.年\n");
-        assert_eq!(md("# 不是标题"), "\\# 不是标题\n");
+        assert_eq!(md("# 不是标题"), "\\#不是标题\n");
     }
 }

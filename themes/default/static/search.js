@@ -191,47 +191,87 @@
     );
   };
 
+  // Long pasted queries are cut to this many terms (a bitmask per document
+  // records which terms it matched).
+  var MAX_TERMS = 30;
+
+  /** The terms of `query` (as queryTerms) and, for each, the query
+   *  characters it covers: a bigram covers its two characters. */
+  function queryPlan(query) {
+    var terms = [];
+    var covers = [];
+    var slots = 0;
+    runs(query).forEach(function (run) {
+      var add = function (term, from, to) {
+        var at = terms.indexOf(term);
+        if (at < 0) {
+          if (terms.length === MAX_TERMS) return;
+          at = terms.push(term) - 1;
+          covers.push([]);
+        }
+        for (var s = from; s < to; s++) covers[at].push(slots + s);
+      };
+      if (!run.han || run.chars.length === 1) add(run.chars.join(''), 0, 1);
+      else for (var i = 0; i + 1 < run.chars.length; i++) add(run.chars[i] + run.chars[i + 1], i, i + 2);
+      slots += run.han ? run.chars.length : 1;
+    });
+    return { terms: terms, covers: covers, slots: slots };
+  }
+
   /**
-   * Ranked matches of `query`: documents containing every query term first
-   * (terms too common to narrow anything, marked `cut` in the chunk, count
-   * as present everywhere), then by BM25 score with field boosts; ties by
-   * document number, so results are stable. Documents matching fewer than
-   * half of the terms are dropped. Resolves to {total, hits: [{doc, score,
-   * matchedAll}]}.
+   * Ranked matches of `query`. A document "matches all" when the terms it
+   * contains cover every query character, so `个人账户充值` fully matches
+   * a page with `个人账户` and `充值` apart although it lacks the junction
+   * bigram `户充`; terms too common to narrow anything (marked `cut` in
+   * the chunk) count as present everywhere. Order: characters covered,
+   * then BM25 score with field boosts, then document number, so results
+   * are stable. Documents covering under half the characters are dropped.
+   * Resolves to {total, hits: [{doc, score, matchedAll}]}.
    */
   Engine.prototype.rank = function (query) {
     var self = this;
-    var terms = queryTerms(query);
-    if (terms.length === 0) return Promise.resolve({ total: 0, hits: [] });
+    var plan = queryPlan(query);
+    if (plan.terms.length === 0) return Promise.resolve({ total: 0, hits: [] });
     return (this.manifest ? Promise.resolve(this.manifest) : this.load()).then(function (m) {
-      return Promise.all(terms.map(function (t) { return self.postings(t); })).then(function (lists) {
+      return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
         var scores = new Map();
-        var matched = new Map();
-        var required = 0;
-        lists.forEach(function (entry) {
-          if (!entry || !entry[1]) required++;
+        var masks = new Map();
+        var everywhere = 0;
+        lists.forEach(function (entry, t) {
           if (!entry) return;
-          var df = entry[0], cut = entry[1], deltas = entry[2], masks = entry[3], weights = entry[4];
+          var df = entry[0], deltas = entry[2], fieldMasks = entry[3], weights = entry[4];
+          if (entry[1]) everywhere |= 1 << t;
           var idf = Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
           var doc = 0, w = 0;
           for (var i = 0; i < deltas.length; i++) {
             doc += deltas[i];
             var s = 0;
             for (var f = 0; f < m.fields.length; f++) {
-              if (masks[i] & (1 << f)) s += m.boosts[f] * weights[w++];
+              if (fieldMasks[i] & (1 << f)) s += m.boosts[f] * weights[w++];
             }
             scores.set(doc, (scores.get(doc) || 0) + (idf * s) / m.scale);
-            if (!cut) matched.set(doc, (matched.get(doc) || 0) + 1);
+            masks.set(doc, (masks.get(doc) || 0) | (1 << t));
           }
         });
+        var coverage = new Map();
+        var covered = function (mask) {
+          mask |= everywhere;
+          if (!coverage.has(mask)) {
+            var seen = new Set();
+            plan.covers.forEach(function (slots, t) {
+              if (mask & (1 << t)) slots.forEach(function (s) { seen.add(s); });
+            });
+            coverage.set(mask, seen.size);
+          }
+          return coverage.get(mask);
+        };
         var hits = [];
-        var least = Math.ceil(required / 2);
         scores.forEach(function (score, doc) {
-          var n = matched.get(doc) || 0;
-          if (n >= least) hits.push({ doc: doc, score: score, matched: n, matchedAll: n === required });
+          var n = covered(masks.get(doc));
+          if (n * 2 >= plan.slots) hits.push({ doc: doc, score: score, covered: n, matchedAll: n === plan.slots });
         });
         hits.sort(function (a, b) {
-          return b.matched - a.matched || b.score - a.score || a.doc - b.doc;
+          return b.covered - a.covered || b.score - a.score || a.doc - b.doc;
         });
         return { total: hits.length, hits: hits };
       });

@@ -277,3 +277,26 @@ fn synthetic() {
     );
     write_site(&docs, &dir, false);
 }
+
+#[test]
+fn large_sites_drop_the_single_file_index() {
+    let dir = tempfile::tempdir().unwrap();
+    write_index(&fixture_docs(), dir.path()).unwrap();
+    assert!(dir.path().join("search_index.zh.json").is_file());
+    let many: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_MAX_DOCS)
+        .map(|n| SearchDoc {
+            url: format!("articles/{n}/"),
+            title: format!("医保问题{n}"),
+            answer: String::new(),
+            body: "职工医保个人账户".into(),
+            regions: Vec::new(),
+            topics: Vec::new(),
+            kind: "article".into(),
+            summary: String::new(),
+        })
+        .collect();
+    let stats = write_index(&many, dir.path()).unwrap();
+    assert_eq!(stats.monolithic_bytes, 0);
+    assert!(!dir.path().join("search_index.zh.json").exists(), "a stale single-file index would describe old pages");
+    assert!(dir.path().join("search/manifest.json").is_file());
+}

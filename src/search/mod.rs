@@ -53,7 +53,7 @@ pub struct SearchStats {
 }
 
 /// Sites above this many pages get no `search_index.zh.json`.
-pub const MONOLITHIC_MAX_DOCS: usize = 2_000;
+pub const MONOLITHIC_MAX_DOCS: usize = 1_000;
 
 /// The indexed fields, in the order the shards number them.
 pub const FIELDS: [&str; 5] = ["title", "answer", "body", "regions", "topics"];

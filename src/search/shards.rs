@@ -46,9 +46,9 @@ pub const FORMAT_VERSION: u32 = 1;
 /// fragments, so they are kept to a few kilobytes each.
 pub const FRAGMENT_DOCS: usize = 8;
 /// Postings kept per term; see the module doc.
-pub const POSTING_CAP: usize = 600;
+pub const POSTING_CAP: usize = 400;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
-pub const TARGET_CHUNK_BYTES: usize = 6_000;
+pub const TARGET_CHUNK_BYTES: usize = 5_000;
 /// Summaries longer than this many characters are clipped in fragments.
 pub const SUMMARY_CHARS: usize = 90;
 pub const WEIGHT_SCALE: f64 = 99.0;
@@ -303,4 +303,69 @@ fn remove_other_generations(dir: &Path, keep: &str) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same values are asserted for `fnv1a` in tests/js/tokenize.test.mjs:
+    /// a disagreement would send the client to the wrong chunk.
+    #[test]
+    fn fnv1a_matches_the_client() {
+        assert_eq!(fnv1a("医保"), 875_918_835);
+        assert_eq!(fnv1a("app"), 527_074_092);
+        assert_eq!(fnv1a("𠀀"), 1_207_520_421);
+        assert_eq!(fnv1a(""), 2_166_136_261);
+    }
+
+    fn doc(n: usize, body: &str) -> SearchDoc {
+        SearchDoc {
+            url: format!("d{n:04}/"),
+            title: format!("标题{n}"),
+            answer: String::new(),
+            body: body.into(),
+            regions: Vec::new(),
+            topics: Vec::new(),
+            kind: "article".into(),
+            summary: String::new(),
+        }
+    }
+
+    fn entry(dir: &Path, term: &str) -> serde_json::Value {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let bucket = fnv1a(term) % manifest["buckets"].as_u64().unwrap() as u32;
+        let path = dir.join(manifest["base"].as_str().unwrap()).join(format!("t/{bucket}.json"));
+        let chunk: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
+        chunk[term].clone()
+    }
+
+    #[test]
+    fn common_terms_keep_their_best_postings_and_say_so() {
+        let docs: Vec<SearchDoc> = (0..POSTING_CAP + 50)
+            .map(|n| doc(n, if n == POSTING_CAP + 10 { "医保医保医保医保" } else { "医保报销" }))
+            .collect();
+        let refs: Vec<&SearchDoc> = docs.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        write(&refs, dir.path()).unwrap();
+        let common = entry(dir.path(), "医保");
+        assert_eq!(common[0], POSTING_CAP + 50, "df counts every document");
+        assert_eq!(common[1], 1, "cut");
+        assert_eq!(common[2].as_array().unwrap().len(), POSTING_CAP);
+        // The document that says 医保 most often survives the cut.
+        let kept: Vec<u64> = common[2]
+            .as_array()
+            .unwrap()
+            .iter()
+            .scan(0, |doc, delta| {
+                *doc += delta.as_u64().unwrap();
+                Some(*doc)
+            })
+            .collect();
+        assert!(kept.contains(&((POSTING_CAP + 10) as u64)));
+        let rare = entry(dir.path(), "7");
+        assert_eq!(rare, serde_json::json!([1, 0, [7], [1], [rare[4][0].clone()]]), "df 1, title only");
+        assert!(entry(dir.path(), "标题7").is_null(), "no token spans Han and digits");
+    }
 }

@@ -28,3 +28,10 @@ test('highlighting keeps markup-like text as plain segments', () => {
   const text = search.highlight('<script>alert(1)</script>', '<script>').map((s) => s[0]).join('');
   assert.equal(text, '<script>alert(1)</script>');
 });
+
+test('term hashes match shards.rs, which picks the chunk a term lives in', () => {
+  assert.equal(search.fnv1a('医保'), 875918835);
+  assert.equal(search.fnv1a('app'), 527074092);
+  assert.equal(search.fnv1a('𠀀'), 1207520421);
+  assert.equal(search.fnv1a(''), 2166136261);
+});

@@ -23,7 +23,13 @@
  * form to search/. ArrowUp/ArrowDown move through results, Enter opens one.
  *
  * Results are built with createElement/textContent only: no string from the
- * index or the query ever reaches innerHTML.
+ * index or the query ever reaches innerHTML. Classes for the theme's CSS:
+ * .search-dropdown (the box under the header input, toggled with `hidden`),
+ * .search-status (the query and count), .search-empty, .search-error,
+ * ol.search-results > li.search-result.search-{article|recommendation}
+ * (.active when chosen by keyboard) > a.search-result-link, p.search-summary,
+ * ul.search-chips > li.chip.chip-region / li.chip.chip-topic; matches are
+ * <mark>; .search-more links the dropdown to the full results.
  *
  * The index (written by src/search/shards.rs) is loaded lazily on first
  * focus or input: search/manifest.json, then one term chunk per query term

@@ -174,10 +174,10 @@ fn page(root: &str, title: &str, main: &str) -> String {
     )
 }
 
-/// Writes index, home and search pages and search.js for `docs` into `dir`,
-/// and a page per document when `doc_pages` (the 10k site skips them).
-fn write_site(docs: &[SearchDoc], dir: &Path, doc_pages: bool) {
-    write_index(docs, dir).unwrap();
+/// Writes home and search pages and search.js into `dir`, and a page per
+/// document when `doc_pages` (the 10k site skips them).
+fn write_pages(docs: &[SearchDoc], dir: &Path, doc_pages: bool) {
+    fs::create_dir_all(dir).unwrap();
     fs::copy(SEARCH_JS, dir.join("search.js")).unwrap();
     fs::write(dir.join("index.html"), page("./", "医保问答", "<h1>医保问答</h1>")).unwrap();
     fs::create_dir_all(dir.join("search")).unwrap();
@@ -196,7 +196,8 @@ fn dev_site() {
     let docs = fixture_docs();
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_site(&docs, &dir, true);
+    write_index(&docs, &dir).unwrap();
+    write_pages(&docs, &dir, true);
     let search_page = fs::read_to_string(dir.join("search/index.html")).unwrap();
     assert!(search_page.contains(r#"data-root="../""#) && search_page.contains(r#"id="search-results""#));
     assert!(dir.join("search/manifest.json").is_file());
@@ -275,7 +276,7 @@ fn synthetic() {
         stats.shard_files,
         stats.index_bytes
     );
-    write_site(&docs, &dir, false);
+    write_pages(&docs, &dir, false);
 }
 
 #[test]

@@ -31,6 +31,7 @@
 //! topics]`, one per document.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -258,19 +259,22 @@ fn chunk_json(postings: &[Posting], terms: &[String], df: &[u32], scorer: &Score
             out.push(',');
         }
         out.push_str(&serde_json::Value::from(terms[term].as_str()).to_string());
-        out.push_str(&format!(":[{},{},", df[term], u8::from(cut)));
+        // Writing into a String cannot fail.
+        let _ = write!(out, ":[{},{},[", df[term], u8::from(cut));
         let mut previous = 0;
-        let deltas: Vec<String> = kept
-            .iter()
-            .map(|k| {
-                let delta = k.0 - previous;
-                previous = k.0;
-                delta.to_string()
-            })
-            .collect();
-        let masks: Vec<String> = kept.iter().map(|k| k.2.to_string()).collect();
-        let weights: Vec<String> = kept.iter().flat_map(|k| k.1.iter().map(u32::to_string)).collect();
-        out.push_str(&format!("[{}],[{}],[{}]]", deltas.join(","), masks.join(","), weights.join(",")));
+        for (n, k) in kept.iter().enumerate() {
+            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, k.0 - previous);
+            previous = k.0;
+        }
+        out.push_str("],[");
+        for (n, k) in kept.iter().enumerate() {
+            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, k.2);
+        }
+        out.push_str("],[");
+        for (n, w) in kept.iter().flat_map(|k| &k.1).enumerate() {
+            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, w);
+        }
+        out.push_str("]]");
     }
     out.push('}');
     out

@@ -511,6 +511,11 @@
         box.hidden = true;
       }
     });
+    if (!page) {
+      document.addEventListener('click', function (event) {
+        if (!box.contains(event.target) && event.target !== input) box.hidden = true;
+      });
+    }
     if (page && form) {
       // Already on the results page: search in place instead of reloading.
       form.addEventListener('submit', function (event) {

@@ -262,18 +262,14 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         let meta = &loaded.item.meta;
         let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
         let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
-        let mut seen_on = Vec::new();
-        for slug in &meta.seen_on {
-            match articles_by_slug.get(slug.as_str()) {
-                Some(article) => seen_on.extend(site_article_of.get(article).copied()),
-                None => errors.push(error_at(
-                    &loaded.path,
-                    slug,
-                    format!("`seen_on` names article `{slug}`, which does not exist"),
-                    "use the slug of a file in content/articles/, or remove it from the list",
-                )),
-            }
-        }
+        // `seen_on` records where import saw the snippet; an article deleted
+        // since then is history rather than a broken link, so it is skipped.
+        let mut seen_on: Vec<usize> = meta
+            .seen_on
+            .iter()
+            .filter_map(|slug| articles_by_slug.get(slug.as_str()))
+            .filter_map(|article| site_article_of.get(article).copied())
+            .collect();
         seen_on.sort_unstable();
         seen_on.dedup();
         recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on });

@@ -121,8 +121,9 @@ fn decode_entities(text: &str) -> String {
     text.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
-/// The tags of an HTML document, with attribute values decoded. Text never
-/// contains a raw `<` in our output, so every `<` starts markup.
+/// The tags of an HTML document, with attribute values decoded, read the
+/// way a browser does: the text of `title` and `textarea` and the contents
+/// of `script` and `style` run to their closing tag, whatever they contain.
 pub fn tags(html: &str) -> Vec<Tag> {
     let bytes = html.as_bytes();
     let mut tags = Vec::new();
@@ -180,6 +181,10 @@ pub fn tags(html: &str) -> Vec<Tag> {
                 }
             }
             attrs.push((attr, value));
+        }
+        if !closing && matches!(name.as_str(), "title" | "textarea" | "script" | "style") {
+            let close = format!("</{name}");
+            i += html[i..].to_ascii_lowercase().find(&close).unwrap_or(html.len() - i);
         }
         tags.push(Tag { name, closing, attrs });
     }

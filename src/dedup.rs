@@ -1,1 +1,432 @@
-//! Recommendation snippet deduplication.
+//! Recommendation snippets: merging variants of the same snippet, grouping
+//! near-duplicates, and recognising snippets that are one of our articles.
+//!
+//! Input: the distinct snippets already stored plus new [`Sighting`]s.
+//! Output: [`Snippet`] records, one per distinct snippet, whose content is a
+//! function of the set of sightings only — never of the order they came in.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+
+use rayon::prelude::*;
+
+use crate::model::Date;
+use crate::slug::slugify;
+use crate::text::{is_han, normalize_key};
+
+/// One snippet as printed on one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub title: String,
+    pub excerpt: String,
+    pub category: Option<String>,
+    pub date: Option<Date>,
+    /// Slug of the article whose page printed it.
+    pub page: String,
+}
+
+/// A distinct snippet with everything learned from its sightings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub title: String,
+    /// The longest excerpt seen; shorter ones were truncations of it.
+    pub excerpt: String,
+    pub category: Option<String>,
+    pub first_seen: Option<Date>,
+    pub last_seen: Option<Date>,
+    pub seen_on: BTreeSet<String>,
+    pub slug: String,
+    pub group: Option<String>,
+    pub article: Option<String>,
+}
+
+impl Snippet {
+    pub fn from_sighting(s: Sighting) -> Snippet {
+        Snippet {
+            title: s.title,
+            excerpt: s.excerpt,
+            category: s.category,
+            first_seen: s.date,
+            last_seen: s.date,
+            seen_on: BTreeSet::from([s.page]),
+            slug: String::new(),
+            group: None,
+            article: None,
+        }
+    }
+
+    fn title_key(&self) -> String {
+        normalize_key(&self.title)
+    }
+}
+
+/// Counts for the import summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DedupStats {
+    /// Sightings and stored records that went in.
+    pub inputs: usize,
+    pub distinct: usize,
+    /// Inputs folded into a record that already had them in another spelling
+    /// or truncation (`inputs - distinct`).
+    pub variants_merged: usize,
+    /// Groups with more than one member.
+    pub near_duplicate_groups: usize,
+    pub linked_to_articles: usize,
+}
+
+/// Merges stored snippets and new sightings into distinct snippets with
+/// stable slugs. Two inputs are one snippet when their normalized titles are
+/// equal and one normalized excerpt is a prefix of the other.
+pub fn merge(existing: Vec<Snippet>, sightings: Vec<Sighting>) -> (Vec<Snippet>, DedupStats) {
+    let inputs: Vec<Snippet> = existing.into_iter().chain(sightings.into_iter().map(Snippet::from_sighting)).collect();
+    let input_count = inputs.len();
+    let mut by_title: HashMap<String, Vec<(String, Snippet)>> = HashMap::new();
+    for snippet in inputs {
+        let excerpt_key = normalize_key(&snippet.excerpt);
+        by_title.entry(snippet.title_key()).or_default().push((excerpt_key, snippet));
+    }
+    let mut groups: Vec<(String, Vec<(String, Snippet)>)> = by_title.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut merged: Vec<(String, String, Snippet)> = groups
+        .into_par_iter()
+        .flat_map_iter(|(title_key, candidates)| {
+            merge_same_title(candidates).into_iter().map(move |(ek, s)| (title_key.clone(), ek, s))
+        })
+        .collect();
+    assign_slugs(&mut merged);
+    let snippets: Vec<Snippet> = merged.into_iter().map(|(_, _, s)| s).collect();
+    let distinct = snippets.len();
+    let stats =
+        DedupStats { inputs: input_count, distinct, variants_merged: input_count - distinct, ..DedupStats::default() };
+    (snippets, stats)
+}
+
+/// Clusters candidates sharing a title: longest excerpts first, each
+/// shorter one joins the first cluster whose excerpt it starts.
+fn merge_same_title(mut candidates: Vec<(String, Snippet)>) -> Vec<(String, Snippet)> {
+    // Longest first, then a total order over content, so the representative
+    // of each cluster does not depend on input order.
+    candidates.sort_by(|a, b| {
+        b.0.len()
+            .cmp(&a.0.len())
+            .then_with(|| a.0.cmp(&b.0))
+            .then_with(|| a.1.excerpt.cmp(&b.1.excerpt))
+            .then_with(|| a.1.title.cmp(&b.1.title))
+            .then_with(|| a.1.category.cmp(&b.1.category))
+    });
+    let mut clusters: Vec<(String, Snippet)> = Vec::new();
+    for (key, snippet) in candidates {
+        match clusters.iter_mut().find(|(rep, _)| rep.starts_with(key.as_str())) {
+            Some((_, record)) => absorb(record, snippet),
+            None => clusters.push((key, snippet)),
+        }
+    }
+    clusters
+}
+
+fn absorb(record: &mut Snippet, other: Snippet) {
+    record.first_seen = min_date(record.first_seen, other.first_seen);
+    record.last_seen = record.last_seen.max(other.last_seen);
+    record.seen_on.extend(other.seen_on);
+    if record.category.is_none() {
+        record.category = other.category;
+    }
+}
+
+fn min_date(a: Option<Date>, b: Option<Date>) -> Option<Date> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Slugs from the normalized title; when several snippets share one, the
+/// smallest by content keeps it and the others get a content-hash suffix,
+/// so the same snippet always gets the same slug.
+fn assign_slugs(records: &mut [(String, String, Snippet)]) {
+    let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+    let bases: Vec<String> = records.par_iter().map(|(title_key, _, _)| slugify(title_key)).collect();
+    for (i, base) in bases.iter().enumerate() {
+        by_base.entry(base.clone()).or_default().push(i);
+    }
+    for (base, mut members) in by_base {
+        members.sort_by(|&a, &b| (&records[a].0, &records[a].1).cmp(&(&records[b].0, &records[b].1)));
+        for (rank, &i) in members.iter().enumerate() {
+            records[i].2.slug = if rank == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{}", short_hash(&format!("{}\u{0}{}", records[i].0, records[i].1)))
+            };
+        }
+    }
+}
+
+fn short_hash(text: &str) -> String {
+    format!("{:06x}", fnv1a(text.as_bytes()) & 0xFF_FFFF)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Rewrites a title into the question it asks: synonyms folded
+/// (`缴纳` = `交`), question particles and fillers dropped (`效果好吗` =
+/// `效果好不好` = `效果怎么样`). Content words stay, so `效果` and `危害`
+/// remain different questions.
+pub fn question_form(title: &str) -> String {
+    const FOLDS: &[(&str, &str)] = &[
+        ("缴", "交"),
+        ("交纳", "交"),
+        ("帐", "账"),
+        ("怎样", "怎么"),
+        ("如何", "怎么"),
+        ("好不好", ""),
+        ("怎么样", ""),
+        ("有什么", ""),
+        ("有哪些", ""),
+        ("是不是", ""),
+        ("能不能", "能"),
+        ("可不可以", "可以"),
+        ("好吗", ""),
+        ("吗", ""),
+        ("呢", ""),
+        ("的", ""),
+        ("?", ""),
+    ];
+    let mut text = normalize_key(title);
+    for (from, to) in FOLDS {
+        if text.contains(from) {
+            text = text.replace(from, to);
+        }
+    }
+    text
+}
+
+/// Excerpt shingles: character trigrams of the Han and alphanumeric text.
+/// Trigrams (not bigrams) because excerpts on one subject share most
+/// bigrams of the subject's vocabulary without sharing sentences.
+fn excerpt_shingles(excerpt: &str) -> BTreeSet<u64> {
+    let chars: Vec<char> = normalize_key(excerpt).chars().filter(|&c| is_han(c) || c.is_alphanumeric()).collect();
+    chars.windows(3).map(hash_of).collect()
+}
+
+fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Excerpts at least this similar (Jaccard over trigrams) are the same text.
+/// Chosen on the seed pages: distinct snippets on one subject (the
+/// `40岁做复合隆胸…` family, the `2025年辽宁鞍山出现…` template) share at most
+/// 0.3 of their trigrams; re-published copies of one answer share over 0.7.
+const EXCERPT_SAME_TEXT: f64 = 0.6;
+/// MinHash signature length and LSH banding (20 bands × 3 rows): pairs at
+/// the threshold collide in some band with probability 1-(1-0.6³)²⁰ ≈ 0.99,
+/// pairs at 0.2 with about 0.15, so verification stays near-linear.
+const MINHASH_BANDS: usize = 20;
+const MINHASH_ROWS: usize = 3;
+/// Excerpts shorter than this have too few shingles to compare reliably.
+const MIN_SHINGLES: usize = 8;
+
+fn minhash(shingles: &BTreeSet<u64>) -> Vec<u64> {
+    (0..MINHASH_BANDS * MINHASH_ROWS)
+        .map(|i| {
+            let seed = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            shingles.iter().map(|&h| mix(h ^ seed)).min().unwrap_or(u64::MAX)
+        })
+        .collect()
+}
+
+/// splitmix64 finaliser: a cheap, well-distributed permutation of u64.
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn jaccard(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
+    let shared = a.intersection(b).count();
+    let union = a.len() + b.len() - shared;
+    if union == 0 { 0.0 } else { shared as f64 / union as f64 }
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.0[x] != x {
+            self.0[x] = self.0[self.0[x]];
+            x = self.0[x];
+        }
+        x
+    }
+
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.0[ra.max(rb)] = ra.min(rb);
+        }
+    }
+}
+
+/// Assigns `group` to every snippet: snippets asking the same question
+/// ([`question_form`]) or carrying the same text (MinHash/LSH over excerpt
+/// trigrams, verified by exact Jaccard) share a group named after the
+/// smallest member slug. Returns the number of groups with several members.
+pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
+    snippets.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let n = snippets.len();
+    let mut sets = UnionFind((0..n).collect());
+
+    let mut by_question: HashMap<String, usize> = HashMap::new();
+    for (i, snippet) in snippets.iter().enumerate() {
+        let question = question_form(&snippet.title);
+        match by_question.get(&question) {
+            Some(&first) => sets.union(first, i),
+            None => {
+                by_question.insert(question, i);
+            }
+        }
+    }
+
+    let shingles: Vec<BTreeSet<u64>> = snippets.par_iter().map(|s| excerpt_shingles(&s.excerpt)).collect();
+    let signatures: Vec<Vec<u64>> = shingles.par_iter().map(minhash).collect();
+    let mut buckets: HashMap<(usize, u64), usize> = HashMap::new();
+    for i in 0..n {
+        if shingles[i].len() < MIN_SHINGLES {
+            continue;
+        }
+        for band in 0..MINHASH_BANDS {
+            let rows = &signatures[i][band * MINHASH_ROWS..(band + 1) * MINHASH_ROWS];
+            // Comparing with the bucket's first member keeps this linear even
+            // when thousands of copies of one text land in the same bucket.
+            match buckets.get(&(band, hash_of(rows))) {
+                Some(&first) => {
+                    if sets.find(first) != sets.find(i) && jaccard(&shingles[first], &shingles[i]) >= EXCERPT_SAME_TEXT
+                    {
+                        sets.union(first, i);
+                    }
+                }
+                None => {
+                    buckets.insert((band, hash_of(rows)), i);
+                }
+            }
+        }
+    }
+
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        let root = sets.find(i);
+        members.entry(root).or_default().push(i);
+    }
+    let mut multi = 0;
+    for list in members.values() {
+        // Sorted by slug, so the root (smallest index) has the smallest slug.
+        let name = snippets[list[0]].slug.clone();
+        if list.len() > 1 {
+            multi += 1;
+        }
+        for &i in list {
+            snippets[i].group = Some(name.clone());
+        }
+    }
+    multi
+}
+
+/// What linking needs to know about one of our articles.
+#[derive(Debug, Clone)]
+pub struct ArticleText {
+    pub slug: String,
+    pub title: String,
+    /// Answer and body as plain text.
+    pub text: String,
+}
+
+/// The Han and alphanumeric characters of a text, which survive every
+/// difference of punctuation, spacing and Markdown markup.
+fn content_chars(text: &str) -> String {
+    normalize_key(text).chars().filter(|&c| is_han(c) || c.is_alphanumeric()).collect()
+}
+
+/// How much of an excerpt must match an article's opening to be an excerpt
+/// of it: enough to exclude two answers that merely open alike.
+const LINK_PREFIX_CHARS: usize = 30;
+
+/// Sets `article` on snippets that are one of our articles: same question
+/// (normalized title) and the excerpt is the start of the article's text.
+pub fn link_articles(snippets: &mut [Snippet], articles: &[ArticleText]) -> usize {
+    let mut by_title: HashMap<String, Vec<(&str, String)>> = HashMap::new();
+    for article in articles {
+        by_title.entry(normalize_key(&article.title)).or_default().push((&article.slug, content_chars(&article.text)));
+    }
+    let mut linked = 0;
+    for snippet in snippets.iter_mut() {
+        snippet.article = by_title.get(&snippet.title_key()).and_then(|candidates| {
+            let excerpt = content_chars(&snippet.excerpt);
+            let probe: String = excerpt.chars().take(LINK_PREFIX_CHARS).collect();
+            candidates
+                .iter()
+                .find(|(_, text)| !probe.is_empty() && text.starts_with(&probe))
+                .map(|(slug, _)| slug.to_string())
+        });
+        linked += usize::from(snippet.article.is_some());
+    }
+    linked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sighting(title: &str, excerpt: &str, date: &str, page: &str) -> Sighting {
+        Sighting {
+            title: title.into(),
+            excerpt: excerpt.into(),
+            category: Some("健康新闻".into()),
+            date: Some(date.parse().unwrap()),
+            page: page.into(),
+        }
+    }
+
+    #[test]
+    fn variants_merge_keeping_the_longest_excerpt_and_date_range() {
+        let (out, stats) = merge(
+            vec![],
+            vec![
+                sighting("做 无 痛 人 流", "无痛人流手术费用约为", "2025-04-20", "a"),
+                sighting("做无痛人流", "无痛人流手术费用约为2000元…", "2025-03-28", "b"),
+                sighting("做无痛人流", "无痛人流手术", "2025-05-01", "c"),
+            ],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].excerpt, "无痛人流手术费用约为2000元…");
+        assert_eq!(out[0].first_seen.unwrap().to_string(), "2025-03-28");
+        assert_eq!(out[0].last_seen.unwrap().to_string(), "2025-05-01");
+        assert_eq!(out[0].seen_on.len(), 3);
+        assert_eq!(stats.variants_merged, 2);
+    }
+
+    #[test]
+    fn same_title_different_text_stays_apart_with_distinct_slugs() {
+        let (out, _) = merge(
+            vec![],
+            vec![sighting("医保", "甲乙丙", "2025-04-20", "a"), sighting("医保", "丁戊己", "2025-04-20", "b")],
+        );
+        assert_eq!(out.len(), 2);
+        assert_ne!(out[0].slug, out[1].slug);
+    }
+
+    #[test]
+    fn question_forms_separate_different_questions() {
+        assert_eq!(question_form("没有工作怎么缴纳医保"), question_form("没有工作怎么交医保"));
+        assert_eq!(question_form("40岁做乳头缩小效果好吗"), question_form("40岁做乳头缩小效果好不好"));
+        assert_ne!(question_form("40岁做乳头缩小效果好吗"), question_form("40岁做乳头缩小的危害"));
+        assert_ne!(question_form("北京医保回本地可以用吗"), question_form("北京医保怎么转回本地"));
+    }
+}

@@ -1,1 +1,68 @@
-fn main() {}
+//! The `policypress` command line: parses arguments, calls the library,
+//! prints results and sets the exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use policypress::import::{self, ImportOptions, Level};
+
+#[derive(Parser)]
+#[command(name = "policypress", version, about = "Static site generator for 医保 policy Q&A content")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Clean scraped pages into front-mattered Markdown under content/.
+    Import {
+        /// Scraped page files or directories of them.
+        #[arg(required = true)]
+        raw: Vec<PathBuf>,
+        /// Content directory to write into.
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Overwrite generated files even where a person edited them.
+        #[arg(long)]
+        force: bool,
+        /// Also write the summary as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Print only problems and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Import { raw, content, force, report, quiet } => {
+            let result = import::import(&ImportOptions { inputs: raw, content_dir: content, force })?;
+            for message in &result.messages {
+                if !quiet || message.level > Level::Note {
+                    eprintln!("{message}");
+                }
+            }
+            println!("{}", result.summary());
+            if let Some(path) = report {
+                std::fs::write(&path, serde_json::to_string_pretty(&result)? + "\n")
+                    .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
+            }
+            Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+    }
+}

@@ -1,1 +1,467 @@
-//! Import.
+//! `import`: scraped pages → `content/articles/*.md` and
+//! `content/recommendations/*.md`.
+//!
+//! Pages are decoded and parsed in parallel, their snippets merged with the
+//! existing store ([`crate::dedup`]), everything classified
+//! ([`crate::classify`]), and files written only when their bytes change and
+//! no person has edited them since they were generated.
+
+pub mod decode;
+pub mod markdown;
+pub mod page;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
+use crate::content::{self, ARTICLES_DIR, RECOMMENDATIONS_DIR, WriteOutcome};
+use crate::dedup::{self, ArticleText, DedupStats, Sighting, Snippet};
+use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
+use crate::slug::slugify;
+use crate::text::normalize_key;
+use page::{ScrapedPage, parse_page};
+
+pub struct ImportOptions {
+    /// Files or directories of scraped pages.
+    pub inputs: Vec<PathBuf>,
+    pub content_dir: PathBuf,
+    /// Overwrite generated files even where a person edited them.
+    pub force: bool,
+}
+
+/// How serious a per-file message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Note,
+    Warning,
+    /// The file was not imported.
+    Rejected,
+}
+
+/// One line of feedback about one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileMessage {
+    pub path: PathBuf,
+    pub level: Level,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.level {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Rejected => "rejected",
+        };
+        write!(f, "{}: {level}: {}", self.path.display(), self.message)
+    }
+}
+
+/// What an import did, printed as one line and written as JSON by `--report`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub pages: usize,
+    pub rejected: usize,
+    /// Byte-identical pages under several names, imported once.
+    pub duplicate_pages: usize,
+    pub articles_written: usize,
+    pub snippet_occurrences: usize,
+    pub distinct_snippets: usize,
+    pub variants_merged: usize,
+    pub near_duplicate_groups: usize,
+    pub linked_to_articles: usize,
+    pub recommendations_written: usize,
+    pub unchanged: usize,
+    /// Files a person edited since they were generated; left as they are.
+    pub kept_hand_edits: Vec<PathBuf>,
+    pub messages: Vec<FileMessage>,
+}
+
+impl ImportReport {
+    pub fn summary(&self) -> String {
+        format!(
+            "imported {} pages ({} rejected, {} duplicates): {} snippet occurrences → {} distinct snippets ({} variants merged, {} near-duplicate groups, {} linked to articles); wrote {} articles and {} recommendations, {} unchanged, {} hand-edited kept",
+            self.pages,
+            self.rejected,
+            self.duplicate_pages,
+            self.snippet_occurrences,
+            self.distinct_snippets,
+            self.variants_merged,
+            self.near_duplicate_groups,
+            self.linked_to_articles,
+            self.articles_written,
+            self.recommendations_written,
+            self.unchanged,
+            self.kept_hand_edits.len(),
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Content(#[from] content::ContentError),
+}
+
+/// A page that decoded and parsed.
+struct ParsedPage {
+    path: PathBuf,
+    file_name: String,
+    sha256: String,
+    page: ScrapedPage,
+}
+
+/// The vocabulary a fresh content directory starts from.
+pub const DEFAULT_TOPICS: &str = include_str!("../../content/topics.yaml");
+
+/// Loads `content/topics.yaml`, falling back to the bundled vocabulary.
+pub fn load_vocabulary(content_dir: &Path) -> Result<TopicVocabulary, content::ContentError> {
+    let path = content_dir.join(content::TOPICS_FILE);
+    if path.exists() { TopicVocabulary::load(&path) } else { TopicVocabulary::parse(&path, DEFAULT_TOPICS) }
+}
+
+pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let files = collect_inputs(&options.inputs, &mut report.messages);
+    let results: Vec<Result<(ParsedPage, Vec<FileMessage>), FileMessage>> =
+        files.par_iter().map(|p| read_one(p)).collect();
+    let mut pages: Vec<ParsedPage> = Vec::new();
+    for result in results {
+        match result {
+            Ok((page, notes)) => {
+                report.messages.extend(notes);
+                pages.push(page);
+            }
+            Err(message) => {
+                report.rejected += 1;
+                report.messages.push(message);
+            }
+        }
+    }
+    // Byte-identical pages are one article, whatever they are called.
+    pages.sort_by(|a, b| a.sha256.cmp(&b.sha256).then_with(|| a.file_name.cmp(&b.file_name)));
+    let before = pages.len();
+    pages.dedup_by(|later, first| later.sha256 == first.sha256);
+    report.duplicate_pages = before - pages.len();
+    report.pages = pages.len();
+
+    let content_dir = &options.content_dir;
+    let tree = content::load_tree(content_dir);
+    for err in &tree.errors {
+        report.messages.push(FileMessage {
+            path: err.path.clone(),
+            level: Level::Warning,
+            message: format!("existing file not readable, left alone: {}", err.message),
+        });
+    }
+    let vocabulary = load_vocabulary(content_dir)?;
+    let classifier = Classifier::new(vocabulary);
+
+    let slugs = assign_article_slugs(&pages, &tree.articles);
+    for (page, slug) in pages.iter().zip(&slugs) {
+        let title = &page.page.title;
+        if title.contains(['/', '\\', '<', '>']) || title.contains("..") {
+            report.messages.push(FileMessage {
+                path: page.path.clone(),
+                level: Level::Note,
+                message: format!("title contains markup or path characters; kept as plain text, slug `{slug}`"),
+            });
+        }
+    }
+
+    let sightings: Vec<Sighting> = pages
+        .iter()
+        .zip(&slugs)
+        .flat_map(|(page, slug)| {
+            page.page.snippets.iter().map(move |s| Sighting {
+                title: s.title.clone(),
+                excerpt: s.excerpt.clone(),
+                category: s.category.clone(),
+                date: s.date,
+                page: slug.clone(),
+            })
+        })
+        .collect();
+    report.snippet_occurrences = sightings.len();
+    let existing: Vec<Snippet> = tree.recommendations.iter().map(|r| snippet_from_record(&r.item)).collect();
+    let (mut snippets, stats): (Vec<Snippet>, DedupStats) = dedup::merge(existing, sightings);
+    report.distinct_snippets = stats.distinct;
+    report.variants_merged = stats.variants_merged;
+    report.near_duplicate_groups = dedup::group_near_duplicates(&mut snippets);
+
+    let articles = build_articles(&pages, &slugs, &snippets, &classifier);
+    let mut texts: Vec<ArticleText> =
+        tree.articles.iter().filter(|a| !slugs.contains(&a.item.meta.slug)).map(|a| article_text(&a.item)).collect();
+    texts.extend(articles.iter().map(article_text));
+    report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
+
+    let articles_dir = content_dir.join(ARTICLES_DIR);
+    let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
+    let article_outcomes: Vec<(PathBuf, std::io::Result<WriteOutcome>)> = articles
+        .par_iter()
+        .map(|article| {
+            let path = articles_dir.join(format!("{}.md", article.meta.slug));
+            let outcome =
+                content::write_generated(&path, &content::render_document(&article.meta, &article.body), options.force);
+            (path, outcome)
+        })
+        .collect();
+    let records: Vec<Recommendation> =
+        snippets.into_par_iter().map(|s| recommendation_record(s, &classifier)).collect();
+    let rec_outcomes: Vec<(PathBuf, std::io::Result<WriteOutcome>)> = records
+        .par_iter()
+        .map(|rec| {
+            let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
+            let body = if rec.excerpt.is_empty() { String::new() } else { format!("{}\n", rec.excerpt) };
+            let outcome = content::write_generated(&path, &content::render_document(&rec.meta, &body), options.force);
+            (path, outcome)
+        })
+        .collect();
+    for (is_article, (path, outcome)) in
+        article_outcomes.into_iter().map(|o| (true, o)).chain(rec_outcomes.into_iter().map(|o| (false, o)))
+    {
+        match outcome.map_err(|source| ImportError::Io { path: path.clone(), source })? {
+            WriteOutcome::Created | WriteOutcome::Updated if is_article => report.articles_written += 1,
+            WriteOutcome::Created | WriteOutcome::Updated => report.recommendations_written += 1,
+            WriteOutcome::Unchanged => report.unchanged += 1,
+            WriteOutcome::KeptHandEdit => {
+                report.messages.push(FileMessage {
+                    path: path.clone(),
+                    level: Level::Warning,
+                    message: "edited by hand since it was generated; kept (use --force to overwrite)".into(),
+                });
+                report.kept_hand_edits.push(path);
+            }
+        }
+    }
+    remove_stale_recommendations(&tree.recommendations, &records)?;
+    report.messages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    Ok(report)
+}
+
+/// The page files named by the inputs: files as given, directories walked
+/// in sorted order (hidden files skipped).
+fn collect_inputs(inputs: &[PathBuf], messages: &mut Vec<FileMessage>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.exists() {
+            messages.push(FileMessage {
+                path: input.clone(),
+                level: Level::Rejected,
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(input)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
+        for entry in walker {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
+                Ok(_) => {}
+                Err(err) => messages.push(FileMessage {
+                    path: err.path().unwrap_or(input).to_path_buf(),
+                    level: Level::Rejected,
+                    message: format!("cannot read: {err}"),
+                }),
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> {
+    let reject = |message: String| FileMessage { path: path.to_path_buf(), level: Level::Rejected, message };
+    let (bytes, decoded) = decode::read_page(path).map_err(|err| reject(err.to_string()))?;
+    let page = parse_page(&decoded.text).map_err(|err| reject(err.to_string()))?;
+    let note =
+        |level: Level, message: &str| FileMessage { path: path.to_path_buf(), level, message: message.to_string() };
+    let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Level::Note, n)).collect();
+    if page.body_lines.is_empty() && page.snippets.is_empty() && page.answer.is_none() {
+        notes.push(note(Level::Warning, "page is only a title; imported with an empty body"));
+    } else if page.snippets.is_empty() {
+        notes.push(note(Level::Warning, "no 相关推荐 block; imported without recommendations or date"));
+    }
+    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((ParsedPage { path: path.to_path_buf(), file_name, sha256, page }, notes))
+}
+
+/// Slugs for this batch's pages. A page keeps the slug of the stored article
+/// imported from the same bytes (or, re-scraped, from the same file name);
+/// otherwise it gets its title's slug, with a content-hash suffix when that
+/// is taken by a different article.
+fn assign_article_slugs(pages: &[ParsedPage], stored: &[content::Loaded<Article>]) -> Vec<String> {
+    let mut by_sha: HashMap<&str, &str> = HashMap::new();
+    let mut by_file: HashMap<(&str, &str), &str> = HashMap::new();
+    let mut taken: HashSet<String> = HashSet::new();
+    for loaded in stored {
+        let meta = &loaded.item.meta;
+        let stem = loaded.path.file_stem().and_then(|s| s.to_str()).unwrap_or(&meta.slug);
+        taken.insert(stem.to_string());
+        if let Some(source) = &meta.source {
+            by_sha.insert(&source.sha256, &meta.slug);
+            by_file.insert((&source.file, &meta.slug), &meta.slug);
+        }
+    }
+    let bases: Vec<String> = pages.par_iter().map(|p| slugify(&p.page.title)).collect();
+    let mut slugs = vec![String::new(); pages.len()];
+    let mut fresh: Vec<usize> = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        if let Some(slug) = by_sha.get(page.sha256.as_str()) {
+            slugs[i] = slug.to_string();
+        } else if let Some(slug) = by_file.get(&(page.file_name.as_str(), bases[i].as_str())) {
+            slugs[i] = slug.to_string();
+        } else {
+            fresh.push(i);
+        }
+    }
+    let claimed: HashSet<String> = slugs.iter().filter(|s| !s.is_empty()).cloned().collect();
+    // Within the batch, the smallest content hash claims a contested title
+    // slug, so file order never decides.
+    fresh.sort_by(|&a, &b| bases[a].cmp(&bases[b]).then_with(|| pages[a].sha256.cmp(&pages[b].sha256)));
+    for i in fresh {
+        let base = &bases[i];
+        let slug = if taken.contains(base) || claimed.contains(base) {
+            format!("{base}-{}", &pages[i].sha256[..8])
+        } else {
+            base.clone()
+        };
+        taken.insert(slug.clone());
+        slugs[i] = slug;
+    }
+    slugs
+}
+
+fn build_articles(
+    pages: &[ParsedPage],
+    slugs: &[String],
+    snippets: &[Snippet],
+    classifier: &Classifier,
+) -> Vec<Article> {
+    let mut by_title: HashMap<String, Vec<(String, &str)>> = HashMap::new();
+    for snippet in snippets {
+        by_title
+            .entry(normalize_key(&snippet.title))
+            .or_default()
+            .push((normalize_key(&snippet.excerpt), snippet.slug.as_str()));
+    }
+    pages
+        .par_iter()
+        .zip(slugs)
+        .map(|(parsed, slug)| {
+            let page = &parsed.page;
+            let body = markdown::body_to_markdown(&page.body_lines);
+            let mut recommendations: Vec<String> = Vec::new();
+            for seen in &page.snippets {
+                let excerpt_key = normalize_key(&seen.excerpt);
+                let found = by_title
+                    .get(&normalize_key(&seen.title))
+                    .and_then(|c| c.iter().find(|(key, _)| key.starts_with(excerpt_key.as_str())));
+                if let Some((_, rec_slug)) = found
+                    && !recommendations.iter().any(|r| r == rec_slug)
+                {
+                    recommendations.push(rec_slug.to_string());
+                }
+            }
+            let date = most_frequent_date(page.snippets.iter().filter_map(|s| s.date));
+            let class =
+                classifier.classify(ClassifyInput { title: &page.title, answer: page.answer.as_deref(), body: &body });
+            let meta = ArticleMeta {
+                title: page.title.clone(),
+                slug: slug.clone(),
+                answer: page.answer.clone(),
+                date,
+                date_source: date.map(|_| "recommendations".to_string()),
+                regions: class.regions,
+                topics: class.topics,
+                relevant: class.relevant,
+                notices: page.notices.iter().copied().collect(),
+                recommendations,
+                source: Some(Source { file: parsed.file_name.clone(), sha256: parsed.sha256.clone() }),
+                checksum: None,
+            };
+            Article { meta, body }
+        })
+        .collect()
+}
+
+/// The page carries no date of its own; its recommendations were printed
+/// with the crawl date, so their most frequent date (latest on a tie) dates it.
+fn most_frequent_date(dates: impl Iterator<Item = Date>) -> Option<Date> {
+    let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
+    for date in dates {
+        *counts.entry(date).or_default() += 1;
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0))).map(|(date, _)| date)
+}
+
+fn article_text(article: &Article) -> ArticleText {
+    let mut text = article.meta.answer.clone().unwrap_or_default();
+    text.push_str(&article.body);
+    ArticleText { slug: article.meta.slug.clone(), title: article.meta.title.clone(), text }
+}
+
+fn snippet_from_record(rec: &Recommendation) -> Snippet {
+    let meta = &rec.meta;
+    Snippet {
+        title: meta.title.clone(),
+        excerpt: rec.excerpt.clone(),
+        category: meta.category.clone(),
+        first_seen: meta.first_seen.or(meta.date),
+        last_seen: meta.last_seen.or(meta.date),
+        seen_on: meta.seen_on.iter().cloned().collect(),
+        slug: meta.slug.clone(),
+        group: meta.group.clone(),
+        article: meta.article.clone(),
+    }
+}
+
+fn recommendation_record(snippet: Snippet, classifier: &Classifier) -> Recommendation {
+    let class = classifier.classify(ClassifyInput { title: &snippet.title, answer: None, body: &snippet.excerpt });
+    let meta = RecommendationMeta {
+        title: snippet.title,
+        slug: snippet.slug,
+        date: snippet.last_seen,
+        category: snippet.category,
+        first_seen: snippet.first_seen,
+        last_seen: snippet.last_seen,
+        occurrences: snippet.seen_on.len() as u64,
+        seen_on: snippet.seen_on.into_iter().collect(),
+        group: snippet.group,
+        article: snippet.article,
+        regions: class.regions,
+        topics: class.topics,
+        relevant: class.relevant,
+        checksum: None,
+    };
+    Recommendation { meta, excerpt: snippet.excerpt }
+}
+
+/// A generated recommendation whose snippet now lives under another slug
+/// (merged into a longer variant, or renamed on a slug clash) is removed;
+/// hand-edited ones stay.
+fn remove_stale_recommendations(
+    stored: &[content::Loaded<Recommendation>],
+    records: &[Recommendation],
+) -> Result<(), ImportError> {
+    let live: HashSet<&str> = records.iter().map(|r| r.meta.slug.as_str()).collect();
+    for loaded in stored {
+        let stem = loaded.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if loaded.pristine && !live.contains(stem) {
+            fs::remove_file(&loaded.path).map_err(|source| ImportError::Io { path: loaded.path.clone(), source })?;
+        }
+    }
+    Ok(())
+}

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use build_support::*;
-use policypress::render::{BuildError, build_with};
+use policypress::render::{BuildError, build};
 
 const SCRIPT: &str = "</title><script>alert(1)</script>";
 const ATTR: &str = "\"><img src=x onerror=alert(1)>";
@@ -130,7 +130,7 @@ fn markup_in_any_text_field_is_escaped() {
     let root = dir.path().join("site");
     for minify in [false, true] {
         let out = dir.path().join(format!("public-{minify}"));
-        build_with(&options(&root, &out, minify), gazetteer()).unwrap();
+        build(&options(&root, &out, minify)).unwrap();
         assert_no_markup_injected(&out);
         if !minify {
             let page = read(&out, "articles/e-yi/index.html");
@@ -160,15 +160,9 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
     write_article(&root, "upper.md", "title: 大写\nslug: Da-Xie\nregions:\n- 火星省/某市\ntopics:\n- 不存在的话题\n");
     write_article(&root, "broken.md", "title: [坏\n");
     fs::write(root.join("content/recommendations/abs.md"), "---\ntitle: 绝对\nslug: /etc/passwd\n---\n摘录\n").unwrap();
-    let topics = fs::read_to_string(root.join("content/topics.yaml")).unwrap();
-    fs::write(
-        root.join("content/topics.yaml"),
-        format!("{topics}- name: 逃逸\n  slug: ../t\n  description: x\n  keywords: [x]\n"),
-    )
-    .unwrap();
 
     let out = dir.path().join("public");
-    let err = build_with(&options(&root, &out, true), gazetteer()).unwrap_err();
+    let err = build(&options(&root, &out, true)).unwrap_err();
     let BuildError::Content(errors) = &err else { panic!("expected content errors, got {err}") };
     let message = err.to_string();
     for expected in [
@@ -178,7 +172,6 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
         "upper.md:7:3: unknown topic `不存在的话题`",
         "broken.md:2:",
         "abs.md:3:1: slug `/etc/passwd`",
-        "topics.yaml:1:1: topic `逃逸` has slug `../t`",
     ] {
         assert!(message.contains(expected), "missing {expected:?} in:\n{message}");
     }
@@ -192,6 +185,29 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
 }
 
 #[test]
+fn a_bad_topic_slug_is_reported_with_unparsable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    copy_dir(&fixture_root(), &root);
+    write_article(&root, "broken.md", "title: [坏\n");
+    let topics = fs::read_to_string(root.join("content/topics.yaml")).unwrap();
+    let line = topics.lines().count() + 1;
+    fs::write(
+        root.join("content/topics.yaml"),
+        format!("{topics}- name: 逃逸\n  slug: ../t\n  description: x\n  keywords: [x]\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("public");
+    let err = build(&options(&root, &out, true)).unwrap_err();
+    let BuildError::Content(errors) = &err else { panic!("expected content errors, got {err}") };
+    assert_eq!(errors.len(), 2, "{err}");
+    let message = err.to_string();
+    assert!(message.contains(&format!("topics.yaml:{line}:1: ")) && message.contains("`../t`"), "{message}");
+    assert!(message.contains("broken.md:2:"), "{message}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn dangling_references_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("site");
@@ -202,7 +218,7 @@ fn dangling_references_name_the_file() {
         "---\ntitle: 孤儿\nslug: gu-er\nseen_on:\n- mei-you-wen-zhang\narticle: ye-mei-you\n---\n摘录\n",
     )
     .unwrap();
-    let err = build_with(&options(&root, &dir.path().join("public"), true), gazetteer()).unwrap_err().to_string();
+    let err = build(&options(&root, &dir.path().join("public"), true)).unwrap_err().to_string();
     assert!(err.contains("dangling.md:5:3: recommendation `mei-you-zhe-ge` does not exist"), "{err}");
     assert!(err.contains("orphan.md:6:10: `article: ye-mei-you` names no article"), "{err}");
 }

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use build_support::*;
-use policypress::render::{BuildError, build_with};
+use policypress::render::{BuildError, build};
 
 fn site_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -27,14 +27,14 @@ fn leftovers(dir: &Path) -> Vec<String> {
 fn a_template_failing_mid_build_leaves_the_previous_site_intact() {
     let (dir, root) = site_copy();
     let out = root.join("public");
-    build_with(&options(&root, &out, true), gazetteer()).unwrap();
+    build(&options(&root, &out, true)).unwrap();
     let before = read_tree(&out);
 
     fs::create_dir(root.join("templates")).unwrap();
     let template = root.join("templates/article.html");
     fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ page.title }}</h1>\n{{ page.no_such_field.deeper }}\n{% endblock content %}\n")
         .unwrap();
-    let err = build_with(&options(&root, &out, true), gazetteer()).unwrap_err();
+    let err = build(&options(&root, &out, true)).unwrap_err();
     let BuildError::Render { page, template: path, message } = &err else {
         panic!("expected a render error, got {err}")
     };
@@ -46,7 +46,7 @@ fn a_template_failing_mid_build_leaves_the_previous_site_intact() {
 
     fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n")
         .unwrap();
-    let err = build_with(&options(&root, &out, true), gazetteer()).unwrap_err();
+    let err = build(&options(&root, &out, true)).unwrap_err();
     let BuildError::Template { path, message } = &err else { panic!("expected a template error, got {err}") };
     assert_eq!(path, &template);
     assert!(message.contains("3:"), "line of the error: {message}");
@@ -69,10 +69,10 @@ fn two_builds_are_byte_identical() {
 fn rebuilding_replaces_the_site_and_cleans_up() {
     let (_dir, root) = site_copy();
     let out = root.join("public");
-    build_with(&options(&root, &out, true), gazetteer()).unwrap();
+    build(&options(&root, &out, true)).unwrap();
     fs::write(out.join("stale.html"), "old").unwrap();
     fs::remove_file(root.join("content/articles/yi-di-jiu-yi-bei-an-zen-me-ban.md")).unwrap();
-    build_with(&options(&root, &out, true), gazetteer()).unwrap();
+    build(&options(&root, &out, true)).unwrap();
     assert!(!out.join("stale.html").exists());
     assert!(!out.join("articles/yi-di-jiu-yi-bei-an-zen-me-ban").exists());
     assert!(out.join("index.html").exists());
@@ -89,7 +89,7 @@ fn site_templates_and_static_files_override_the_theme() {
     fs::write(theme.join("static/style.css"), format!("{marker}\n{css}")).unwrap();
     fs::write(theme.join("static/extra.css"), "a  {  color : red ; }\n").unwrap();
     let out = root.join("public");
-    build_with(&options(&root, &out, true), gazetteer()).unwrap();
+    build(&options(&root, &out, true)).unwrap();
     assert!(!read(&out, "style.css").contains(marker), "theme CSS is minified");
     assert_eq!(read(&out, "extra.css"), "a{color:red}");
 
@@ -100,7 +100,7 @@ fn site_templates_and_static_files_override_the_theme() {
     )
     .unwrap();
     fs::write(root.join("static/extra.css"), "a  {  color : blue ; }\n").unwrap();
-    build_with(&options(&root, &out, true), gazetteer()).unwrap();
+    build(&options(&root, &out, true)).unwrap();
     assert!(read(&out, "404.html").contains("自定义 404"));
     assert_eq!(read(&out, "extra.css"), "a  {  color : blue ; }\n", "site static is copied verbatim");
 }
@@ -109,7 +109,7 @@ fn site_templates_and_static_files_override_the_theme() {
 fn a_site_without_content_still_builds() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let report = build_with(&options(dir.path(), &out, true), gazetteer()).unwrap();
+    let report = build(&options(dir.path(), &out, true)).unwrap();
     assert_eq!(report.articles, 0);
     for rel in ["index.html", "articles/index.html", "regions/index.html", "topics/index.html", "404.html", "atom.xml"]
     {

@@ -277,7 +277,7 @@ fn base_url_option_and_the_404_page_use_the_host_path() {
     let out = dir.path().join("site");
     let mut options = options(&fixture_root(), &out, false);
     options.base_url = Some("https://yibao.example.net/docs/".into());
-    policypress::render::build_with(&options, gazetteer()).unwrap();
+    policypress::render::build(&options).unwrap();
     let page = read(&out, &format!("articles/{A1}/index.html"));
     assert!(page.contains(&format!(r#"<link rel="canonical" href="https://yibao.example.net/docs/articles/{A1}/">"#)));
     assert!(page.contains(r#"<meta property="og:url" content="https://yibao.example.net/docs/articles/"#));

@@ -12,7 +12,7 @@ mod theme;
 
 use std::fmt;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -113,14 +113,10 @@ impl fmt::Display for ContentErrors<'_> {
     }
 }
 
-/// Builds the site with the gazetteer compiled into the binary.
+/// Builds the site under `options.root` into the output directory.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    build_with(options, Gazetteer::embedded())
-}
-
-/// Builds the site against a given gazetteer.
-pub fn build_with(options: &BuildOptions, gazetteer: &Gazetteer) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    let gazetteer = Gazetteer::embedded();
     let root = &options.root;
     let mut config = Config::load(root)?;
     if let Some(base_url) = &options.base_url {
@@ -133,18 +129,15 @@ pub fn build_with(options: &BuildOptions, gazetteer: &Gazetteer) -> Result<Build
 
     let content_dir = root.join("content");
     let topics_path = content_dir.join(content::TOPICS_FILE);
-    let mut topic_errors = Vec::new();
-    let vocabulary = if topics_path.is_file() {
-        TopicVocabulary::load(&topics_path).unwrap_or_else(|err| {
-            topic_errors.push(err);
-            TopicVocabulary::default()
-        })
-    } else {
-        TopicVocabulary::default()
-    };
-    topic_errors.extend(check_topic_slugs(&topics_path, &vocabulary));
+    let vocabulary =
+        if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
     let mut tree = content::load_tree(&content_dir);
-    tree.errors.extend(topic_errors);
+    // Without the vocabulary every topic would be reported unknown; the
+    // vocabulary's own error and the files that do not parse say enough.
+    let vocabulary = vocabulary.map_err(|err| {
+        tree.errors.push(err);
+        BuildError::Content(std::mem::take(&mut tree.errors))
+    })?;
     let site = site::build_site(SiteInput { config: &config, tree: &tree, vocabulary: &vocabulary, gazetteer })
         .map_err(BuildError::Content)?;
 
@@ -215,32 +208,6 @@ fn render_page(pages: &Pages<'_>, theme: &Theme, spec: PageSpec, minify_html: bo
     let context = tera::Context::from_value(context).map_err(|err| render_error(theme::error_chain(&err)))?;
     let html = theme.tera.render(template, &context).map_err(|err| render_error(theme::error_chain(&err)))?;
     Ok(if minify_html { minify::html(html.as_bytes()) } else { html.into_bytes() })
-}
-
-/// Topic slugs become directories, so they are held to the slug rules.
-fn check_topic_slugs(path: &Path, vocabulary: &TopicVocabulary) -> Vec<ContentError> {
-    let mut errors = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for topic in &vocabulary.topics {
-        if !site::is_valid_slug(&topic.slug) {
-            errors.push(ContentError::new(
-                path,
-                1,
-                1,
-                format!("topic `{}` has slug `{}`; slugs may only contain a-z, 0-9 and -", topic.name, topic.slug),
-                "write the slug in lowercase ASCII pinyin joined by -, e.g. jiating-gongji",
-            ));
-        } else if !seen.insert(topic.slug.as_str()) {
-            errors.push(ContentError::new(
-                path,
-                1,
-                1,
-                format!("topic slug `{}` is used twice", topic.slug),
-                "give each topic its own slug",
-            ));
-        }
-    }
-    errors
 }
 
 /// Pages, static files and generated files must not overwrite each other.

@@ -1,60 +1,14 @@
-//! Helpers shared by the `build_*` tests: the fixture site, a gazetteer
-//! that covers it, and small HTML/XML readers for checking the output.
+//! Helpers shared by the `build_*` tests: the fixture site and small
+//! HTML/XML readers for checking the output.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 
-use policypress::classify::Gazetteer;
-use policypress::classify::gazetteer::{Level, Unit};
-use policypress::render::{BuildOptions, BuildReport, build_with};
+use policypress::render::{BuildOptions, BuildReport, build};
 
 pub fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site")
-}
-
-/// The embedded gazetteer once it has data; until then a small one with the
-/// units the fixture uses, in the same shape.
-pub fn gazetteer() -> &'static Gazetteer {
-    let embedded = Gazetteer::embedded();
-    if embedded.by_path("广东省/深圳市").is_some() {
-        return embedded;
-    }
-    static SMALL: OnceLock<Gazetteer> = OnceLock::new();
-    SMALL.get_or_init(|| {
-        let rows: &[(u32, &str, &str, Option<usize>, &str)] = &[
-            (110000, "北京市", "北京", None, "beijing"),
-            (320000, "江苏省", "江苏", None, "jiangsu"),
-            (321000, "扬州市", "扬州", Some(1), "yangzhou"),
-            (440000, "广东省", "广东", None, "guangdong"),
-            (440100, "广州市", "广州", Some(3), "guangzhou"),
-            (440300, "深圳市", "深圳", Some(3), "shenzhen"),
-            (440305, "南山区", "南山", Some(5), "nanshan"),
-        ];
-        let mut units: Vec<Unit> = Vec::new();
-        for &(code, name, short, parent, slug) in rows {
-            let (path, slug_path, level) = match parent {
-                None => (name.to_string(), slug.to_string(), Level::Province),
-                Some(p) => {
-                    let parent = &units[p];
-                    let level = if parent.level == Level::Province { Level::Prefecture } else { Level::County };
-                    (format!("{}/{name}", parent.path), format!("{}/{slug}", parent.slug_path), level)
-                }
-            };
-            units.push(Unit {
-                code,
-                name: name.into(),
-                short: short.into(),
-                level,
-                parent,
-                slug: slug.into(),
-                path,
-                slug_path,
-            });
-        }
-        Gazetteer { units }
-    })
 }
 
 pub fn options(root: &Path, out: &Path, minify: bool) -> BuildOptions {
@@ -71,7 +25,7 @@ pub fn options(root: &Path, out: &Path, minify: bool) -> BuildOptions {
 pub fn build_fixture(minify: bool) -> (tempfile::TempDir, PathBuf, BuildReport) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
-    let report = build_with(&options(&fixture_root(), &out, minify), gazetteer()).unwrap();
+    let report = build(&options(&fixture_root(), &out, minify)).unwrap();
     (dir, out, report)
 }
 

@@ -13,6 +13,10 @@ pub mod content;
 pub mod dedup;
 pub mod import;
 pub mod model;
+pub mod render;
 pub mod search;
+pub mod site;
 pub mod slug;
 pub mod text;
+
+pub use render::{BuildError, BuildOptions, BuildReport, build};

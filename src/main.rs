@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use policypress::import::{self, ImportOptions, Level};
+use policypress::render::{self, BuildOptions};
 
 #[derive(Parser)]
 #[command(name = "policypress", version, about = "Static site generator for 医保 policy Q&A content")]
@@ -32,6 +33,24 @@ enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
         /// Print only problems and the summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Render content/ into a static site.
+    Build {
+        /// Site root holding config.toml, content/, themes/, static/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: <root>/public).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override base_url from config.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Write readable, unminified output.
+        #[arg(long)]
+        no_minify: bool,
+        /// No progress bar or summary.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -63,6 +82,23 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Build { root, out, base_url, no_minify, quiet } => {
+            let report = render::build(&BuildOptions { root, out, base_url, no_minify, quiet })?;
+            if !quiet {
+                println!(
+                    "built {} pages ({} articles, {} recommendations, {} search documents) into {}: {} files, {:.1} MB in {:.2?}",
+                    report.pages,
+                    report.articles,
+                    report.recommendations,
+                    report.search.documents,
+                    report.out_dir.display(),
+                    report.files,
+                    report.bytes as f64 / 1e6,
+                    report.elapsed
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -162,7 +162,14 @@ fn variant(snippet: &SnippetSeen, rng: &mut Rng) -> SnippetSeen {
     v
 }
 
-fn render_page(title: &str, answer: Option<&str>, intro: &str, sections: &[&Vec<String>], snippets: &[SnippetSeen], rng: &mut Rng) -> String {
+fn render_page(
+    title: &str,
+    answer: Option<&str>,
+    intro: &str,
+    sections: &[&Vec<String>],
+    snippets: &[SnippetSeen],
+    rng: &mut Rng,
+) -> String {
     let mut out = format!("{title}\n\n");
     if rng.below(4) == 0 {
         out.push_str(SOURCING);
@@ -176,7 +183,11 @@ fn render_page(title: &str, answer: Option<&str>, intro: &str, sections: &[&Vec<
     out.push_str("\n\n");
     for (i, section) in sections.iter().enumerate() {
         for (j, line) in section.iter().enumerate() {
-            let line = if j == 0 { format!("{}、{}", NUMERALS[i % 10], line.split_once('、').map_or(line.as_str(), |p| p.1)) } else { line.clone() };
+            let line = if j == 0 {
+                format!("{}、{}", NUMERALS[i % 10], line.split_once('、').map_or(line.as_str(), |p| p.1))
+            } else {
+                line.clone()
+            };
             out.push_str(&line);
             out.push_str("\n\n");
         }

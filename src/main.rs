@@ -36,6 +36,15 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Recompute regions and topics of generated content after the gazetteer
+    /// or content/topics.yaml changed.
+    Classify {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Change nothing; exit 1 if anything would change (for CI).
+        #[arg(long)]
+        check: bool,
+    },
     /// Render content/ into a static site.
     Build {
         /// Site root holding config.toml, content/, themes/, static/.
@@ -82,6 +91,28 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Classify { content, check } => {
+            let report = policypress::classify::refresh::refresh(&content, check)?;
+            for err in &report.errors {
+                eprintln!("{err}\n  fix: {}", err.fix);
+            }
+            let verb = if check { "would change" } else { "changed" };
+            for change in &report.changes {
+                println!("{verb}: {change}");
+            }
+            for change in &report.kept_hand_edits {
+                println!("kept hand edit: {change}");
+            }
+            println!(
+                "classified {} files: {} {verb}, {} hand-edited left alone, {} unreadable",
+                report.checked,
+                report.changes.len(),
+                report.kept_hand_edits.len(),
+                report.errors.len()
+            );
+            let failed = !report.errors.is_empty() || (check && !report.changes.is_empty());
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Build { root, out, base_url, no_minify, quiet } => {
             let report = render::build(&BuildOptions { root, out, base_url, no_minify, quiet })?;

@@ -122,6 +122,17 @@ struct ParsedPage {
 /// The vocabulary a fresh content directory starts from.
 pub const DEFAULT_TOPICS: &str = include_str!("../../content/topics.yaml");
 
+/// Gives a fresh content directory the bundled vocabulary to edit.
+fn ensure_vocabulary(content_dir: &Path) -> Result<(), ImportError> {
+    let path = content_dir.join(content::TOPICS_FILE);
+    if path.exists() {
+        return Ok(());
+    }
+    fs::create_dir_all(content_dir)
+        .and_then(|()| content::write_atomically(&path, DEFAULT_TOPICS.as_bytes()))
+        .map_err(|source| ImportError::Io { path, source })
+}
+
 /// Loads `content/topics.yaml`, falling back to the bundled vocabulary.
 pub fn load_vocabulary(content_dir: &Path) -> Result<TopicVocabulary, content::ContentError> {
     let path = content_dir.join(content::TOPICS_FILE);
@@ -162,6 +173,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             message: format!("existing file not readable, left alone: {}", err.message),
         });
     }
+    ensure_vocabulary(content_dir)?;
     let vocabulary = load_vocabulary(content_dir)?;
     let classifier = Classifier::new(vocabulary);
 

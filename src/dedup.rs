@@ -367,23 +367,27 @@ const LINK_PREFIX_CHARS: usize = 30;
 /// Sets `article` on snippets that are one of our articles: same question
 /// (normalized title) and the excerpt is the start of the article's text.
 pub fn link_articles(snippets: &mut [Snippet], articles: &[ArticleText]) -> usize {
-    let mut by_title: HashMap<String, Vec<(&str, String)>> = HashMap::new();
+    let mut by_title: HashMap<String, Vec<&ArticleText>> = HashMap::new();
     for article in articles {
-        by_title.entry(normalize_key(&article.title)).or_default().push((&article.slug, content_chars(&article.text)));
+        by_title.entry(normalize_key(&article.title)).or_default().push(article);
     }
-    let mut linked = 0;
-    for snippet in snippets.iter_mut() {
-        snippet.article = by_title.get(&snippet.title_key()).and_then(|candidates| {
-            let excerpt = content_chars(&snippet.excerpt);
-            let probe: String = excerpt.chars().take(LINK_PREFIX_CHARS).collect();
-            candidates
-                .iter()
-                .find(|(_, text)| !probe.is_empty() && text.starts_with(&probe))
-                .map(|(slug, _)| slug.to_string())
-        });
-        linked += usize::from(snippet.article.is_some());
+    // Only articles whose title some snippet shares need their text keyed.
+    let linked: Vec<Option<String>> = snippets
+        .par_iter()
+        .map(|snippet| {
+            let candidates = by_title.get(&snippet.title_key())?;
+            let probe: String = content_chars(&snippet.excerpt).chars().take(LINK_PREFIX_CHARS).collect();
+            if probe.is_empty() {
+                return None;
+            }
+            candidates.iter().find(|a| content_chars(&a.text).starts_with(&probe)).map(|a| a.slug.clone())
+        })
+        .collect();
+    let count = linked.iter().filter(|l| l.is_some()).count();
+    for (snippet, article) in snippets.iter_mut().zip(linked) {
+        snippet.article = article;
     }
-    linked
+    count
 }
 
 #[cfg(test)]

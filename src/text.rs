@@ -135,7 +135,9 @@ pub fn normalize_key(text: &str) -> String {
     // Without combining marks NFKC works character by character, and ASCII
     // and CJK ideographs are their own NFKC form: only the rest needs tables.
     // (Conjoining Hangul jamo also compose across characters.)
-    let per_char = !text.chars().any(|c| unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c));
+    let per_char = !text
+        .chars()
+        .any(|c| unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c));
     let folded: Box<dyn Iterator<Item = char>> =
         if per_char { Box::new(text.chars().flat_map(nfkc_char)) } else { Box::new(text.nfkc()) };
     for c in folded {

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use policypress::import::{self, ImportOptions, Level};
+// tools branch: check, new, serve
+use policypress::check;
 
 #[derive(Parser)]
 #[command(name = "policypress", version, about = "Static site generator for 医保 policy Q&A content")]
@@ -34,6 +36,29 @@ enum Command {
         /// Print only problems and the summary.
         #[arg(long, short)]
         quiet: bool,
+    },
+    // ---- tools branch: check, new, serve ----
+    /// Validate config.toml, content/topics.yaml and every content file; writes nothing.
+    Check {
+        /// Site root (holding config.toml and content/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output: human, github (workflow annotations) or json.
+        #[arg(long, default_value = "human")]
+        format: check::Format,
+    },
+    /// Start a new article: content/articles/<slug>.md with front matter and a skeleton.
+    New {
+        /// The question the article answers, e.g. "深圳医保怎么办理异地就医备案".
+        title: String,
+        /// Gazetteer path, e.g. 广东省/深圳市; repeatable.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Topic name from content/topics.yaml; repeatable.
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -63,6 +88,19 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        // ---- tools branch: check, new, serve ----
+        Command::Check { root, format } => {
+            let report = check::check(&root);
+            print!("{}", report.render(format));
+            eprintln!("{}", report.summary());
+            Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::New { title, regions, topics, root } => {
+            let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
+            println!("{}", path.display());
+            eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

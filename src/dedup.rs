@@ -110,6 +110,8 @@ fn merge_same_title(mut candidates: Vec<(String, Snippet)>) -> Vec<(String, Snip
         b.0.len()
             .cmp(&a.0.len())
             .then_with(|| a.0.cmp(&b.0))
+            // Of equal texts, keep the tidiest spelling (full-width punctuation).
+            .then_with(|| ascii_punctuation(&a.1.excerpt).cmp(&ascii_punctuation(&b.1.excerpt)))
             .then_with(|| a.1.excerpt.cmp(&b.1.excerpt))
             .then_with(|| a.1.title.cmp(&b.1.title))
             .then_with(|| a.1.category.cmp(&b.1.category))
@@ -122,6 +124,10 @@ fn merge_same_title(mut candidates: Vec<(String, Snippet)>) -> Vec<(String, Snip
         }
     }
     clusters
+}
+
+fn ascii_punctuation(text: &str) -> usize {
+    text.chars().filter(char::is_ascii_punctuation).count()
 }
 
 fn absorb(record: &mut Snippet, other: Snippet) {

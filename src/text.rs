@@ -104,7 +104,12 @@ fn paren_holds_han(chars: &[char], i: usize) -> bool {
 /// unified to one form, and trailing truncation marks dropped.
 pub fn normalize_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.nfkc() {
+    // Most text is already NFKC; the quick check spares the decomposition.
+    let folded: Box<dyn Iterator<Item = char>> = match unicode_normalization::is_nfkc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => Box::new(text.chars()),
+        _ => Box::new(text.nfkc()),
+    };
+    for c in folded {
         if c.is_whitespace() {
             continue;
         }

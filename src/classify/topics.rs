@@ -1,7 +1,10 @@
-//! The topic vocabulary contributors edit in `content/topics.yaml`.
+//! The topic vocabulary contributors edit in `content/topics.yaml`, and the keyword
+//! matcher built from it.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
 use crate::content::ContentError;
@@ -28,7 +31,9 @@ impl TopicVocabulary {
             let (line, column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
             ContentError::new(path, line, column, format!("topics: {err}"), "fix the YAML at this position")
         })?;
-        Ok(TopicVocabulary { topics })
+        let vocabulary = TopicVocabulary { topics };
+        vocabulary.validate(path, text)?;
+        Ok(vocabulary)
     }
 
     pub fn load(path: &Path) -> Result<TopicVocabulary, ContentError> {
@@ -38,5 +43,177 @@ impl TopicVocabulary {
 
     pub fn by_name(&self, name: &str) -> Option<&Topic> {
         self.topics.iter().find(|t| t.name == name)
+    }
+
+    /// The topic with a URL slug (`geren-zhanghu` → 个人账户).
+    pub fn by_slug(&self, slug: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.slug == slug)
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<(), ContentError> {
+        // Top-level list items start at column 1 with `-`; the i-th is topic i.
+        let lines: Vec<usize> =
+            text.lines().enumerate().filter(|(_, l)| l.starts_with('-')).map(|(i, _)| i + 1).collect();
+        let mut names = HashSet::new();
+        let mut slugs = HashSet::new();
+        for (i, topic) in self.topics.iter().enumerate() {
+            let line = lines.get(i).copied().unwrap_or(1);
+            let fail = |message: String, fix: &str| Err(ContentError::new(path, line, 1, message, fix));
+            if topic.name.trim().is_empty() {
+                return fail("topics: empty name".into(), "give the topic a name");
+            }
+            if !names.insert(topic.name.as_str()) {
+                return fail(format!("topics: duplicate name `{}`", topic.name), "merge the two topics or rename one");
+            }
+            let slug_ok = !topic.slug.is_empty()
+                && topic.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !topic.slug.starts_with('-')
+                && !topic.slug.ends_with('-')
+                && !topic.slug.contains("--");
+            if !slug_ok {
+                return fail(
+                    format!("topics: slug `{}` of `{}` is not [a-z0-9-]", topic.slug, topic.name),
+                    "use lowercase pinyin words joined by hyphens, e.g. geren-zhanghu",
+                );
+            }
+            if !slugs.insert(topic.slug.as_str()) {
+                return fail(format!("topics: duplicate slug `{}`", topic.slug), "give each topic its own slug");
+            }
+            if topic.keywords.is_empty() || topic.keywords.iter().chain(&topic.exclude).any(|k| k.trim().is_empty()) {
+                return fail(
+                    format!("topics: `{}` has no keywords or an empty keyword", topic.name),
+                    "list the phrases that mark this topic under `keywords`",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Counts, per topic, the distinct keywords found in a text, ignoring keywords that
+/// sit inside one of the topic's `exclude` phrases. Built once per vocabulary.
+pub(crate) struct TopicMatcher {
+    automaton: AhoCorasick,
+    /// For each pattern: (topic, keyword id within the matcher, or `None` for an exclude phrase).
+    meanings: Vec<Vec<(usize, Option<usize>)>>,
+    topics: usize,
+}
+
+impl TopicMatcher {
+    pub(crate) fn new(vocabulary: &TopicVocabulary) -> TopicMatcher {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut meanings: Vec<Vec<(usize, Option<usize>)>> = Vec::new();
+        let mut keywords = 0;
+        for (t, topic) in vocabulary.topics.iter().enumerate() {
+            let phrases = topic.keywords.iter().map(|k| (k, true)).chain(topic.exclude.iter().map(|e| (e, false)));
+            for (phrase, is_keyword) in phrases {
+                let phrase = phrase.trim().to_lowercase();
+                let id = *index.entry(phrase.clone()).or_insert_with(|| {
+                    patterns.push(phrase);
+                    meanings.push(Vec::new());
+                    meanings.len() - 1
+                });
+                let meaning = if is_keyword {
+                    keywords += 1;
+                    (t, Some(keywords - 1))
+                } else {
+                    (t, None)
+                };
+                if !meanings[id].iter().any(|&(topic, k)| topic == t && k.is_some() == is_keyword) {
+                    meanings[id].push(meaning);
+                }
+            }
+        }
+        // Standard semantics so overlapping hits (个人账户 and 账户) are all reported.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .expect("topic keywords build an automaton");
+        TopicMatcher { automaton, meanings, topics: vocabulary.topics.len() }
+    }
+
+    /// Distinct keyword hits per topic, indexed like the vocabulary.
+    pub(crate) fn hits(&self, text: &str) -> Vec<usize> {
+        let mut keywords: Vec<(usize, usize, usize, usize)> = Vec::new(); // topic, keyword, start, end
+        let mut excluded: Vec<(usize, usize, usize)> = Vec::new(); // topic, start, end
+        for found in self.automaton.find_overlapping_iter(text) {
+            for &(topic, keyword) in &self.meanings[found.pattern().as_usize()] {
+                match keyword {
+                    Some(k) => keywords.push((topic, k, found.start(), found.end())),
+                    None => excluded.push((topic, found.start(), found.end())),
+                }
+            }
+        }
+        let mut seen: Vec<usize> = Vec::new();
+        let mut hits = vec![0; self.topics];
+        for &(topic, k, start, end) in &keywords {
+            let inside_exclude = excluded.iter().any(|&(t, s, e)| t == topic && s <= start && end <= e);
+            if !inside_exclude && !seen.contains(&k) {
+                seen.push(k);
+                hits[topic] += 1;
+            }
+        }
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<TopicVocabulary, ContentError> {
+        TopicVocabulary::parse(Path::new("topics.yaml"), text)
+    }
+
+    const TWO: &str = "- name: 个人账户\n  slug: geren-zhanghu\n  description: d\n  keywords: [个人账户, 余额]\n  exclude: [银行卡余额]\n- name: 异地就医\n  slug: yidi-jiuyi\n  description: d\n  keywords: [异地]\n";
+
+    #[test]
+    fn the_shipped_vocabulary_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/topics.yaml");
+        let vocabulary = TopicVocabulary::load(&path).expect("content/topics.yaml is valid");
+        assert!(vocabulary.topics.len() >= 12);
+        assert_eq!(vocabulary.by_name("个人账户").map(|t| t.slug.as_str()), Some("geren-zhanghu"));
+        assert_eq!(vocabulary.by_slug("geren-zhanghu").map(|t| t.name.as_str()), Some("个人账户"));
+    }
+
+    #[test]
+    fn duplicate_names_are_reported_at_their_line() {
+        let text = format!("{TWO}- name: 异地就医\n  slug: yidi\n  description: d\n  keywords: [备案]\n");
+        let err = parse(&text).expect_err("duplicate name");
+        assert_eq!(err.line, 10);
+        assert!(err.message.contains("duplicate name"), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_and_malformed_slugs_are_rejected() {
+        let dup = format!("{TWO}- name: 备案\n  slug: yidi-jiuyi\n  description: d\n  keywords: [备案]\n");
+        assert!(parse(&dup).expect_err("duplicate slug").message.contains("duplicate slug"));
+        let bad = TWO.replace("yidi-jiuyi", "Yidi Jiuyi");
+        let err = parse(&bad).expect_err("bad slug");
+        assert_eq!(err.line, 6);
+        assert!(err.message.contains("[a-z0-9-]"), "{}", err.message);
+    }
+
+    #[test]
+    fn empty_keywords_are_rejected() {
+        let err = parse(&TWO.replace("[异地]", "[]")).expect_err("no keywords");
+        assert_eq!(err.line, 6);
+        assert!(parse(&TWO.replace("[异地]", "[\"\"]")).is_err());
+    }
+
+    #[test]
+    fn yaml_errors_carry_a_position() {
+        let err = parse("- name: [unclosed\n").expect_err("bad yaml");
+        assert_eq!(err.line, 1);
+    }
+
+    #[test]
+    fn keywords_inside_exclude_phrases_do_not_count() {
+        let matcher = TopicMatcher::new(&parse(TWO).expect("valid"));
+        assert_eq!(matcher.hits("医保余额"), [1, 0]);
+        assert_eq!(matcher.hits("银行卡余额不足"), [0, 0]);
+        assert_eq!(matcher.hits("个人账户余额异地能用吗,余额"), [2, 1]);
     }
 }

@@ -147,13 +147,9 @@ fn github_annotation(d: &Diagnostic) -> String {
     )
 }
 
-/// Checks the site under `root` against the embedded gazetteer.
+/// Checks the site under `root`; regions are resolved in the embedded gazetteer.
 pub fn check(root: &Path) -> CheckReport {
-    check_with(root, Gazetteer::embedded())
-}
-
-/// Checks the site under `root`, resolving regions in `gazetteer`.
-pub fn check_with(root: &Path, gazetteer: &Gazetteer) -> CheckReport {
+    let gazetteer = Gazetteer::embedded();
     let mut diagnostics = Vec::new();
     let base_url = check_config(root, &mut diagnostics);
     let content_dir = root.join("content");
@@ -161,7 +157,6 @@ pub fn check_with(root: &Path, gazetteer: &Gazetteer) -> CheckReport {
     let context = Context {
         root,
         gazetteer,
-        region_paths: gazetteer.units.iter().map(|u| u.path.as_str()).collect(),
         vocabulary: vocabulary.as_ref(),
         base_url,
         article_required: required_fields::<ArticleMeta>(),
@@ -419,7 +414,6 @@ struct FileFacts {
 struct Context<'a> {
     root: &'a Path,
     gazetteer: &'a Gazetteer,
-    region_paths: HashSet<&'a str>,
     vocabulary: Option<&'a TopicVocabulary>,
     base_url: Option<String>,
     article_required: Vec<String>,
@@ -561,7 +555,7 @@ impl Context<'_> {
             ));
         }
         for region in regions {
-            if !self.region_paths.contains(region.as_str()) {
+            if self.gazetteer.by_path(region).is_none() {
                 let (line, column) = fm.value_position("regions", region);
                 let fix = did_you_mean(
                     suggest_region(self.gazetteer, region),

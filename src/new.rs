@@ -35,19 +35,10 @@ fn hint(suggestion: &Option<String>, otherwise: &str) -> String {
 }
 
 /// Writes `content/articles/<slug>.md` under `root` and returns its path.
+/// The date line is today in UTC; there is no checksum line, because the
+/// file belongs to the person writing it.
 pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[String]) -> Result<PathBuf, NewError> {
-    new_article_with(root, title, regions, topics, Gazetteer::embedded(), today())
-}
-
-/// [`new_article`] with the gazetteer and the date given, for tests.
-pub fn new_article_with(
-    root: &Path,
-    title: &str,
-    regions: &[String],
-    topics: &[String],
-    gazetteer: &Gazetteer,
-    date: Date,
-) -> Result<PathBuf, NewError> {
+    let gazetteer = Gazetteer::embedded();
     let title = title.trim();
     if title.is_empty() {
         return Err(NewError::EmptyTitle);
@@ -72,7 +63,7 @@ pub fn new_article_with(
         title: title.to_string(),
         slug: slug.clone(),
         answer: None,
-        date: Some(date),
+        date: Some(today()),
         date_source: None,
         regions: regions.to_vec(),
         topics: topics.to_vec(),
@@ -80,7 +71,6 @@ pub fn new_article_with(
         notices: Vec::new(),
         recommendations: Vec::new(),
         source: None,
-        // No checksum: the file belongs to the person writing it.
         checksum: None,
     };
     let front_matter = serde_norway::to_string(&meta).expect("front matter structs always serialize");

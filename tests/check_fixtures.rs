@@ -1,18 +1,18 @@
 //! `check` on a site with one file per kind of mistake: every problem is
 //! reported in one run, at the right file, line and column, with a fix.
 
-mod common;
+mod tools_support;
 
 use std::path::Path;
 
-use policypress::check::{Diagnostic, Format, Severity, check_with};
+use policypress::check::{Diagnostic, Format, Severity, check};
 
 fn broken_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken")
 }
 
 fn broken_report() -> policypress::check::CheckReport {
-    check_with(&broken_root(), &common::small_gazetteer())
+    check(&broken_root())
 }
 
 /// (file, line, column, severity, part of the message, part of the fix)
@@ -163,12 +163,12 @@ fn json_output_is_an_array_of_located_diagnostics() {
 fn warnings_alone_do_not_fail_the_check() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    common::copy_tree(&broken_root().join("content/topics.yaml"), &root.join("content/topics.yaml"));
-    common::copy_tree(
+    tools_support::copy_tree(&broken_root().join("content/topics.yaml"), &root.join("content/topics.yaml"));
+    tools_support::copy_tree(
         &broken_root().join("content/recommendations/no-excerpt.md"),
         &root.join("content/recommendations/no-excerpt.md"),
     );
-    let report = check_with(root, &common::small_gazetteer());
+    let report = check(root);
     assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
     assert!(!report.has_errors());
 }

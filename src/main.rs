@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use policypress::check;
 use policypress::import::{self, ImportOptions, Level};
 use policypress::render::{self, BuildOptions};
 
@@ -62,6 +63,28 @@ enum Command {
         /// No progress bar or summary.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Validate config.toml, content/topics.yaml and every content file; writes nothing.
+    Check {
+        /// Site root (holding config.toml and content/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output: human, github (workflow annotations) or json.
+        #[arg(long, default_value = "human")]
+        format: check::Format,
+    },
+    /// Start a new article: content/articles/<slug>.md with front matter and a skeleton.
+    New {
+        /// The question the article answers, e.g. "深圳医保怎么办理异地就医备案".
+        title: String,
+        /// Gazetteer path, e.g. 广东省/深圳市; repeatable.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Topic name from content/topics.yaml; repeatable.
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -129,6 +152,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     report.elapsed
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { root, format } => {
+            let report = check::check(&root);
+            print!("{}", report.render(format));
+            eprintln!("{}", report.summary());
+            Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::New { title, regions, topics, root } => {
+            let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
+            println!("{}", path.display());
+            eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
             Ok(ExitCode::SUCCESS)
         }
     }

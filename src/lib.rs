@@ -16,5 +16,6 @@ pub mod import;
 pub mod model;
 pub mod new;
 pub mod search;
+pub mod serve;
 pub mod slug;
 pub mod text;

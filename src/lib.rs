@@ -15,7 +15,11 @@ pub mod dedup;
 pub mod import;
 pub mod model;
 pub mod new;
+pub mod render;
 pub mod search;
 pub mod serve;
+pub mod site;
 pub mod slug;
 pub mod text;
+
+pub use render::{BuildError, BuildOptions, BuildReport, build};

@@ -19,15 +19,15 @@ use proptest::prelude::*;
 fn originals() -> Vec<Sighting> {
     raw_pages()
         .iter()
-        .flat_map(|path| {
+        .enumerate()
+        .flat_map(|(page_id, path)| {
             let page = parse_page(&fs::read_to_string(path).unwrap()).unwrap();
-            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             page.snippets.into_iter().map(move |s| Sighting {
                 title: s.title,
                 excerpt: s.excerpt,
                 category: s.category,
                 date: s.date,
-                page: name.clone(),
+                page: page_id as u32,
             })
         })
         .collect()
@@ -39,7 +39,7 @@ fn variants_of(s: &Sighting, n: usize) -> Vec<Sighting> {
     let cut = |len: usize| chars[..len.min(chars.len())].iter().collect::<String>();
     let spaced: String = s.title.chars().flat_map(|c| [c, ' ']).collect();
     let half_width = s.excerpt.replace('，', ",").replace('：', ":").replace('（', "(").replace('）', ")");
-    let page = |k: usize| format!("variant-page-{n}-{k}");
+    let page = |k: usize| (1000 + n * 10 + k) as u32;
     let with = |title: String, excerpt: String, date: &str, k: usize| Sighting {
         title,
         excerpt,
@@ -126,13 +126,7 @@ const DIFFERENT: &[(&str, &str)] = &[
 fn republished(originals: &[Sighting]) -> Vec<Sighting> {
     let rewrite = |from: &str, to: &str, edit: fn(&str) -> String| {
         let s = originals.iter().find(|s| s.title == from).unwrap();
-        Sighting {
-            title: to.into(),
-            excerpt: edit(&s.excerpt),
-            category: s.category.clone(),
-            date: s.date,
-            page: "republished".into(),
-        }
+        Sighting { title: to.into(), excerpt: edit(&s.excerpt), category: s.category.clone(), date: s.date, page: 999 }
     };
     vec![
         rewrite("社保个人帐户里的钱可以取出来吗", "社保个人账户里的钱能取出来吗", |e| {
@@ -266,7 +260,7 @@ fn ten_thousand_pages_from_a_pool_of_two_thousand_snippets() {
                 3 => v.date = Some(format!("2025-0{}-1{}", 1 + rng.below(9), rng.below(10)).parse().unwrap()),
                 _ => {}
             }
-            v.page = format!("page-{page}");
+            v.page = page;
             sightings.push(v);
         }
     }

@@ -1,0 +1,127 @@
+//! The machine-read files: `sitemap.xml`, `atom.xml` and `robots.txt`.
+//! They carry absolute URLs built from `base_url`; pages link relatively.
+
+use std::fmt::Write as _;
+
+use crate::model::Date;
+
+/// Escapes text for XML and drops characters XML 1.0 cannot carry at all,
+/// so hostile content cannot make the feed unparseable.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn absolute(base_url: &str, url: &str) -> String {
+    format!("{base_url}/{url}")
+}
+
+pub struct SitemapEntry {
+    /// Root-relative, e.g. `articles/x/`.
+    pub url: String,
+    pub lastmod: Option<Date>,
+}
+
+pub fn sitemap(base_url: &str, entries: &[SitemapEntry]) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for entry in entries {
+        let _ = write!(out, "<url><loc>{}</loc>", xml_escape(&absolute(base_url, &entry.url)));
+        if let Some(date) = entry.lastmod {
+            let _ = write!(out, "<lastmod>{date}</lastmod>");
+        }
+        out.push_str("</url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+pub struct FeedEntry<'a> {
+    pub title: &'a str,
+    pub url: String,
+    pub date: Option<Date>,
+    pub summary: Option<&'a str>,
+    pub content_html: &'a str,
+    pub categories: Vec<&'a str>,
+}
+
+pub struct FeedInfo<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    pub language: &'a str,
+}
+
+/// Atom requires an `updated` time; dates are all we have, and undated
+/// entries fall back to the feed's, which is the newest date or the epoch.
+pub fn atom(info: &FeedInfo<'_>, entries: &[FeedEntry<'_>]) -> String {
+    let timestamp = |date: Date| format!("{date}T00:00:00Z");
+    let updated = entries.iter().filter_map(|e| e.date).max().map_or_else(|| "1970-01-01T00:00:00Z".into(), timestamp);
+    let home = absolute(info.base_url, "");
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    let _ = write!(
+        out,
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n<title>{title}</title>\n<subtitle>{subtitle}</subtitle>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{self_url}\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"{home}\"/>\n<id>{home}</id>\n<updated>{updated}</updated>\n<author><name>{title}</name></author>\n",
+        lang = xml_escape(info.language),
+        title = xml_escape(info.title),
+        subtitle = xml_escape(info.description),
+        self_url = xml_escape(&absolute(info.base_url, "atom.xml")),
+        home = xml_escape(&home),
+    );
+    for entry in entries {
+        let url = xml_escape(&absolute(info.base_url, &entry.url));
+        let entry_updated = entry.date.map_or_else(|| updated.clone(), timestamp);
+        let _ = write!(
+            out,
+            "<entry>\n<title>{}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{url}\"/>\n<id>{url}</id>\n<updated>{entry_updated}</updated>\n",
+            xml_escape(entry.title)
+        );
+        if let Some(date) = entry.date {
+            let _ = writeln!(out, "<published>{}</published>", timestamp(date));
+        }
+        for category in &entry.categories {
+            let _ = writeln!(out, "<category term=\"{}\"/>", xml_escape(category));
+        }
+        if let Some(summary) = entry.summary {
+            let _ = writeln!(out, "<summary>{}</summary>", xml_escape(summary));
+        }
+        let _ = write!(out, "<content type=\"html\">{}</content>\n</entry>\n", xml_escape(entry.content_html));
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+pub fn robots(base_url: &str) -> String {
+    format!("User-agent: *\nAllow: /\nSitemap: {}\n", absolute(base_url, "sitemap.xml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_control_characters() {
+        assert_eq!(xml_escape("<a href=\"x\">&'\u{1}</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn undated_feeds_still_have_an_updated_time() {
+        let info = FeedInfo { title: "站", description: "d", base_url: "https://e.org", language: "zh-CN" };
+        let feed = atom(&info, &[]);
+        assert!(feed.contains("<updated>1970-01-01T00:00:00Z</updated>"), "{feed}");
+        assert!(feed.contains("<id>https://e.org/</id>"), "{feed}");
+    }
+}

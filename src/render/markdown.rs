@@ -1,0 +1,149 @@
+//! Markdown from `content/` → HTML that is safe to embed unescaped: raw HTML
+//! is shown as text, links only use harmless schemes, images become links
+//! (the site requests nothing from outside hosts), and headings continue
+//! below the page's one `h1` without skipping levels.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// A Markdown text rendered once, for pages, the feed and the search index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    /// Plain text with block boundaries as single spaces.
+    pub text: String,
+}
+
+pub fn render(markdown: &str) -> Rendered {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    let mut text = String::with_capacity(markdown.len());
+    // Per open link/image: whether its start tag was kept.
+    let mut links: Vec<bool> = Vec::new();
+    let mut headings: Vec<HeadingLevel> = Vec::new();
+    let mut previous_heading = 1;
+    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => {
+            text.push_str(&raw);
+            Some(Event::Text(raw))
+        }
+        Event::Text(ref t) | Event::Code(ref t) => {
+            text.push_str(t);
+            Some(event)
+        }
+        Event::SoftBreak | Event::HardBreak => {
+            text.push(' ');
+            Some(event)
+        }
+        Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
+        Event::End(TagEnd::HtmlBlock) => {
+            text.push(' ');
+            Some(Event::End(TagEnd::Paragraph))
+        }
+        Event::Start(Tag::Heading { level, .. }) => {
+            let level = (level as usize).clamp(2, previous_heading + 1);
+            previous_heading = level;
+            let level = heading_level(level);
+            headings.push(level);
+            Some(Event::Start(Tag::Heading { level, id: None, classes: Vec::new(), attrs: Vec::new() }))
+        }
+        Event::End(TagEnd::Heading(_)) => {
+            text.push(' ');
+            Some(Event::End(TagEnd::Heading(headings.pop().unwrap_or(HeadingLevel::H2))))
+        }
+        Event::Start(Tag::Link { link_type, dest_url, title, id })
+        | Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            let keep = is_safe_url(&dest_url);
+            links.push(keep);
+            keep.then_some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => links.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link)),
+        Event::End(
+            TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+        ) => {
+            text.push(' ');
+            Some(event)
+        }
+        other => Some(other),
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    Rendered { html, text }
+}
+
+fn heading_level(level: usize) -> HeadingLevel {
+    match level {
+        0..=2 => HeadingLevel::H2,
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// Web and mail links, and relative ones; never `javascript:` or `data:`.
+fn is_safe_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    let scheme_end = lower.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(at) if lower.as_bytes()[at] == b':' => {
+            ["http:", "https:", "mailto:"].iter().any(|scheme| lower.starts_with(scheme))
+        }
+        _ => !lower.starts_with("//"),
+    }
+}
+
+/// The first `max` characters of `text`, with `…` when it was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", text[..at].trim_end()),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_text() {
+        let out = render("<script>alert(1)</script>\n\n段落 <img src=x onerror=alert(1)> 结束\n");
+        assert!(!out.html.contains("<script") && !out.html.contains("<img"), "{}", out.html);
+        assert!(out.html.contains("&lt;script&gt;"), "{}", out.html);
+        assert!(out.text.contains("<script>alert(1)</script>"));
+    }
+
+    #[test]
+    fn dangerous_links_and_images_lose_their_markup() {
+        let out = render(
+            "[点我](javascript:alert(1)) [好](https://example.org/a) ![图](https://evil.example/x.png) [协议](//evil.example/)\n",
+        );
+        assert!(!out.html.contains("javascript:"), "{}", out.html);
+        assert!(!out.html.contains("<img"), "{}", out.html);
+        assert!(out.html.contains(r#"<a href="https://example.org/a">好</a>"#), "{}", out.html);
+        assert!(out.html.contains(r#"<a href="https://evil.example/x.png">图</a>"#), "{}", out.html);
+        assert!(!out.html.contains("//evil.example/\""), "{}", out.html);
+        assert_eq!(out.text, "点我 好 图 协议");
+    }
+
+    #[test]
+    fn headings_start_at_h2_and_never_skip() {
+        let out = render("# 一\n\n#### 二\n\n## 三\n\n###### 四\n");
+        assert_eq!(out.html.matches("<h2>").count(), 2, "{}", out.html);
+        assert_eq!(out.html.matches("<h3>").count(), 2, "{}", out.html);
+        assert!(!out.html.contains("<h1>"));
+        assert_eq!(out.text, "一 二 三 四");
+    }
+
+    #[test]
+    fn lists_render_and_text_is_flat() {
+        let out = render("## 资金来源\n\n- 职工医保\n- 居民医保\n");
+        assert!(out.html.contains("<li>职工医保</li>"), "{}", out.html);
+        assert_eq!(out.text, "资金来源 职工医保 居民医保");
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate("医保个人账户", 4), "医保个人…");
+        assert_eq!(truncate("医保", 4), "医保");
+    }
+}

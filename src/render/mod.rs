@@ -1,0 +1,304 @@
+//! `build`: `content/` → a static site. Loads config, theme and content,
+//! builds the [`Site`](crate::site::Site) model, renders every page in
+//! parallel into a staging directory, writes the sitemap, feed and search
+//! index beside them, and swaps the result in atomically.
+
+mod feeds;
+mod markdown;
+mod minify;
+mod output;
+mod pages;
+mod theme;
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::classify::{Gazetteer, TopicVocabulary};
+use crate::config::{Config, ConfigError};
+use crate::content::{self, ContentError};
+use crate::search::{self, SearchDoc, SearchStats};
+use crate::site::{self, ItemRef, SiteInput};
+
+use output::Staging;
+use pages::{PageSpec, Pages};
+use theme::Theme;
+
+/// What `policypress build` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Site root: `config.toml`, `content/`, `templates/`, `static/`, `themes/`.
+    pub root: PathBuf,
+    /// Output directory; `<root>/public` when not given.
+    pub out: Option<PathBuf>,
+    /// Replaces `base_url` from `config.toml`.
+    pub base_url: Option<String>,
+    /// Writes pages and assets unminified, for debugging templates.
+    pub no_minify: bool,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
+        BuildOptions { root: root.into(), ..BuildOptions::default() }
+    }
+
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildReport {
+    pub out_dir: PathBuf,
+    /// HTML pages, including the 404 page.
+    pub pages: usize,
+    /// Every file written: pages, static files, sitemap, feed, robots.txt,
+    /// search index files not included.
+    pub files: usize,
+    /// Total size of the files counted in `files`.
+    pub bytes: u64,
+    pub articles: usize,
+    pub recommendations: usize,
+    pub elapsed: Duration,
+    pub search: SearchStats,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Every problem found in `content/`, sorted by file and line.
+    #[error("{}", ContentErrors(.0))]
+    Content(Vec<ContentError>),
+    #[error("theme `{name}` not found: {} does not exist", path.display())]
+    ThemeNotFound { name: String, path: PathBuf },
+    /// A template that does not parse, or a set of templates that do not fit
+    /// together (a missing parent or macro file).
+    #[error("{}: {message}", path.display())]
+    Template { path: PathBuf, message: String },
+    /// A template failed while rendering a page.
+    #[error("rendering {page} with {}: {message}", template.display())]
+    Render { page: String, template: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The output directory cannot safely be replaced.
+    #[error("{0}")]
+    Output(String),
+    /// Two pages or files would be written to the same path.
+    #[error("two pages would be written to {0}; rename one of them")]
+    Collision(String),
+    #[error("writing the search index: {0}")]
+    Search(std::io::Error),
+}
+
+struct ContentErrors<'a>(&'a [ContentError]);
+
+impl fmt::Display for ContentErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        writeln!(f, "{count} problem{} in content:", if count == 1 { "" } else { "s" })?;
+        for (n, err) in self.0.iter().enumerate() {
+            write!(f, "{err}\n  fix: {}", err.fix)?;
+            if n + 1 < count {
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the site under `options.root` into the output directory.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let gazetteer = Gazetteer::embedded();
+    let root = &options.root;
+    let mut config = Config::load(root)?;
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.trim_end_matches('/').to_string();
+    }
+    if options.no_minify {
+        config.minify = false;
+    }
+    let theme = Theme::load(root, &config.theme, config.minify)?;
+
+    let content_dir = root.join("content");
+    let topics_path = content_dir.join(content::TOPICS_FILE);
+    let vocabulary =
+        if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
+    let mut tree = content::load_tree(&content_dir);
+    // Without the vocabulary every topic would be reported unknown; the
+    // vocabulary's own error and the files that do not parse say enough.
+    let vocabulary = vocabulary.map_err(|err| {
+        tree.errors.push(err);
+        BuildError::Content(std::mem::take(&mut tree.errors))
+    })?;
+    let site = site::build_site(SiteInput { config: &config, tree: &tree, vocabulary: &vocabulary, gazetteer })
+        .map_err(BuildError::Content)?;
+
+    let favicon = theme.statics.contains_key("favicon.svg");
+    let pages = Pages::new(&config, &site, &tree, gazetteer, &vocabulary, favicon);
+    let specs = pages.specs();
+    check_collisions(&pages, &specs, &theme)?;
+
+    let out_dir = options.out_dir();
+    let staging = Staging::new(&out_dir, root)?;
+    let dir = staging.dir().to_path_buf();
+
+    let progress = progress_bar(options.quiet, specs.len());
+    let mut bytes: u64 = 0;
+    for (rel, contents) in &theme.statics {
+        output::write_file(&dir, rel, contents)?;
+        bytes += contents.len() as u64;
+    }
+    let page_bytes: Vec<u64> = specs
+        .par_iter()
+        .map(|&spec| {
+            let html = render_page(&pages, &theme, spec, config.minify)?;
+            output::write_file(&dir, &pages.output_path(spec), &html)?;
+            progress.inc(1);
+            Ok(html.len() as u64)
+        })
+        .collect::<Result<_, BuildError>>()?;
+    progress.finish_and_clear();
+    bytes += page_bytes.iter().sum::<u64>();
+
+    let entries: Vec<feeds::SitemapEntry> = specs
+        .iter()
+        .filter(|&&spec| Pages::in_sitemap(spec))
+        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
+        .collect();
+    let feed = atom_feed(&pages, &config);
+    let extra = [
+        ("sitemap.xml", feeds::sitemap(&config.base_url, &entries)),
+        ("atom.xml", feed),
+        ("robots.txt", feeds::robots(&config.base_url)),
+    ];
+    for (rel, contents) in &extra {
+        output::write_file(&dir, rel, contents.as_bytes())?;
+        bytes += contents.len() as u64;
+    }
+
+    let search = search::write_index(&search_docs(&pages, &vocabulary), &dir).map_err(BuildError::Search)?;
+    staging.commit()?;
+    Ok(BuildReport {
+        out_dir,
+        pages: specs.len(),
+        files: specs.len() + theme.statics.len() + extra.len(),
+        bytes,
+        articles: site.articles.len(),
+        recommendations: site.recommendations.len(),
+        elapsed: started.elapsed(),
+        search,
+    })
+}
+
+fn render_page(pages: &Pages<'_>, theme: &Theme, spec: PageSpec, minify_html: bool) -> Result<Vec<u8>, BuildError> {
+    let (template, context) = pages.context(spec);
+    let render_error = |message: String| BuildError::Render {
+        page: pages.output_path(spec),
+        template: theme.template_files.get(template).cloned().unwrap_or_else(|| PathBuf::from(template)),
+        message,
+    };
+    let context = tera::Context::from_value(context).map_err(|err| render_error(theme::error_chain(&err)))?;
+    let html = theme.tera.render(template, &context).map_err(|err| render_error(theme::error_chain(&err)))?;
+    Ok(if minify_html { minify::html(html.as_bytes()) } else { html.into_bytes() })
+}
+
+/// Pages, static files and generated files must not overwrite each other.
+fn check_collisions(pages: &Pages<'_>, specs: &[PageSpec], theme: &Theme) -> Result<(), BuildError> {
+    let mut paths: Vec<String> = specs.iter().map(|&spec| pages.output_path(spec)).collect();
+    paths.extend(["sitemap.xml", "atom.xml", "robots.txt"].map(String::from));
+    paths.sort_unstable();
+    if let Some(pair) = paths.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(BuildError::Collision(pair[0].clone()));
+    }
+    match theme.statics.keys().find(|rel| paths.binary_search(rel).is_ok()) {
+        Some(rel) => Err(BuildError::Collision(rel.clone())),
+        None => Ok(()),
+    }
+}
+
+fn atom_feed(pages: &Pages<'_>, config: &Config) -> String {
+    let info = feeds::FeedInfo {
+        title: &config.title,
+        description: &config.description,
+        base_url: &config.base_url,
+        language: &config.language,
+    };
+    let entries: Vec<feeds::FeedEntry<'_>> = pages
+        .site
+        .articles
+        .iter()
+        .zip(&pages.bodies)
+        .take(config.feed_limit)
+        .map(|(article, body)| {
+            let meta = &article.loaded.item.meta;
+            feeds::FeedEntry {
+                title: &meta.title,
+                url: site::article_url(&meta.slug),
+                date: meta.date,
+                summary: meta.answer.as_deref(),
+                content_html: &body.html,
+                categories: article.topics.iter().map(|&t| pages.vocabulary.topics[t].name.as_str()).collect(),
+            }
+        })
+        .collect();
+    feeds::atom(&info, &entries)
+}
+
+/// One document per page with content: built articles and the snippets
+/// that have pages of their own.
+fn search_docs(pages: &Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<SearchDoc> {
+    let site = pages.site;
+    let names = |regions: &[usize], topics: &[usize]| {
+        let regions = regions.iter().map(|&u| pages.gazetteer.units[u].path.clone()).collect();
+        let topics = topics.iter().map(|&t| vocabulary.topics[t].name.clone()).collect();
+        (regions, topics)
+    };
+    let mut docs = Vec::with_capacity(site.articles.len() + site.recommendations.len());
+    for (index, (article, body)) in site.articles.iter().zip(&pages.bodies).enumerate() {
+        let meta = &article.loaded.item.meta;
+        let (regions, topics) = names(&article.regions, &article.topics);
+        docs.push(SearchDoc {
+            url: site.url(ItemRef::Article(index)),
+            title: meta.title.clone(),
+            answer: meta.answer.clone().unwrap_or_default(),
+            body: body.text.clone(),
+            regions,
+            topics,
+            kind: "article".into(),
+            summary: pages::article_summary(meta.answer.as_deref(), body),
+        });
+    }
+    for (index, (rec, excerpt)) in site.recommendations.iter().zip(&pages.excerpts).enumerate() {
+        let (regions, topics) = names(&rec.regions, &rec.topics);
+        docs.push(SearchDoc {
+            url: site.url(ItemRef::Recommendation(index)),
+            title: rec.loaded.item.meta.title.clone(),
+            answer: String::new(),
+            body: excerpt.text.clone(),
+            regions,
+            topics,
+            kind: "recommendation".into(),
+            summary: markdown::truncate(&excerpt.text, 100),
+        });
+    }
+    docs
+}
+
+fn progress_bar(quiet: bool, len: usize) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} pages") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,510 @@
+//! The Site model: which content gets built, how each item resolves to
+//! gazetteer regions, topics and other items, the related lists, and the
+//! taxonomy terms with their items in display order. Pure apart from
+//! re-reading a broken file to point an error at the right line.
+
+use std::cmp::Reverse;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::classify::{Gazetteer, TopicVocabulary};
+use crate::config::Config;
+use crate::content::{ContentError, ContentTree, Loaded};
+use crate::model::{Article, Date, Recommendation};
+
+/// Slugs become URL path segments, so only `[a-z0-9-]` is allowed: nothing
+/// that could climb out of the output directory or need escaping.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// An item that has a page of its own: an index into [`Site::articles`] or
+/// [`Site::recommendations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ItemRef {
+    Article(usize),
+    Recommendation(usize),
+}
+
+/// One entry of an article's 相关推荐 list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Related {
+    /// Index into the content tree's recommendations: whose title is shown.
+    pub recommendation: usize,
+    /// Where the entry links: the snippet's own page, or our article it
+    /// is an excerpt of.
+    pub target: ItemRef,
+}
+
+#[derive(Debug)]
+pub struct SiteArticle<'a> {
+    pub loaded: &'a Loaded<Article>,
+    /// Gazetteer unit indices, front-matter order.
+    pub regions: Vec<usize>,
+    /// Vocabulary indices, front-matter order.
+    pub topics: Vec<usize>,
+    pub related: Vec<Related>,
+}
+
+#[derive(Debug)]
+pub struct SiteRecommendation<'a> {
+    pub loaded: &'a Loaded<Recommendation>,
+    pub regions: Vec<usize>,
+    pub topics: Vec<usize>,
+    /// Built articles that listed this snippet, as indices into [`Site::articles`].
+    pub seen_on: Vec<usize>,
+}
+
+/// A gazetteer unit that has items, directly or below it.
+#[derive(Debug)]
+pub struct RegionTerm {
+    pub unit: usize,
+    /// Region terms one level down, in gazetteer order.
+    pub children: Vec<usize>,
+    /// Items tagged with this unit or any unit below it, in display order.
+    pub items: Vec<ItemRef>,
+}
+
+#[derive(Debug)]
+pub struct TopicTerm {
+    /// Index into the vocabulary.
+    pub topic: usize,
+    pub items: Vec<ItemRef>,
+}
+
+#[derive(Debug)]
+pub struct Site<'a> {
+    /// Built articles, newest first (undated last), then by slug.
+    pub articles: Vec<SiteArticle<'a>>,
+    /// Snippets that get a page of their own, newest first, then by slug.
+    pub recommendations: Vec<SiteRecommendation<'a>>,
+    /// Non-empty region terms in tree pre-order: each province, then its
+    /// descendants, in gazetteer order.
+    pub regions: Vec<RegionTerm>,
+    /// Non-empty topic terms in vocabulary order.
+    pub topics: Vec<TopicTerm>,
+    /// Region term index of each gazetteer unit that has one.
+    region_terms: HashMap<usize, usize>,
+}
+
+impl<'a> Site<'a> {
+    pub fn region_term(&self, unit: usize) -> Option<usize> {
+        self.region_terms.get(&unit).copied()
+    }
+
+    /// Region terms for provinces, in gazetteer order.
+    pub fn provinces<'s>(&'s self, gazetteer: &'s Gazetteer) -> impl Iterator<Item = usize> + 's {
+        (0..self.regions.len()).filter(move |&t| gazetteer.units[self.regions[t].unit].parent.is_none())
+    }
+
+    pub fn date(&self, item: ItemRef) -> Option<Date> {
+        match item {
+            ItemRef::Article(i) => self.articles[i].loaded.item.meta.date,
+            ItemRef::Recommendation(i) => self.recommendations[i].loaded.item.meta.date,
+        }
+    }
+
+    /// Root-relative URL of an item's page, e.g. `articles/x/`.
+    pub fn url(&self, item: ItemRef) -> String {
+        match item {
+            ItemRef::Article(i) => article_url(&self.articles[i].loaded.item.meta.slug),
+            ItemRef::Recommendation(i) => recommendation_url(&self.recommendations[i].loaded.item.meta.slug),
+        }
+    }
+
+    /// The newest date among `items`, for sitemap `lastmod` of list pages.
+    pub fn newest(&self, items: &[ItemRef]) -> Option<Date> {
+        items.iter().filter_map(|&item| self.date(item)).max()
+    }
+}
+
+pub fn article_url(slug: &str) -> String {
+    format!("articles/{slug}/")
+}
+
+pub fn recommendation_url(slug: &str) -> String {
+    format!("recommendations/{slug}/")
+}
+
+pub fn topic_url(slug: &str) -> String {
+    format!("topics/{slug}/")
+}
+
+pub fn region_url(slug_path: &str) -> String {
+    format!("regions/{slug_path}/")
+}
+
+/// Number of pages a list of `len` items takes; an empty list still has one.
+pub fn page_count(len: usize, page_size: usize) -> usize {
+    len.div_ceil(page_size.max(1)).max(1)
+}
+
+/// URL of page `page` (1-based) of a list whose first page is `base`.
+pub fn paginated_url(base: &str, page: usize) -> String {
+    if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
+}
+
+/// Everything the model is built from.
+#[derive(Clone, Copy)]
+pub struct SiteInput<'a> {
+    pub config: &'a Config,
+    pub tree: &'a ContentTree,
+    pub vocabulary: &'a TopicVocabulary,
+    pub gazetteer: &'a Gazetteer,
+}
+
+/// Builds the model, or every problem found in the content, sorted by file
+/// and line, so that one run reports them all.
+pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
+    let mut errors = input.tree.errors.clone();
+    let resolver = Resolver::new(input.gazetteer, input.vocabulary);
+    let include = |relevant: bool| relevant || input.config.include_irrelevant;
+
+    let articles_by_slug = index_slugs(
+        input.tree.articles.iter().map(|a| (a.path.as_path(), a.item.meta.slug.as_str())),
+        "article",
+        &mut errors,
+    );
+    let recs_by_slug = index_slugs(
+        input.tree.recommendations.iter().map(|r| (r.path.as_path(), r.item.meta.slug.as_str())),
+        "recommendation",
+        &mut errors,
+    );
+
+    let mut built_articles: Vec<usize> =
+        (0..input.tree.articles.len()).filter(|&i| include(input.tree.articles[i].item.meta.relevant)).collect();
+    built_articles.sort_by(|&a, &b| {
+        let (a, b) = (&input.tree.articles[a].item.meta, &input.tree.articles[b].item.meta);
+        (Reverse(a.date), &a.slug).cmp(&(Reverse(b.date), &b.slug))
+    });
+    let site_article_of: HashMap<usize, usize> = built_articles.iter().enumerate().map(|(s, &t)| (t, s)).collect();
+
+    // A snippet that is an excerpt of one of our built articles links there
+    // instead of getting a page of its own.
+    let mut recommendation_targets: Vec<Option<ItemRef>> = vec![None; input.tree.recommendations.len()];
+    let mut own_pages: Vec<usize> = Vec::new();
+    for (index, rec) in input.tree.recommendations.iter().enumerate() {
+        let meta = &rec.item.meta;
+        let article = meta.article.as_deref().and_then(|slug| match articles_by_slug.get(slug) {
+            Some(&a) => Some(a),
+            None => {
+                errors.push(error_at(
+                    &rec.path,
+                    slug,
+                    format!("`article: {slug}` names no article"),
+                    "use the slug of a file in content/articles/, or delete the line",
+                ));
+                None
+            }
+        });
+        if let Some(site_index) = article.and_then(|a| site_article_of.get(&a)) {
+            recommendation_targets[index] = Some(ItemRef::Article(*site_index));
+        } else if include(meta.relevant) {
+            own_pages.push(index);
+        }
+    }
+    own_pages.sort_by(|&a, &b| {
+        let (a, b) = (&input.tree.recommendations[a].item.meta, &input.tree.recommendations[b].item.meta);
+        (Reverse(a.date), &a.slug).cmp(&(Reverse(b.date), &b.slug))
+    });
+    for (site_index, &index) in own_pages.iter().enumerate() {
+        recommendation_targets[index] = Some(ItemRef::Recommendation(site_index));
+    }
+
+    // Which articles each near-duplicate group is an excerpt of, so that an
+    // article never recommends a variant of itself.
+    let mut group_articles: HashMap<&str, Vec<&str>> = HashMap::new();
+    for rec in &input.tree.recommendations {
+        if let (Some(group), Some(article)) = (&rec.item.meta.group, &rec.item.meta.article) {
+            group_articles.entry(group.as_str()).or_default().push(article.as_str());
+        }
+    }
+
+    let mut articles = Vec::with_capacity(built_articles.len());
+    for &index in &built_articles {
+        let loaded = &input.tree.articles[index];
+        let meta = &loaded.item.meta;
+        let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
+        let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
+        let mut related = Vec::new();
+        let mut seen_groups: HashSet<&str> = HashSet::new();
+        let mut seen_targets: HashSet<ItemRef> = HashSet::new();
+        for slug in &meta.recommendations {
+            let Some(&rec_index) = recs_by_slug.get(slug.as_str()) else {
+                errors.push(error_at(
+                    &loaded.path,
+                    slug,
+                    format!("recommendation `{slug}` does not exist"),
+                    "use the slug of a file in content/recommendations/, or remove it from the list",
+                ));
+                continue;
+            };
+            let rec = &input.tree.recommendations[rec_index].item.meta;
+            let group = rec.group.as_deref().unwrap_or(&rec.slug);
+            let is_self = rec.article.as_deref() == Some(meta.slug.as_str())
+                || group_articles.get(group).is_some_and(|a| a.contains(&meta.slug.as_str()));
+            let Some(target) = recommendation_targets[rec_index] else { continue };
+            if is_self || target == ItemRef::Article(site_article_of[&index]) {
+                continue;
+            }
+            if seen_groups.insert(group) && seen_targets.insert(target) {
+                related.push(Related { recommendation: rec_index, target });
+            }
+        }
+        // Stable: relevant snippets keep their page order ahead of the rest.
+        related.sort_by_key(|r| !input.tree.recommendations[r.recommendation].item.meta.relevant);
+        articles.push(SiteArticle { loaded, regions, topics, related });
+    }
+
+    let mut recommendations = Vec::with_capacity(own_pages.len());
+    for &index in &own_pages {
+        let loaded = &input.tree.recommendations[index];
+        let meta = &loaded.item.meta;
+        let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
+        let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
+        // `seen_on` records where import saw the snippet; an article deleted
+        // since then is history rather than a broken link, so it is skipped.
+        let mut seen_on: Vec<usize> = meta
+            .seen_on
+            .iter()
+            .filter_map(|slug| articles_by_slug.get(slug.as_str()))
+            .filter_map(|article| site_article_of.get(article).copied())
+            .collect();
+        seen_on.sort_unstable();
+        seen_on.dedup();
+        recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on });
+    }
+
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
+        errors.dedup();
+        return Err(errors);
+    }
+
+    let mut site =
+        Site { articles, recommendations, regions: Vec::new(), topics: Vec::new(), region_terms: HashMap::new() };
+    let (regions, region_terms) = region_terms(&site, input.gazetteer);
+    site.topics = topic_terms(&site, input.vocabulary.topics.len());
+    site.regions = regions;
+    site.region_terms = region_terms;
+    Ok(site)
+}
+
+/// Every item with a page, in list display order: newest first, undated
+/// last, articles before snippets on the same day, then by slug.
+fn items_in_order(site: &Site<'_>) -> Vec<ItemRef> {
+    let mut items: Vec<ItemRef> = (0..site.articles.len())
+        .map(ItemRef::Article)
+        .chain((0..site.recommendations.len()).map(ItemRef::Recommendation))
+        .collect();
+    let slug = |item: ItemRef| match item {
+        ItemRef::Article(i) => site.articles[i].loaded.item.meta.slug.as_str(),
+        ItemRef::Recommendation(i) => site.recommendations[i].loaded.item.meta.slug.as_str(),
+    };
+    items.sort_by(|&a, &b| {
+        (Reverse(site.date(a)), matches!(a, ItemRef::Recommendation(_)), slug(a)).cmp(&(
+            Reverse(site.date(b)),
+            matches!(b, ItemRef::Recommendation(_)),
+            slug(b),
+        ))
+    });
+    items
+}
+
+fn item_taxonomies<'s>(site: &'s Site<'_>, item: ItemRef) -> (&'s [usize], &'s [usize]) {
+    match item {
+        ItemRef::Article(i) => (&site.articles[i].regions, &site.articles[i].topics),
+        ItemRef::Recommendation(i) => (&site.recommendations[i].regions, &site.recommendations[i].topics),
+    }
+}
+
+/// One pass over the items in display order fills every term, so each
+/// term's list comes out sorted without sorting it.
+fn region_terms(site: &Site<'_>, gazetteer: &Gazetteer) -> (Vec<RegionTerm>, HashMap<usize, usize>) {
+    let mut items_of_unit: HashMap<usize, Vec<ItemRef>> = HashMap::new();
+    let mut units: Vec<usize> = Vec::new();
+    for item in items_in_order(site) {
+        units.clear();
+        for &unit in item_taxonomies(site, item).0 {
+            let mut current = Some(unit);
+            while let Some(u) = current {
+                if !units.contains(&u) {
+                    units.push(u);
+                }
+                current = gazetteer.units[u].parent;
+            }
+        }
+        for &unit in &units {
+            items_of_unit.entry(unit).or_default().push(item);
+        }
+    }
+    let mut children_of: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for &unit in items_of_unit.keys() {
+        children_of.entry(gazetteer.units[unit].parent).or_default().push(unit);
+    }
+    for children in children_of.values_mut() {
+        children.sort_unstable();
+    }
+    let mut terms = Vec::with_capacity(items_of_unit.len());
+    let mut term_of_unit = HashMap::with_capacity(items_of_unit.len());
+    let mut stack: Vec<usize> = children_of.get(&None).map(|p| p.iter().rev().copied().collect()).unwrap_or_default();
+    while let Some(unit) = stack.pop() {
+        term_of_unit.insert(unit, terms.len());
+        terms.push(RegionTerm { unit, children: Vec::new(), items: items_of_unit.remove(&unit).unwrap_or_default() });
+        if let Some(children) = children_of.get(&Some(unit)) {
+            stack.extend(children.iter().rev());
+        }
+    }
+    for term in &mut terms {
+        if let Some(children) = children_of.get(&Some(term.unit)) {
+            term.children = children.iter().map(|u| term_of_unit[u]).collect();
+        }
+    }
+    (terms, term_of_unit)
+}
+
+fn topic_terms(site: &Site<'_>, topic_count: usize) -> Vec<TopicTerm> {
+    let mut items_of_topic: Vec<Vec<ItemRef>> = vec![Vec::new(); topic_count];
+    for item in items_in_order(site) {
+        for &topic in item_taxonomies(site, item).1 {
+            items_of_topic[topic].push(item);
+        }
+    }
+    items_of_topic
+        .into_iter()
+        .enumerate()
+        .filter(|(_, items)| !items.is_empty())
+        .map(|(topic, items)| TopicTerm { topic, items })
+        .collect()
+}
+
+/// Maps slugs to item indices, reporting invalid and duplicate slugs.
+fn index_slugs<'a>(
+    items: impl Iterator<Item = (&'a Path, &'a str)>,
+    kind: &str,
+    errors: &mut Vec<ContentError>,
+) -> HashMap<&'a str, usize> {
+    let mut by_slug: HashMap<&str, (usize, &Path)> = HashMap::new();
+    for (index, (path, slug)) in items.enumerate() {
+        if !is_valid_slug(slug) {
+            errors.push(error_at(
+                path,
+                "slug:",
+                format!("slug `{slug}` may only contain a-z, 0-9 and -"),
+                "write the slug in lowercase ASCII pinyin joined by -, e.g. yi-bao-ge-ren-zhang-hu",
+            ));
+            continue;
+        }
+        if let Some((_, first)) = by_slug.get(slug) {
+            errors.push(error_at(
+                path,
+                "slug:",
+                format!("{kind} slug `{slug}` is already used by {}", first.display()),
+                "give one of the two files a different slug",
+            ));
+            continue;
+        }
+        by_slug.insert(slug, (index, path));
+    }
+    by_slug.into_iter().map(|(slug, (index, _))| (slug, index)).collect()
+}
+
+/// Resolves front-matter region paths and topic names, collecting errors.
+struct Resolver<'g> {
+    gazetteer: &'g Gazetteer,
+    units_by_path: HashMap<&'g str, usize>,
+    topics_by_name: HashMap<&'g str, usize>,
+}
+
+impl<'g> Resolver<'g> {
+    fn new(gazetteer: &'g Gazetteer, vocabulary: &'g TopicVocabulary) -> Self {
+        let units_by_path = gazetteer.units.iter().enumerate().map(|(i, u)| (u.path.as_str(), i)).collect();
+        let topics_by_name = vocabulary.topics.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+        Resolver { gazetteer, units_by_path, topics_by_name }
+    }
+
+    fn regions(&self, path: &Path, names: &[String], errors: &mut Vec<ContentError>) -> Vec<usize> {
+        let mut units = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(&unit) = self.units_by_path.get(name.as_str()) else {
+                errors.push(error_at(
+                    path,
+                    name,
+                    format!("unknown region `{name}`"),
+                    "write a full gazetteer path from the province, e.g. 广东省/深圳市",
+                ));
+                continue;
+            };
+            // Gazetteer slugs become directories, so they get the same check as front matter.
+            let slug_path = &self.gazetteer.units[unit].slug_path;
+            if !slug_path.split('/').all(is_valid_slug) {
+                errors.push(error_at(
+                    path,
+                    name,
+                    format!("region `{name}` has the unusable URL path `{slug_path}` in the gazetteer"),
+                    "report this gazetteer entry; meanwhile remove the region",
+                ));
+                continue;
+            }
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+        units
+    }
+
+    fn topics(&self, path: &Path, names: &[String], errors: &mut Vec<ContentError>) -> Vec<usize> {
+        let mut topics = Vec::with_capacity(names.len());
+        for name in names {
+            match self.topics_by_name.get(name.as_str()) {
+                Some(&topic) if !topics.contains(&topic) => topics.push(topic),
+                Some(_) => {}
+                None => errors.push(error_at(
+                    path,
+                    name,
+                    format!("unknown topic `{name}`"),
+                    "use a topic name from content/topics.yaml, or add the topic there",
+                )),
+            }
+        }
+        topics
+    }
+}
+
+/// An error located at the first front-matter line mentioning `needle`.
+/// The file is read again only here, on the error path.
+fn error_at(path: &Path, needle: &str, message: String, fix: &str) -> ContentError {
+    let (line, column) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .enumerate()
+                .skip(1)
+                .take_while(|(_, l)| l.trim_end() != "---")
+                .find_map(|(n, l)| l.find(needle).map(|at| (n + 1, l[..at].chars().count() + 1)))
+        })
+        .unwrap_or((1, 1));
+    ContentError::new(path, line, column, message, fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_ascii_words() {
+        assert!(is_valid_slug("yi-bao-2025"));
+        for bad in ["", "../x", "a/b", "A", "医保", "a b", "a.b"] {
+            assert!(!is_valid_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_are_counted_and_numbered_from_one() {
+        assert_eq!(page_count(0, 20), 1);
+        assert_eq!(page_count(20, 20), 1);
+        assert_eq!(page_count(21, 20), 2);
+        assert_eq!(paginated_url("topics/a/", 1), "topics/a/");
+        assert_eq!(paginated_url("topics/a/", 3), "topics/a/page/3/");
+    }
+}

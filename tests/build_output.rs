@@ -1,0 +1,120 @@
+//! The output directory: swapped in atomically, untouched by failed
+//! builds, byte-identical across runs, and shaped by theme overrides.
+
+mod build_support;
+
+use std::fs;
+use std::path::Path;
+
+use build_support::*;
+use policypress::render::{BuildError, build};
+
+fn site_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    copy_dir(&fixture_root(), &root);
+    (dir, root)
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_template_failing_mid_build_leaves_the_previous_site_intact() {
+    let (dir, root) = site_copy();
+    let out = root.join("public");
+    build(&options(&root, &out, true)).unwrap();
+    let before = read_tree(&out);
+
+    fs::create_dir(root.join("templates")).unwrap();
+    let template = root.join("templates/article.html");
+    fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n<h1>{{ page.title }}</h1>\n{{ page.no_such_field.deeper }}\n{% endblock content %}\n")
+        .unwrap();
+    let err = build(&options(&root, &out, true)).unwrap_err();
+    let BuildError::Render { page, template: path, message } = &err else {
+        panic!("expected a render error, got {err}")
+    };
+    assert!(page.starts_with("articles/"), "{page}");
+    assert_eq!(path, &template);
+    assert!(message.contains("no_such_field"), "{message}");
+    assert_eq!(read_tree(&out), before, "the previous site changed");
+    assert_eq!(leftovers(&root), ["config.toml", "content", "public", "static", "templates"]);
+
+    fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n")
+        .unwrap();
+    let err = build(&options(&root, &out, true)).unwrap_err();
+    let BuildError::Template { path, message } = &err else { panic!("expected a template error, got {err}") };
+    assert_eq!(path, &template);
+    assert!(message.contains("3:"), "line of the error: {message}");
+    assert_eq!(read_tree(&out), before);
+    drop(dir);
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let (_a, first, _) = build_fixture(true);
+    let (_b, second, _) = build_fixture(true);
+    let (first, second) = (read_tree(&first), read_tree(&second));
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (rel, bytes) in &first {
+        assert!(bytes == &second[rel], "{rel} differs between builds");
+    }
+}
+
+#[test]
+fn rebuilding_replaces_the_site_and_cleans_up() {
+    let (_dir, root) = site_copy();
+    let out = root.join("public");
+    build(&options(&root, &out, true)).unwrap();
+    fs::write(out.join("stale.html"), "old").unwrap();
+    fs::remove_file(root.join("content/articles/yi-di-jiu-yi-bei-an-zen-me-ban.md")).unwrap();
+    build(&options(&root, &out, true)).unwrap();
+    assert!(!out.join("stale.html").exists());
+    assert!(!out.join("articles/yi-di-jiu-yi-bei-an-zen-me-ban").exists());
+    assert!(out.join("index.html").exists());
+    assert_eq!(leftovers(&root), ["config.toml", "content", "public", "static"]);
+}
+
+#[test]
+fn site_templates_and_static_files_override_the_theme() {
+    let (_dir, root) = site_copy();
+    let theme = root.join("themes/default");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default"), &theme);
+    let marker = "/* 主题文件 */";
+    let css = fs::read_to_string(theme.join("static/style.css")).unwrap();
+    fs::write(theme.join("static/style.css"), format!("{marker}\n{css}")).unwrap();
+    fs::write(theme.join("static/extra.css"), "a  {  color : red ; }\n").unwrap();
+    let out = root.join("public");
+    build(&options(&root, &out, true)).unwrap();
+    assert!(!read(&out, "style.css").contains(marker), "theme CSS is minified");
+    assert_eq!(read(&out, "extra.css"), "a{color:red}");
+
+    fs::create_dir(root.join("templates")).unwrap();
+    fs::write(
+        root.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1>自定义 404</h1>{% endblock content %}",
+    )
+    .unwrap();
+    fs::write(root.join("static/extra.css"), "a  {  color : blue ; }\n").unwrap();
+    build(&options(&root, &out, true)).unwrap();
+    assert!(read(&out, "404.html").contains("自定义 404"));
+    assert_eq!(read(&out, "extra.css"), "a  {  color : blue ; }\n", "site static is copied verbatim");
+}
+
+#[test]
+fn a_site_without_content_still_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let report = build(&options(dir.path(), &out, true)).unwrap();
+    assert_eq!(report.articles, 0);
+    for rel in ["index.html", "articles/index.html", "regions/index.html", "topics/index.html", "404.html", "atom.xml"]
+    {
+        assert!(out.join(rel).is_file(), "{rel}");
+    }
+    check_well_formed(&read(&out, "atom.xml")).unwrap();
+    check_well_formed(&read(&out, "sitemap.xml")).unwrap();
+}

@@ -1,0 +1,286 @@
+//! End-to-end: the fixture site builds into the pages, links, sitemap and
+//! feed the design promises.
+
+mod build_support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use build_support::*;
+
+const A1: &str = "yi-bao-ge-ren-zhang-hu-zen-me-chong-zhi-jiao-fei";
+const A2: &str = "yi-bao-jia-ting-gong-ji-zen-me-ban-li";
+
+fn html_pages(out: &Path) -> Vec<String> {
+    read_tree(out).into_keys().filter(|k| k.ends_with(".html")).collect()
+}
+
+#[test]
+fn every_expected_page_exists() {
+    let (_dir, out, report) = build_fixture(true);
+    let expected = [
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "articles/index.html",
+        "articles/page/2/index.html",
+        "recommendations/page/3/index.html",
+        "recommendations/index.html",
+        "topics/index.html",
+        "topics/geren-zhanghu/index.html",
+        "topics/jiating-gongji/index.html",
+        "topics/yidi-jiuyi/index.html",
+        "topics/canbao-jiaofei/index.html",
+        "topics/canbao-jiaofei/page/2/index.html",
+        "regions/index.html",
+        "regions/guangdong/index.html",
+        "regions/guangdong/page/2/index.html",
+        "regions/guangdong/shenzhen/index.html",
+        "regions/guangdong/guangzhou/index.html",
+        "regions/jiangsu/yangzhou/index.html",
+        "sitemap.xml",
+        "atom.xml",
+        "robots.txt",
+        "style.css",
+        "favicon.svg",
+    ];
+    for rel in expected {
+        assert!(out.join(rel).is_file(), "missing {rel}");
+    }
+    for slug in [A1, A2, "yi-di-jiu-yi-bei-an-zen-me-ban", "ling-huo-jiu-ye-ren-yuan-zen-me-jiao-yi-bao"] {
+        assert!(out.join(format!("articles/{slug}/index.html")).is_file(), "article {slug}");
+    }
+    for slug in [
+        "shen-zhen-hu-ji-lao-ren-ke-yi-mai-yi-bao",
+        "wai-di-ren-mai-guang-zhou-yi-bao-you-shen-me-hao-chu",
+        "fei-guang-zhou-hu-kou-ke-yi-mai-yi-bao-ma",
+        "fei-guang-zhou-hu-kou-neng-mai-yi-bao-ma",
+        "yang-zhou-cha-yi-bao-de-app",
+    ] {
+        assert!(out.join(format!("recommendations/{slug}/index.html")).is_file(), "recommendation {slug}");
+    }
+    // Irrelevant items are not built; excerpts of our own articles link there.
+    for absent in [
+        "articles/bu-xiang-guan-de-wen-zhang",
+        "recommendations/2025-nian-liao-ning-an-shan-chu-xian-wei-zhang-qi-qu-na-jia-yi-yuan-hao",
+        "recommendations/yi-bao-ge-ren-zhang-hu-ke-yi-chong-zhi-ma",
+        "recommendations/jia-ting-gong-ji-ke-yi-gei-fu-mu-yong-ma",
+        "regions/beijing",
+        "regions/liaoning",
+    ] {
+        assert!(!out.join(absent).exists(), "{absent} should not be built");
+    }
+    assert_eq!(report.articles, 4);
+    assert_eq!(report.recommendations, 5);
+    assert_eq!(report.pages, html_pages(&out).len());
+    assert!(report.bytes > 10_000);
+}
+
+#[test]
+fn article_page_has_answer_chips_breadcrumbs_and_a_deduplicated_related_list() {
+    let (_dir, out, _) = build_fixture(false);
+    let html = read(&out, &format!("articles/{A2}/index.html"));
+    let page_text = text(&html);
+    assert!(page_text.contains("在深圳，职工医保参保人可通过“深圳医保”公众号"), "answer missing");
+    assert!(html.contains(r#"class="callout answer""#));
+    assert!(html.contains(r#"<a class="chip chip-region" href="../../regions/guangdong/shenzhen/""#), "region chip");
+    assert!(
+        html.contains(r#"<a class="chip chip-topic" href="../../topics/jiating-gongji/">家庭共济</a>"#),
+        "topic chip"
+    );
+    let crumbs = page_text.find("首页").unwrap();
+    let crumb_text: String = page_text[crumbs..].chars().filter(|c| !c.is_whitespace()).take(13).collect();
+    assert_eq!(crumb_text, "首页›地区›广东省›深圳市");
+    assert!(html.contains(r#"<html lang="zh-CN" data-root="../../">"#));
+    assert!(page_text.contains("本文根据公开资料整理，政策以当地医保部门最新公告为准。"));
+    assert_eq!(html.matches("<h1").count(), 1);
+
+    // Article 1 lists: 深圳 snippet, an irrelevant one, 广州 snippet, an
+    // excerpt of itself, two variants of one group, 扬州, and an excerpt of article 2.
+    let html = read(&out, &format!("articles/{A1}/index.html"));
+    let related_start = html.find("相关推荐").expect("related section");
+    let related: Vec<String> = tags(&html[related_start..])
+        .into_iter()
+        .filter(|t| t.name == "a" && !t.closing)
+        .filter_map(|t| t.attr("href").map(str::to_string))
+        .take_while(|href| href.starts_with("../../articles/") || href.starts_with("../../recommendations/"))
+        .collect();
+    assert_eq!(
+        related,
+        [
+            "../../recommendations/shen-zhen-hu-ji-lao-ren-ke-yi-mai-yi-bao/",
+            "../../recommendations/wai-di-ren-mai-guang-zhou-yi-bao-you-shen-me-hao-chu/",
+            "../../recommendations/fei-guang-zhou-hu-kou-ke-yi-mai-yi-bao-ma/",
+            "../../recommendations/yang-zhou-cha-yi-bao-de-app/",
+            &format!("../../articles/{A2}/"),
+        ]
+    );
+    assert!(!html.contains("鞍山"), "irrelevant snippet listed");
+    let page_text = text(&html);
+    assert!(page_text.contains("本文内容仅供参考，不能代替医生面诊；如有不适，请及时就医。"));
+    assert!(page_text.contains("首页 › 文章") || page_text.replace(char::is_whitespace, "").contains("首页›文章"));
+    assert!(html.contains("<h2>资金来源</h2>"));
+    assert!(html.contains("<li>职工医保：个人缴纳的2%医保费全额进入账户"));
+
+    // Article 2 lists an excerpt of itself (skipped) and one of article 1.
+    let html = read(&out, &format!("articles/{A2}/index.html"));
+    assert!(
+        html.contains(&format!(r#"href="../../articles/{A1}/">医保个人账户可以充值吗</a>"#)),
+        "excerpt links to article"
+    );
+    assert!(!html.contains("recommendations/jia-ting-gong-ji-ke-yi-gei-fu-mu-yong-ma"));
+}
+
+#[test]
+fn recommendation_page_marks_the_excerpt_and_lists_where_it_was_seen() {
+    let (_dir, out, _) = build_fixture(false);
+    let html = read(&out, "recommendations/shen-zhen-hu-ji-lao-ren-ke-yi-mai-yi-bao/index.html");
+    assert!(html.contains("<figcaption class=\"excerpt-label\">摘录</figcaption>"));
+    assert!(html.contains("<blockquote>"));
+    assert!(html.contains("深圳户籍老人购买医保的相关政策如下"));
+    assert!(html.contains(&format!(r#"href="../../articles/{A1}/">医保个人账户怎么充值缴费</a>"#)));
+    assert!(html.contains(&format!(r#"href="../../articles/{A2}/">医保家庭共济怎么办理</a>"#)));
+    assert!(html.contains("2025-04-20"));
+}
+
+#[test]
+fn a_city_item_appears_under_its_province_and_city() {
+    let (_dir, out, _) = build_fixture(false);
+    let snippet = "recommendations/shen-zhen-hu-ji-lao-ren-ke-yi-mai-yi-bao/";
+    let pages = ["regions/guangdong/", "regions/guangdong/page/2/", "regions/guangdong/page/3/"];
+    let in_province = pages.iter().any(|page| read(&out, &format!("{page}index.html")).contains(snippet));
+    assert!(in_province, "深圳 snippet missing under 广东省");
+    assert!(read(&out, "regions/guangdong/shenzhen/index.html").contains(snippet));
+    assert!(!read(&out, "regions/guangdong/guangzhou/index.html").contains(snippet));
+
+    let tree = read(&out, "regions/index.html");
+    let tree_text = text(&tree);
+    assert!(tree_text.contains("广东省 6"), "province count: {tree_text}");
+    assert!(tree_text.contains("深圳市 2"), "city count");
+    assert!(tree_text.contains("扬州市 2"));
+    assert!(!tree_text.contains("北京市"), "empty units are not listed");
+    let province = read(&out, "regions/guangdong/index.html");
+    assert!(province.contains(r#"href="../../regions/guangdong/shenzhen/""#), "child unit listed");
+    assert!(province.contains(r#"<a rel="next" href="../../regions/guangdong/page/2/">"#));
+}
+
+#[test]
+fn home_lists_newest_articles_topics_and_provinces() {
+    let (_dir, out, _) = build_fixture(false);
+    let html = read(&out, "index.html");
+    let first = html.find(&format!("articles/{A1}/")).unwrap();
+    let second = html.find(&format!("articles/{A2}/")).unwrap();
+    let third = html.find("articles/yi-di-jiu-yi-bei-an-zen-me-ban/").unwrap();
+    assert!(first < second && second < third, "newest first");
+    assert!(!html.contains("ling-huo-jiu-ye"), "feed_limit = 3 keeps the undated article off the home page");
+    assert!(html.contains(r#"href="./topics/canbao-jiaofei/""#));
+    assert!(html.contains(r#"href="./regions/guangdong/""#));
+    assert!(html.contains(r#"<html lang="zh-CN" data-root="./">"#));
+    assert!(html.contains(r#"<script src="./search.js" defer></script>"#));
+}
+
+#[test]
+fn every_page_has_one_h1_the_search_form_and_landmarks() {
+    let (_dir, out, _) = build_fixture(false);
+    for rel in html_pages(&out) {
+        let html = read(&out, &rel);
+        let tags = tags(&html);
+        let count = |name: &str| tags.iter().filter(|t| t.name == name && !t.closing).count();
+        assert_eq!(count("h1"), 1, "{rel}: h1");
+        for landmark in ["header", "main", "footer", "nav"] {
+            assert!(count(landmark) >= 1, "{rel}: {landmark}");
+        }
+        assert!(html.contains(r##"<a class="skip-link" href="#main">"##), "{rel}: skip link");
+        assert!(html.contains(r#"<form role="search" action=""#) && html.contains(r#"search/" class="site-search"><label for="q" class="visually-hidden">搜索</label><input type="search" name="q" id="q" placeholder="搜索政策，如：异地就医备案" autocomplete="off"></form>"#), "{rel}: search form");
+        // Headings never skip a level going down.
+        let mut previous = 1;
+        for tag in tags.iter().filter(|t| !t.closing && t.name.len() == 2 && t.name.starts_with('h')) {
+            let Some(level) = tag.name[1..].parse::<usize>().ok() else { continue };
+            assert!(level <= previous + 1, "{rel}: h{level} after h{previous}");
+            previous = level;
+        }
+    }
+    let search = read(&out, "search/index.html");
+    assert!(search.contains(r#"<div id="search-results" aria-live="polite"></div>"#));
+}
+
+#[test]
+fn every_internal_link_resolves_and_nothing_loads_from_other_hosts() {
+    let (_dir, out, _) = build_fixture(true);
+    let files: BTreeSet<String> = read_tree(&out).into_keys().collect();
+    let theme_has_search_js = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/search.js").exists();
+    let mut checked = 0;
+    for rel in files.iter().filter(|f| f.ends_with(".html")) {
+        let html = read(&out, rel);
+        for tag in tags(&html).into_iter().filter(|t| !t.closing) {
+            for attr in ["href", "src"] {
+                let Some(link) = tag.attr(attr) else { continue };
+                if link.contains("://") {
+                    let is_request = tag.name != "a" && !(tag.name == "link" && tag.attr("rel") == Some("canonical"));
+                    assert!(!is_request, "{rel}: <{}> loads {link} from another host", tag.name);
+                    continue;
+                }
+                let Some(target) = resolve(rel, link, "/yibao/") else { continue };
+                if target == "search.js" && !theme_has_search_js {
+                    continue;
+                }
+                assert!(files.contains(&target), "{rel}: {attr}={link} → {target} does not exist");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} links checked");
+}
+
+#[test]
+fn sitemap_lists_every_page_and_the_feed_is_valid_atom() {
+    let (_dir, out, _) = build_fixture(true);
+    let sitemap = read(&out, "sitemap.xml");
+    check_well_formed(&sitemap).unwrap();
+    for rel in html_pages(&out) {
+        if rel == "404.html" {
+            assert!(!sitemap.contains("404"));
+            continue;
+        }
+        let url = format!("<loc>https://example.org/yibao/{}</loc>", rel.trim_end_matches("index.html"));
+        assert!(sitemap.contains(&url), "sitemap lacks {url}");
+    }
+    assert!(
+        sitemap.contains(&format!("<loc>https://example.org/yibao/articles/{A1}/</loc><lastmod>2025-04-20</lastmod>"))
+    );
+
+    let feed = read(&out, "atom.xml");
+    check_well_formed(&feed).unwrap();
+    assert_eq!(feed.matches("<entry>").count(), 3, "feed_limit");
+    assert!(feed.contains("<updated>2025-04-20T00:00:00Z</updated>"));
+    assert!(feed.contains(&format!("<id>https://example.org/yibao/articles/{A1}/</id>")));
+    assert!(feed.contains("&lt;h2&gt;资金来源&lt;/h2&gt;"), "content is escaped HTML");
+
+    let robots = read(&out, "robots.txt");
+    assert!(robots.contains("Sitemap: https://example.org/yibao/sitemap.xml"));
+}
+
+#[test]
+fn pages_are_minified_by_default() {
+    let (_dir, minified, _) = build_fixture(true);
+    let (_dir2, plain, _) = build_fixture(false);
+    let small = std::fs::metadata(minified.join("index.html")).unwrap().len();
+    let large = std::fs::metadata(plain.join("index.html")).unwrap().len();
+    assert!(small < large, "{small} >= {large}");
+    let css = read(&minified, "style.css");
+    assert!(!css.contains("\n  "), "style.css is minified");
+}
+
+#[test]
+fn base_url_option_and_the_404_page_use_the_host_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let mut options = options(&fixture_root(), &out, false);
+    options.base_url = Some("https://yibao.example.net/docs/".into());
+    policypress::render::build(&options).unwrap();
+    let page = read(&out, &format!("articles/{A1}/index.html"));
+    assert!(page.contains(&format!(r#"<link rel="canonical" href="https://yibao.example.net/docs/articles/{A1}/">"#)));
+    assert!(page.contains(r#"<meta property="og:url" content="https://yibao.example.net/docs/articles/"#));
+    let not_found = read(&out, "404.html");
+    assert!(not_found.contains(r#"<link rel="stylesheet" href="/docs/style.css">"#), "404 links from the host root");
+}

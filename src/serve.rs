@@ -72,7 +72,23 @@ pub struct BuildRequest<'a> {
 }
 
 /// Builds a site: a one-line summary, or the error as the terminal shows it.
+/// A failed build must leave `out` as it was (as [`crate::render::build`]
+/// does), since the server keeps serving it.
 pub type Builder = dyn Fn(&BuildRequest<'_>) -> Result<String, String> + Sync;
+
+/// Serves the site under `options.root` until Ctrl-C, built by
+/// [`crate::render::build`].
+pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
+    serve_with(options, &|request: &BuildRequest<'_>| {
+        let mut build = crate::render::BuildOptions::new(request.root);
+        build.out = Some(request.out.to_path_buf());
+        build.base_url = Some(request.base_url.to_string());
+        build.quiet = true;
+        crate::render::build(&build)
+            .map(|report| format!("{} pages, {} articles", report.pages, report.articles))
+            .map_err(|err| err.to_string())
+    })
+}
 
 /// Serves the site under `options.root` until Ctrl-C, building it with
 /// `build`. Prints `serving at http://ADDR/` on stdout once the first build
@@ -92,8 +108,7 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
 
     let workspace = Workspace::create()?;
     let state = Arc::new(State::default());
-    let mut builds =
-        Builds { root: &options.root, workspace: &workspace, base_url: &base_url, previous: None, count: 0 };
+    let builds = Builds { root: &options.root, out: workspace.path.join("site"), base_url: &base_url };
     builds.run(build, &state);
 
     let (tx, rx) = mpsc::channel::<Message>();
@@ -180,38 +195,28 @@ impl Drop for Workspace {
     }
 }
 
-/// Runs builds into fresh directories so that a failed build never
-/// touches the site being served.
+/// Runs builds into the one output directory, so that the builder's
+/// incremental cache can reuse unchanged pages from one rebuild to the next.
 struct Builds<'a> {
     root: &'a Path,
-    workspace: &'a Workspace,
+    out: PathBuf,
     base_url: &'a str,
-    /// The build before the current one, kept until the next success so
-    /// that requests still reading from it finish.
-    previous: Option<PathBuf>,
-    count: u64,
 }
 
 impl Builds<'_> {
-    fn run(&mut self, build: &Builder, state: &State) {
-        self.count += 1;
-        let out = self.workspace.path.join(format!("build-{}", self.count));
+    fn run(&self, build: &Builder, state: &State) {
         let started = Instant::now();
-        let request = BuildRequest { root: self.root, out: &out, base_url: self.base_url };
+        let request = BuildRequest { root: self.root, out: &self.out, base_url: self.base_url };
         let result = catch_unwind(AssertUnwindSafe(|| build(&request)))
             .unwrap_or_else(|_| Err("the build crashed (a bug in policypress; please report it)".to_string()));
         let elapsed = started.elapsed().as_millis();
         match result {
             Ok(summary) => {
                 eprintln!("built in {elapsed} ms: {summary}");
-                let replaced = state.site.write().unwrap_or_else(|e| e.into_inner()).replace(out);
-                if let Some(old) = std::mem::replace(&mut self.previous, replaced) {
-                    let _ = std::fs::remove_dir_all(old);
-                }
+                *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(self.out.clone());
                 state.publish(Ok(()));
             }
             Err(error) => {
-                let _ = std::fs::remove_dir_all(&out);
                 eprintln!("build failed after {elapsed} ms; still serving the last good build:\n{error}");
                 state.publish(Err(error));
             }

@@ -180,3 +180,16 @@ fn warnings_alone_do_not_fail_the_check() {
     assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
     assert!(!report.has_errors());
 }
+
+#[test]
+fn the_bundled_content_passes() {
+    let report = check(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(!report.has_errors(), "{}", report.render(Format::Human));
+    assert!(report.articles > 0, "the bundled content is checked");
+}
+
+#[test]
+fn the_build_test_site_passes() {
+    let report = check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"));
+    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human));
+}

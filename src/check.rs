@@ -151,14 +151,14 @@ fn github_annotation(d: &Diagnostic) -> String {
 pub fn check(root: &Path) -> CheckReport {
     let gazetteer = Gazetteer::embedded();
     let mut diagnostics = Vec::new();
-    let base_url = check_config(root, &mut diagnostics);
+    let config = check_config(root, &mut diagnostics);
     let content_dir = root.join("content");
     let vocabulary = check_topics(root, &content_dir, &mut diagnostics);
     let context = Context {
         root,
         gazetteer,
         vocabulary: vocabulary.as_ref(),
-        base_url,
+        base_url: config.as_ref().map(|c| c.base_url.clone()),
         article_required: required_fields::<ArticleMeta>(),
         recommendation_required: required_fields::<RecommendationMeta>(),
     };
@@ -172,7 +172,8 @@ pub fn check(root: &Path) -> CheckReport {
         .collect();
     let files: Vec<FileFacts> = jobs.par_iter().map(|&(kind, path)| context.check_file(kind, path)).collect();
 
-    cross_check(&files, &mut diagnostics);
+    let include_irrelevant = config.is_some_and(|c| c.include_irrelevant);
+    cross_check(&files, include_irrelevant, &mut diagnostics);
     for file in files {
         diagnostics.extend(file.diagnostics);
     }
@@ -254,13 +255,13 @@ fn did_you_mean(suggestion: Option<impl fmt::Display>, otherwise: &str) -> Strin
     }
 }
 
-/// Checks `config.toml`; returns the configured `base_url` so absolute links
-/// to the site itself can be recognised as internal.
-fn check_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+/// Checks `config.toml`; returns it, for the settings that decide whether a
+/// link works (`base_url`, `include_irrelevant`).
+fn check_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Config> {
     let path = root.join("config.toml");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Some(Config::default()),
         Err(err) => {
             diagnostics.push(error(
                 "config.toml".into(),
@@ -273,7 +274,7 @@ fn check_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String
         }
     };
     match Config::parse("config.toml", &text) {
-        Ok(config) => Some(config.base_url),
+        Ok(config) => Some(config),
         Err(ConfigError::Invalid { line, column, message, .. }) => {
             // serde names the unknown key and lists the accepted ones in
             // backticks: "unknown field `x`, expected one of `a`, `b`".
@@ -397,6 +398,8 @@ struct Reference {
     column: usize,
     /// How the reference is written, for the message: "recommendation `x`".
     what: String,
+    /// A Markdown link, which breaks when its target is not built.
+    link: bool,
 }
 
 /// What checking one file leaves for the checks across files.
@@ -409,6 +412,8 @@ struct FileFacts {
     slug: Option<(String, usize)>,
     references: Vec<Reference>,
     diagnostics: Vec<Diagnostic>,
+    /// `relevant: false` files are kept in content/ but get no page.
+    built: bool,
 }
 
 struct Context<'a> {
@@ -424,7 +429,8 @@ impl Context<'_> {
     fn check_file(&self, kind: Kind, path: &Path) -> FileFacts {
         let file = relative(self.root, path);
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut facts = FileFacts { kind, file, stem, slug: None, references: Vec::new(), diagnostics: Vec::new() };
+        let mut facts =
+            FileFacts { kind, file, stem, slug: None, references: Vec::new(), diagnostics: Vec::new(), built: true };
         let text = match content::read_text(path) {
             Ok(text) => text,
             Err(err) => {
@@ -454,6 +460,7 @@ impl Context<'_> {
 
     fn check_article(&self, facts: &mut FileFacts, doc: &Document<'_>, read: Option<(ArticleMeta, FrontMatter)>) {
         let Some((meta, fm)) = read else { return };
+        facts.built = meta.relevant;
         self.check_common(facts, &fm, &meta.title, &meta.slug, &meta.regions, &meta.topics);
         for slug in &meta.recommendations {
             let (line, column) = fm.value_position("recommendations", slug);
@@ -463,6 +470,7 @@ impl Context<'_> {
                 line,
                 column,
                 what: format!("recommendation `{slug}`"),
+                link: false,
             });
         }
         let answered = meta.answer.as_deref().is_some_and(|a| !a.trim().is_empty());
@@ -485,6 +493,7 @@ impl Context<'_> {
         read: Option<(RecommendationMeta, FrontMatter)>,
     ) {
         let Some((meta, fm)) = read else { return };
+        facts.built = meta.relevant;
         self.check_common(facts, &fm, &meta.title, &meta.slug, &meta.regions, &meta.topics);
         let mut refer = |field: &str, target: Kind, slug: &str| {
             let (line, column) = fm.value_position(field, slug);
@@ -498,6 +507,7 @@ impl Context<'_> {
                 } else {
                     format!("`{field}: {slug}`")
                 },
+                link: false,
             });
         };
         if let Some(article) = &meta.article {
@@ -611,9 +621,14 @@ impl Context<'_> {
             let Some(link) = self.internal_link(facts.kind, &dest_url) else { continue };
             let (line, column) = position(range.start);
             match link {
-                Ok((target, slug)) => {
-                    facts.references.push(Reference { target, what: format!("link `{dest_url}`"), slug, line, column })
-                }
+                Ok((target, slug)) => facts.references.push(Reference {
+                    target,
+                    what: format!("link `{dest_url}`"),
+                    slug,
+                    line,
+                    column,
+                    link: true,
+                }),
                 Err(message) => facts.diagnostics.push(error(
                     facts.file.clone(),
                     line,
@@ -677,12 +692,17 @@ impl Context<'_> {
     }
 }
 
-/// Reports slugs used twice and references to files that do not exist.
-fn cross_check(files: &[FileFacts], diagnostics: &mut Vec<Diagnostic>) {
+/// Reports slugs used twice, references to files that do not exist and
+/// links to pages that are not built.
+fn cross_check(files: &[FileFacts], include_irrelevant: bool, diagnostics: &mut Vec<Diagnostic>) {
     let mut by_slug: HashMap<(Kind, &str), Vec<&FileFacts>> = HashMap::new();
     let mut known: HashSet<(Kind, &str)> = HashSet::new();
+    let mut unbuilt: HashSet<(Kind, &str)> = HashSet::new();
     for file in files {
         known.insert((file.kind, file.stem.as_str()));
+        if !file.built && !include_irrelevant {
+            unbuilt.insert((file.kind, file.stem.as_str()));
+        }
         if let Some((slug, _)) = &file.slug {
             known.insert((file.kind, slug.as_str()));
             by_slug.entry((file.kind, slug.as_str())).or_default().push(file);
@@ -708,6 +728,20 @@ fn cross_check(files: &[FileFacts], diagnostics: &mut Vec<Diagnostic>) {
     }
     for file in files {
         for reference in &file.references {
+            if reference.link && unbuilt.contains(&(reference.target, reference.slug.as_str())) {
+                diagnostics.push(warning(
+                    file.file.clone(),
+                    reference.line,
+                    reference.column,
+                    format!(
+                        "{} points to content/{}/{}.md, which has `relevant: false` and is not built",
+                        reference.what,
+                        reference.target.dir(),
+                        reference.slug
+                    ),
+                    "link to another page, or set `include_irrelevant = true` in config.toml",
+                ));
+            }
             if !known.contains(&(reference.target, reference.slug.as_str())) {
                 diagnostics.push(error(
                     file.file.clone(),

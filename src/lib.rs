@@ -17,6 +17,7 @@ pub mod model;
 pub mod new;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod text;

@@ -86,6 +86,21 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    // ---- tools branch: serve ----
+    /// Build into a temporary directory, serve it, rebuild and reload pages on every change.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Address to listen on; anything but loopback exposes the preview to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Port; 0 picks a free one.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -164,6 +179,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
             println!("{}", path.display());
             eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
+            Ok(ExitCode::SUCCESS)
+        }
+        // ---- tools branch: serve ----
+        Command::Serve { root, bind, port, open } => {
+            policypress::serve::serve(&policypress::serve::ServeOptions { root, bind, port, open })?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -44,6 +44,14 @@ const EXPECTED: &[Expected] = &[
         "rename the file",
     ),
     ("content/articles/empty-body.md", 5, 1, E, "article has no body and no `answer`", "answer"),
+    (
+        "content/articles/link-to-unbuilt.md",
+        5,
+        6,
+        W,
+        "which has `relevant: false` and is not built",
+        "include_irrelevant",
+    ),
     ("content/articles/missing-field.md", 1, 1, E, "missing field `slug`", "add `slug: …`"),
     ("content/articles/missing-recommendation.md", 6, 5, E, "recommendation `no-such-rec` points nowhere", ""),
     ("content/articles/mistyped-fields.md", 4, 1, E, "field `date`: `yesterday` is not a date", "YYYY-MM-DD"),
@@ -110,13 +118,13 @@ fn every_mistake_is_reported_in_one_run_at_its_line() {
     }
     assert_eq!(report.diagnostics.len(), EXPECTED.len(), "{shown}");
     assert!(report.has_errors());
-    assert_eq!((report.articles, report.recommendations), (14, 4));
+    assert_eq!((report.articles, report.recommendations), (16, 4));
 }
 
 #[test]
 fn valid_files_get_no_diagnostics() {
     let report = broken_report();
-    for valid in ["good-article.md", "other-good.md", "good-rec.md"] {
+    for valid in ["good-article.md", "other-good.md", "not-built.md", "good-rec.md"] {
         let found: Vec<_> = report.diagnostics.iter().filter(|d| d.file.ends_with(valid)).collect();
         assert!(found.is_empty(), "{valid}: {found:?}");
     }
@@ -171,4 +179,17 @@ fn warnings_alone_do_not_fail_the_check() {
     let report = check(root);
     assert_eq!(report.diagnostics.len(), 1, "{:?}", report.diagnostics);
     assert!(!report.has_errors());
+}
+
+#[test]
+fn the_bundled_content_passes() {
+    let report = check(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(!report.has_errors(), "{}", report.render(Format::Human));
+    assert!(report.articles > 0, "the bundled content is checked");
+}
+
+#[test]
+fn the_build_test_site_passes() {
+    let report = check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"));
+    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human));
 }

@@ -21,7 +21,7 @@ fn create(root: &Path, title: &str, regions: &[&str], topics: &[&str]) -> Result
 }
 
 #[test]
-fn a_new_article_passes_check_with_only_the_placeholder_warning() {
+fn a_new_article_passes_check_and_builds() {
     let site = site();
     let path = create(site.path(), "深圳异地就医怎么备案", &["广东省/深圳市"], &["异地就医"]).unwrap();
     let slug = policypress::slug::slugify("深圳异地就医怎么备案");
@@ -38,6 +38,13 @@ fn a_new_article_passes_check_with_only_the_placeholder_warning() {
     let warnings: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).collect();
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].message.contains("placeholder"), "{}", warnings[0]);
+
+    let mut options = policypress::BuildOptions::new(site.path());
+    options.quiet = true;
+    let report = policypress::build(&options).unwrap();
+    let page = report.out_dir.join(format!("articles/{slug}/index.html"));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("深圳异地就医怎么备案"), "{html}");
 }
 
 #[test]

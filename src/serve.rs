@@ -1,0 +1,606 @@
+//! `serve`: builds the site into a private temporary directory, serves it
+//! over HTTP (loopback by default), rebuilds when the sources change and
+//! reloads open pages through a script injected only into served HTML.
+//!
+//! A failed build never stops the server: the error is printed, shown as an
+//! overlay in open pages, and the last good build keeps being served until
+//! the sources are fixed.
+
+use std::io::{self, Read as _, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode, event::ModifyKind};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use serde::Serialize;
+use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+
+/// Request-handling threads; live-reload connections get their own.
+const WORKERS: usize = 4;
+/// Open live-reload connections beyond this are refused, so a runaway
+/// client cannot exhaust threads.
+const MAX_EVENT_STREAMS: usize = 64;
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+const DEBOUNCE: Duration = Duration::from_millis(200);
+const EVENTS_PATH: &str = "/__policypress/events";
+const STATUS_PATH: &str = "/__policypress/status";
+
+/// The directories and file under the site root a rebuild depends on.
+const WATCHED_DIRS: &[&str] = &["content", "themes", "static", "templates"];
+const WATCHED_FILE: &str = "config.toml";
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Open the site in the default browser once it is built.
+    pub open: bool,
+}
+
+impl ServeOptions {
+    pub fn new(root: impl Into<PathBuf>) -> ServeOptions {
+        ServeOptions { root: root.into(), bind: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 1111, open: false }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {message}")]
+    Bind { addr: SocketAddr, message: String },
+    #[error("cannot watch {}: {message}", path.display())]
+    Watch { path: PathBuf, message: String },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("cannot install the Ctrl-C handler: {0}")]
+    Signal(#[from] ctrlc::Error),
+}
+
+/// What a build is asked to do: `root` into `out`, with links to `base_url`.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildRequest<'a> {
+    pub root: &'a Path,
+    pub out: &'a Path,
+    pub base_url: &'a str,
+}
+
+/// Builds a site: a one-line summary, or the error as the terminal shows it.
+/// A failed build must leave `out` as it was (as [`crate::render::build`]
+/// does), since the server keeps serving it.
+pub type Builder = dyn Fn(&BuildRequest<'_>) -> Result<String, String> + Sync;
+
+/// Serves the site under `options.root` until Ctrl-C, built by
+/// [`crate::render::build`].
+pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
+    serve_with(options, &|request: &BuildRequest<'_>| {
+        let mut build = crate::render::BuildOptions::new(request.root);
+        build.out = Some(request.out.to_path_buf());
+        build.base_url = Some(request.base_url.to_string());
+        build.quiet = true;
+        crate::render::build(&build)
+            .map(|report| format!("{} pages, {} articles", report.pages, report.articles))
+            .map_err(|err| err.to_string())
+    })
+}
+
+/// Serves the site under `options.root` until Ctrl-C, building it with
+/// `build`. Prints `serving at http://ADDR/` on stdout once the first build
+/// is done.
+pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeError> {
+    let requested = SocketAddr::new(options.bind, options.port);
+    let server =
+        Server::http(requested).map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
+    let addr = server.server_addr().to_ip().unwrap_or(requested);
+    let base_url = format!("http://{addr}");
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes the preview reachable from other machines; use --bind 127.0.0.1 unless you mean it",
+            options.bind
+        );
+    }
+
+    let workspace = Workspace::create()?;
+    let state = Arc::new(State::default());
+    let builds = Builds { root: &options.root, out: workspace.path.join("site"), base_url: &base_url };
+    builds.run(build, &state);
+
+    let (tx, rx) = mpsc::channel::<Message>();
+    let _debouncer = watch(&options.root, tx.clone())?;
+    ctrlc::set_handler(move || {
+        let _ = tx.send(Message::Stop);
+    })?;
+
+    let server = Arc::new(server);
+    let stopping = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let (server, state, stopping) = (Arc::clone(&server), Arc::clone(&state), Arc::clone(&stopping));
+            thread::spawn(move || {
+                loop {
+                    match server.recv() {
+                        Ok(request) => handle(&state, request),
+                        Err(_) if stopping.load(Ordering::SeqCst) => break,
+                        // A connection that failed before sending a request.
+                        Err(_) => continue,
+                    }
+                }
+            })
+        })
+        .collect();
+
+    println!("serving at {base_url}/");
+    let _ = io::stdout().flush();
+    eprintln!("watching {} for changes; press Ctrl-C to stop", options.root.display());
+    if options.open {
+        open_in_browser(&format!("{base_url}/"));
+    }
+
+    while let Ok(message) = rx.recv() {
+        match message {
+            Message::Changed(paths) => {
+                let shown: Vec<String> = paths.iter().take(3).map(|p| p.display().to_string()).collect();
+                let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
+                eprintln!("changed: {}{more}", shown.join(", "));
+                builds.run(build, &state);
+            }
+            Message::WatchError(message) => eprintln!("warning: file watching: {message}"),
+            Message::Stop => break,
+        }
+    }
+
+    stopping.store(true, Ordering::SeqCst);
+    for _ in &workers {
+        server.unblock();
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+    drop(workspace);
+    eprintln!("stopped");
+    Ok(())
+}
+
+enum Message {
+    Changed(Vec<PathBuf>),
+    WatchError(String),
+    Stop,
+}
+
+/// The build output directory for this process, removed when dropped —
+/// on Ctrl-C and on every error path — so no temporary files are left.
+struct Workspace {
+    path: PathBuf,
+}
+
+impl Workspace {
+    fn create() -> Result<Workspace, ServeError> {
+        let path = std::env::temp_dir().join(format!("policypress-serve-{}", std::process::id()));
+        // A previous process with the same id cannot be running any more.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
+        Ok(Workspace { path })
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Runs builds into the one output directory, so that the builder's
+/// incremental cache can reuse unchanged pages from one rebuild to the next.
+struct Builds<'a> {
+    root: &'a Path,
+    out: PathBuf,
+    base_url: &'a str,
+}
+
+impl Builds<'_> {
+    fn run(&self, build: &Builder, state: &State) {
+        let started = Instant::now();
+        let request = BuildRequest { root: self.root, out: &self.out, base_url: self.base_url };
+        let result = catch_unwind(AssertUnwindSafe(|| build(&request)))
+            .unwrap_or_else(|_| Err("the build crashed (a bug in policypress; please report it)".to_string()));
+        let elapsed = started.elapsed().as_millis();
+        match result {
+            Ok(summary) => {
+                eprintln!("built in {elapsed} ms: {summary}");
+                *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(self.out.clone());
+                state.publish(Ok(()));
+            }
+            Err(error) => {
+                eprintln!("build failed after {elapsed} ms; still serving the last good build:\n{error}");
+                state.publish(Err(error));
+            }
+        }
+    }
+}
+
+/// Whether the last build worked, as the injected script receives it.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Status {
+    ok: bool,
+    /// Number of successful builds; a page reloads when it was served from
+    /// an older one.
+    generation: u64,
+    error: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The last good build, if any.
+    site: RwLock<Option<PathBuf>>,
+    status: Mutex<Status>,
+    /// Open live-reload connections.
+    subscribers: Mutex<Vec<Sender<String>>>,
+    streams: AtomicUsize,
+}
+
+impl State {
+    fn status(&self) -> Status {
+        self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn publish(&self, result: Result<(), String>) {
+        let json = {
+            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+            match result {
+                Ok(()) => {
+                    status.generation += 1;
+                    status.ok = true;
+                    status.error = None;
+                }
+                Err(error) => {
+                    status.ok = false;
+                    status.error = Some(error);
+                }
+            }
+            serde_json::to_string(&*status).unwrap_or_default()
+        };
+        let mut subscribers = self.subscribers.lock().unwrap_or_else(|e| e.into_inner());
+        subscribers.retain(|s| s.send(json.clone()).is_ok());
+    }
+}
+
+fn watch(root: &Path, tx: Sender<Message>) -> Result<Debouncer<RecommendedWatcher, RecommendedCache>, ServeError> {
+    let watched_dirs: Vec<PathBuf> = WATCHED_DIRS.iter().map(|d| root.join(d)).filter(|d| d.is_dir()).collect();
+    let config = root.join(WATCHED_FILE);
+    let relevant = {
+        let (dirs, config) = (watched_dirs.clone(), config.clone());
+        move |path: &Path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // Editors' swap and backup files, and our own atomic-write temporaries.
+            let scratch = name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp");
+            !scratch && (path == config || dirs.iter().any(|d| path.starts_with(d)))
+        }
+    };
+    let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+        let message = match result {
+            Ok(events) => {
+                let mut paths: Vec<PathBuf> = events
+                    .iter()
+                    // Reads (and the access times they update) are not changes;
+                    // without this the build's own reads would trigger rebuilds.
+                    .filter(|e| {
+                        matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(_))
+                            && !matches!(e.kind, EventKind::Modify(ModifyKind::Metadata(_)))
+                    })
+                    .flat_map(|e| e.paths.iter().filter(|p| relevant(p)).cloned())
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                if paths.is_empty() {
+                    return;
+                }
+                Message::Changed(paths)
+            }
+            Err(errors) => Message::WatchError(errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")),
+        };
+        let _ = tx.send(message);
+    })
+    .map_err(|err| ServeError::Watch { path: root.to_path_buf(), message: err.to_string() })?;
+    for dir in &watched_dirs {
+        debouncer
+            .watch(dir, RecursiveMode::Recursive)
+            .map_err(|err| ServeError::Watch { path: dir.clone(), message: err.to_string() })?;
+    }
+    // The root itself, not the file: editors that save by renaming a new
+    // file over the old one would end a watch on the file itself.
+    debouncer
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(|err| ServeError::Watch { path: root.to_path_buf(), message: err.to_string() })?;
+    Ok(debouncer)
+}
+
+fn open_in_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).spawn()
+    } else if cfg!(windows) {
+        std::process::Command::new("cmd").args(["/C", "start", "", url]).spawn()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).spawn()
+    };
+    if let Err(err) = command {
+        eprintln!("warning: cannot open a browser ({err}); open {url} yourself");
+    }
+}
+
+fn handle(state: &Arc<State>, request: Request) {
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        let _ = request.respond(text(405, "only GET and HEAD are supported\n"));
+        return;
+    }
+    let url = request.url().to_string();
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    if path == EVENTS_PATH {
+        return stream_events(state, request);
+    }
+    if path == STATUS_PATH {
+        let json = serde_json::to_string(&state.status()).unwrap_or_default();
+        let _ = request.respond(with_type(Response::from_string(json), "application/json; charset=utf-8"));
+        return;
+    }
+    let site = state.site.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let Some(site) = site else {
+        let page =
+            inject(&state.status(), "<!doctype html><meta charset=utf-8><title>build failed</title><body></body>");
+        let _ = request.respond(with_type(Response::from_string(page), HTML).with_status_code(503));
+        return;
+    };
+    let _ = match resolve(&site, path) {
+        Resolved::File(file) => respond_file(state, request, &file, 200),
+        Resolved::Redirect(location) => {
+            let response = text(301, "moved\n").with_header(header("Location", &location));
+            request.respond(response)
+        }
+        Resolved::NotFound => match resolve(&site, "/404.html") {
+            Resolved::File(file) => respond_file(state, request, &file, 404),
+            _ => request.respond(text(404, "not found\n")),
+        },
+        Resolved::BadRequest => request.respond(text(400, "bad request path\n")),
+    };
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+
+fn respond_file(state: &State, request: Request, file: &Path, status: u16) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    if let Err(err) = std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes)) {
+        // A rebuild may have replaced the directory between lookup and read.
+        return request.respond(text(503, &format!("cannot read the file, try again: {err}\n")));
+    }
+    let content_type = content_type(file);
+    if content_type == HTML {
+        bytes = match String::from_utf8(bytes) {
+            Ok(page) => inject(&state.status(), &page).into_bytes(),
+            Err(not_utf8) => not_utf8.into_bytes(),
+        };
+    }
+    request.respond(with_type(Response::from_data(bytes), content_type).with_status_code(status))
+}
+
+/// Sends status updates as server-sent events until the page goes away.
+fn stream_events(state: &Arc<State>, request: Request) {
+    if state.streams.fetch_add(1, Ordering::SeqCst) >= MAX_EVENT_STREAMS {
+        state.streams.fetch_sub(1, Ordering::SeqCst);
+        let _ = request.respond(text(503, "too many open pages\n"));
+        return;
+    }
+    let (tx, rx) = mpsc::channel();
+    let first = serde_json::to_string(&state.status()).unwrap_or_default();
+    state.subscribers.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
+    let state = Arc::clone(state);
+    // Its own thread: the connection stays open as long as the page does.
+    thread::spawn(move || {
+        let mut writer = request.into_writer();
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+        let mut send = |chunk: &str| writer.write_all(chunk.as_bytes()).and_then(|()| writer.flush());
+        let mut result = send(head).and_then(|()| send(&format!("event: status\ndata: {first}\n\n")));
+        while result.is_ok() {
+            result = match rx.recv_timeout(KEEP_ALIVE) {
+                Ok(json) => send(&format!("event: status\ndata: {json}\n\n")),
+                Err(RecvTimeoutError::Timeout) => send(": keep-alive\n\n"),
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+        }
+        state.streams.fetch_sub(1, Ordering::SeqCst);
+    });
+}
+
+/// The live-reload client: reloads when a newer build exists and shows the
+/// build error over the page while there is one.
+const CLIENT_SCRIPT: &str = r#"<script>
+(() => {
+  const served = __GENERATION__;
+  const show = (status) => {
+    let box = document.getElementById("__policypress_error");
+    if (status.ok) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "__policypress_error";
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;margin:0;padding:2em;overflow:auto;background:rgba(20,20,20,.94);color:#ffb4b4;font:14px/1.5 monospace;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = "policypress: build failed — showing the last good build\n\n" + status.error;
+  };
+  const update = (status) => {
+    if (status.ok && status.generation !== served) location.reload();
+    else show(status);
+  };
+  const events = new EventSource("/__policypress/events");
+  events.addEventListener("status", (e) => update(JSON.parse(e.data)));
+  events.onerror = () => setTimeout(() => fetch("/__policypress/status").then((r) => r.json()).then(update, () => {}), 1000);
+})();
+</script>
+"#;
+
+/// Adds the live-reload script before `</body>` (or at the end). Only
+/// responses get it; the built files stay as `build` wrote them.
+fn inject(status: &Status, page: &str) -> String {
+    let script = CLIENT_SCRIPT.replace("__GENERATION__", &status.generation.to_string());
+    let at = page.to_ascii_lowercase().rfind("</body").unwrap_or(page.len());
+    let mut out = String::with_capacity(page.len() + script.len());
+    out.push_str(&page[..at]);
+    out.push_str(&script);
+    out.push_str(&page[at..]);
+    out
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Resolved {
+    File(PathBuf),
+    /// A directory asked for without its trailing slash: relative links
+    /// in its index page only work from `dir/`.
+    Redirect(String),
+    NotFound,
+    BadRequest,
+}
+
+/// Maps a request path to a file inside `site`. Anything that could
+/// name a file outside it — `..`, backslashes, NUL, drive prefixes, in
+/// plain or percent-encoded form — is a bad request, and a symlink out
+/// of the site is not found.
+fn resolve(site: &Path, raw: &str) -> Resolved {
+    if !raw.starts_with('/') {
+        return Resolved::BadRequest;
+    }
+    let Some(decoded) = percent_decode(raw) else { return Resolved::BadRequest };
+    if decoded.contains(['\0', '\\']) {
+        return Resolved::BadRequest;
+    }
+    let mut path = site.to_path_buf();
+    for segment in decoded.split('/').filter(|s| !s.is_empty()) {
+        if segment == "." || segment == ".." || segment.contains(':') {
+            return Resolved::BadRequest;
+        }
+        path.push(segment);
+    }
+    if path.is_dir() {
+        if !decoded.ends_with('/') {
+            return Resolved::Redirect(format!("{raw}/"));
+        }
+        path.push("index.html");
+    }
+    let inside = match (path.canonicalize(), site.canonicalize()) {
+        (Ok(file), Ok(site)) => file.starts_with(site) && file.is_file(),
+        _ => false,
+    };
+    if inside { Resolved::File(path) } else { Resolved::NotFound }
+}
+
+/// `%XX` → byte; `None` for a malformed escape or a result that is not UTF-8.
+fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = raw.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    match extension.as_str() {
+        "html" | "htm" => HTML,
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json; charset=utf-8",
+        "xml" => "application/xml; charset=utf-8",
+        "svg" => "image/svg+xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII without newlines")
+}
+
+fn with_type<R: io::Read>(response: Response<R>, content_type: &str) -> Response<R> {
+    // Never cached: a reload must show the latest build.
+    response.with_header(header("Content-Type", content_type)).with_header(header("Cache-Control", "no-store"))
+}
+
+fn text(status: u16, body: &str) -> Response<io::Cursor<Vec<u8>>> {
+    with_type(Response::from_string(body), "text/plain; charset=utf-8").with_status_code(StatusCode(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("articles/a")).unwrap();
+        std::fs::write(dir.path().join("index.html"), "<html><body>home</body></html>").unwrap();
+        std::fs::write(dir.path().join("articles/a/index.html"), "a").unwrap();
+        dir
+    }
+
+    #[test]
+    fn paths_resolve_inside_the_site_only() {
+        let site = site();
+        let root = site.path();
+        assert_eq!(resolve(root, "/"), Resolved::File(root.join("index.html")));
+        assert_eq!(resolve(root, "/articles/a/"), Resolved::File(root.join("articles/a/index.html")));
+        assert_eq!(resolve(root, "/articles/a"), Resolved::Redirect("/articles/a/".into()));
+        assert_eq!(resolve(root, "/%61rticles/a/index.html"), Resolved::File(root.join("articles/a/index.html")));
+        assert_eq!(resolve(root, "/missing/"), Resolved::NotFound);
+        for hostile in [
+            "/../../etc/passwd",
+            "/..%2f..%2fetc/passwd",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/articles/..%5c..%5cetc",
+            "/a\\..\\b",
+            "/index.html%00.txt",
+            "/%zz",
+            "/C:/Windows",
+            "relative",
+        ] {
+            assert_eq!(resolve(root, hostile), Resolved::BadRequest, "{hostile}");
+        }
+    }
+
+    #[test]
+    fn the_script_goes_before_the_closing_body_tag() {
+        let status = Status { ok: true, generation: 7, error: None };
+        let page = inject(&status, "<html><BODY>x</BODY></html>");
+        assert!(page.starts_with("<html><BODY>x<script>"), "{page}");
+        assert!(page.ends_with("</script>\n</BODY></html>"), "{page}");
+        assert!(page.contains("const served = 7;"));
+        assert!(inject(&status, "fragment").starts_with("fragment<script>"));
+    }
+
+    #[test]
+    fn text_formats_are_served_as_utf8() {
+        for name in ["a.html", "a.css", "a.js", "a.json", "a.xml", "a.svg", "a.txt"] {
+            assert!(content_type(Path::new(name)).ends_with("charset=utf-8"), "{name}");
+        }
+        assert_eq!(content_type(Path::new("a.png")), "image/png");
+    }
+}

@@ -86,7 +86,6 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
-    // ---- tools branch: serve ----
     /// Build into a temporary directory, serve it, rebuild and reload pages on every change.
     Serve {
         #[arg(long, default_value = ".")]
@@ -181,7 +180,6 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
             Ok(ExitCode::SUCCESS)
         }
-        // ---- tools branch: serve ----
         Command::Serve { root, bind, port, open } => {
             policypress::serve::serve(&policypress::serve::ServeOptions { root, bind, port, open })?;
             Ok(ExitCode::SUCCESS)

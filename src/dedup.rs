@@ -367,81 +367,69 @@ fn jaccard(a: &BTreeSet<u64>, b: &BTreeSet<u64>) -> f64 {
     if union == 0 { 0.0 } else { shared as f64 / union as f64 }
 }
 
-struct UnionFind(Vec<usize>);
-
-impl UnionFind {
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.0[x] != x {
-            self.0[x] = self.0[self.0[x]];
-            x = self.0[x];
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.0[ra.max(rb)] = ra.min(rb);
-        }
-    }
-}
+/// Most group leaders remembered per LSH bucket: enough for real data,
+/// and a bound that keeps a bucket of thousands of copies linear.
+const LEADERS_PER_BUCKET: usize = 4;
 
 /// Assigns `group` to every snippet: snippets asking the same question
 /// ([`question_form`]) or carrying the same text (MinHash/LSH over excerpt
-/// trigrams, verified by exact Jaccard) share a group named after the
-/// smallest member slug. Returns the number of groups with several members.
+/// trigrams, verified by exact Jaccard) share a group named after its
+/// leader, the smallest slug. Returns the number of groups with several
+/// members.
+///
+/// Groups are stars, not connected components: a snippet joins a leader it
+/// is itself similar to, never a leader merely similar to a member. Chains
+/// (A like B, B like C, …) would otherwise glue a large corpus into one
+/// group, and the site shows one recommendation per group.
 pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
     // Work in slug order (without moving the snippets, whose positions
-    // callers hold on to), so union-find roots are the smallest slugs.
+    // callers hold on to), so leaders are the smallest slugs.
     let mut order: Vec<usize> = (0..snippets.len()).collect();
     order.sort_by(|&a, &b| snippets[a].slug.cmp(&snippets[b].slug));
     let n = order.len();
-    let mut sets = UnionFind((0..n).collect());
-
-    let mut by_question: HashMap<String, usize> = HashMap::new();
-    for (i, &index) in order.iter().enumerate() {
-        let question = question_form(&snippets[index].title);
-        match by_question.get(&question) {
-            Some(&first) => sets.union(first, i),
-            None => {
-                by_question.insert(question, i);
-            }
-        }
-    }
-
-    let shingles: Vec<BTreeSet<u64>> =
-        order.par_iter().map(|&index| excerpt_shingles(&snippets[index].excerpt)).collect();
+    let questions: Vec<String> = order.par_iter().map(|&index| question_form(&snippets[index].title)).collect();
+    let shingles: Vec<BTreeSet<u64>> = order.par_iter().map(|&index| excerpt_shingles(&snippets[index].excerpt)).collect();
     let signatures: Vec<Vec<u64>> = shingles.par_iter().map(minhash).collect();
-    let mut buckets: HashMap<(usize, u64), usize> = HashMap::new();
+
+    let mut leader_of: Vec<usize> = (0..n).collect();
+    let mut question_leader: HashMap<&str, usize> = HashMap::new();
+    let mut bucket_leaders: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
     for i in 0..n {
-        if shingles[i].len() < MIN_SHINGLES {
-            continue;
-        }
-        for band in 0..MINHASH_BANDS {
-            let rows = &signatures[i][band * MINHASH_ROWS..(band + 1) * MINHASH_ROWS];
-            // Comparing with the bucket's first member keeps this linear even
-            // when thousands of copies of one text land in the same bucket.
-            match buckets.get(&(band, hash_of(rows))) {
-                Some(&first) => {
-                    if sets.find(first) != sets.find(i) && jaccard(&shingles[first], &shingles[i]) >= EXCERPT_SAME_TEXT
-                    {
-                        sets.union(first, i);
+        let comparable = shingles[i].len() >= MIN_SHINGLES;
+        let bands: Vec<(usize, u64)> = if comparable {
+            (0..MINHASH_BANDS).map(|band| (band, hash_of(&signatures[i][band * MINHASH_ROWS..(band + 1) * MINHASH_ROWS]))).collect()
+        } else {
+            Vec::new()
+        };
+        let by_question = question_leader.get(questions[i].as_str()).copied();
+        let by_text = || {
+            bands
+                .iter()
+                .filter_map(|key| bucket_leaders.get(key))
+                .flatten()
+                .copied()
+                .filter(|&leader| jaccard(&shingles[leader], &shingles[i]) >= EXCERPT_SAME_TEXT)
+                .min()
+        };
+        match by_question.or_else(by_text) {
+            Some(leader) => leader_of[i] = leader,
+            None => {
+                question_leader.insert(questions[i].as_str(), i);
+                for key in bands {
+                    let leaders = bucket_leaders.entry(key).or_default();
+                    if leaders.len() < LEADERS_PER_BUCKET {
+                        leaders.push(i);
                     }
-                }
-                None => {
-                    buckets.insert((band, hash_of(rows)), i);
                 }
             }
         }
     }
 
     let mut sizes: HashMap<usize, usize> = HashMap::new();
-    let roots: Vec<usize> = (0..n).map(|i| sets.find(i)).collect();
-    for &root in &roots {
-        *sizes.entry(root).or_default() += 1;
+    for &leader in &leader_of {
+        *sizes.entry(leader).or_default() += 1;
     }
-    // Roots are the smallest position in slug order: the group's first slug.
-    let names: Vec<String> = roots.iter().map(|&root| snippets[order[root]].slug.clone()).collect();
+    let names: Vec<String> = leader_of.iter().map(|&leader| snippets[order[leader]].slug.clone()).collect();
     for (i, name) in names.into_iter().enumerate() {
         snippets[order[i]].group = Some(name);
     }

@@ -274,8 +274,10 @@ fn pages_are_minified_by_default() {
 #[test]
 fn base_url_option_and_the_404_page_use_the_host_path() {
     let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    copy_dir(&fixture_root(), &root);
     let out = dir.path().join("site");
-    let mut options = options(&fixture_root(), &out, false);
+    let mut options = options(&root, &out, false);
     options.base_url = Some("https://yibao.example.net/docs/".into());
     policypress::render::build(&options).unwrap();
     let page = read(&out, &format!("articles/{A1}/index.html"));

@@ -14,6 +14,10 @@ use crate::model::Date;
 use crate::slug::slugify;
 use crate::text::{is_han, normalize_key};
 
+/// Pages are numbered while snippets merge, so a snippet seen on 10,000
+/// pages costs 4 bytes per page rather than a slug string.
+pub type PageId = u32;
+
 /// One snippet as printed on one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sighting {
@@ -21,8 +25,8 @@ pub struct Sighting {
     pub excerpt: String,
     pub category: Option<String>,
     pub date: Option<Date>,
-    /// Slug of the article whose page printed it.
-    pub page: String,
+    /// The page that printed it.
+    pub page: PageId,
 }
 
 /// A distinct snippet with everything learned from its sightings.
@@ -34,7 +38,7 @@ pub struct Snippet {
     pub category: Option<String>,
     pub first_seen: Option<Date>,
     pub last_seen: Option<Date>,
-    pub seen_on: BTreeSet<String>,
+    pub seen_on: BTreeSet<PageId>,
     pub slug: String,
     pub group: Option<String>,
     pub article: Option<String>,
@@ -74,63 +78,170 @@ pub struct DedupStats {
     pub linked_to_articles: usize,
 }
 
+/// Collects sightings as pages stream in. Exact repeats (same normalized
+/// title and excerpt) fold at once, so memory grows with distinct spellings,
+/// not with sightings; prefix merging waits for [`SnippetTable::finish`],
+/// where it can be done in an order that does not depend on arrival.
+#[derive(Debug, Default)]
+pub struct SnippetTable {
+    index: HashMap<(String, String), u32>,
+    candidates: Vec<Candidate>,
+    inputs: usize,
+}
+
+#[derive(Debug)]
+struct Candidate {
+    title_key: String,
+    excerpt_key: String,
+    snippet: Snippet,
+}
+
+/// The distinct snippets and, for every id [`SnippetTable::add`] returned,
+/// the index of the snippet it ended up in.
+#[derive(Debug)]
+pub struct Merged {
+    pub snippets: Vec<Snippet>,
+    pub record_of: Vec<u32>,
+    pub stats: DedupStats,
+}
+
+impl SnippetTable {
+    pub fn new() -> SnippetTable {
+        SnippetTable::default()
+    }
+
+    /// Adds a stored record or a fresh sighting; returns its candidate id.
+    pub fn add(&mut self, snippet: Snippet) -> u32 {
+        self.inputs += 1;
+        let key = (snippet.title_key(), normalize_key(&snippet.excerpt));
+        if let Some(&id) = self.index.get(&key) {
+            absorb(&mut self.candidates[id as usize].snippet, snippet, true);
+            return id;
+        }
+        let id = self.candidates.len() as u32;
+        self.index.insert(key.clone(), id);
+        self.candidates.push(Candidate { title_key: key.0, excerpt_key: key.1, snippet });
+        id
+    }
+
+    pub fn add_sighting(&mut self, sighting: Sighting) -> u32 {
+        self.add(Snippet::from_sighting(sighting))
+    }
+
+    /// Merges truncations into the longest excerpt they start and gives
+    /// every distinct snippet a stable slug.
+    pub fn finish(self) -> Merged {
+        let SnippetTable { candidates, inputs, .. } = self;
+        let mut by_title: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (id, c) in candidates.iter().enumerate() {
+            by_title.entry(c.title_key.as_str()).or_default().push(id as u32);
+        }
+        let mut groups: Vec<(&str, Vec<u32>)> = by_title.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Each cluster: the representative candidate and its members.
+        let clusters: Vec<(u32, Vec<u32>)> =
+            groups.into_par_iter().flat_map_iter(|(_, ids)| cluster_same_title(&candidates, ids)).collect();
+        let mut record_of = vec![0u32; candidates.len()];
+        let mut records: Vec<(String, String, Snippet)> = Vec::with_capacity(clusters.len());
+        let mut slots: Vec<Option<Snippet>> = candidates.iter().map(|_| None).collect();
+        let mut keys: Vec<(String, String)> = Vec::with_capacity(candidates.len());
+        for (id, c) in candidates.into_iter().enumerate() {
+            slots[id] = Some(c.snippet);
+            keys.push((c.title_key, c.excerpt_key));
+        }
+        for (index, (rep, members)) in clusters.into_iter().enumerate() {
+            let mut record = slots[rep as usize].take().expect("each candidate is in one cluster");
+            for &member in &members {
+                record_of[member as usize] = index as u32;
+                if member != rep {
+                    absorb(
+                        &mut record,
+                        slots[member as usize].take().expect("each candidate is in one cluster"),
+                        false,
+                    );
+                }
+            }
+            let (title_key, excerpt_key) = std::mem::take(&mut keys[rep as usize]);
+            records.push((title_key, excerpt_key, record));
+        }
+        assign_slugs(&mut records);
+        let snippets: Vec<Snippet> = records.into_iter().map(|(_, _, s)| s).collect();
+        let distinct = snippets.len();
+        let stats = DedupStats { inputs, distinct, variants_merged: inputs - distinct, ..DedupStats::default() };
+        Merged { snippets, record_of, stats }
+    }
+}
+
 /// Merges stored snippets and new sightings into distinct snippets with
 /// stable slugs. Two inputs are one snippet when their normalized titles are
 /// equal and one normalized excerpt is a prefix of the other.
 pub fn merge(existing: Vec<Snippet>, sightings: Vec<Sighting>) -> (Vec<Snippet>, DedupStats) {
-    let inputs: Vec<Snippet> = existing.into_iter().chain(sightings.into_iter().map(Snippet::from_sighting)).collect();
-    let input_count = inputs.len();
-    let mut by_title: HashMap<String, Vec<(String, Snippet)>> = HashMap::new();
-    for snippet in inputs {
-        let excerpt_key = normalize_key(&snippet.excerpt);
-        by_title.entry(snippet.title_key()).or_default().push((excerpt_key, snippet));
+    let mut table = SnippetTable::new();
+    for snippet in existing {
+        table.add(snippet);
     }
-    let mut groups: Vec<(String, Vec<(String, Snippet)>)> = by_title.into_iter().collect();
-    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut merged: Vec<(String, String, Snippet)> = groups
-        .into_par_iter()
-        .flat_map_iter(|(title_key, candidates)| {
-            merge_same_title(candidates).into_iter().map(move |(ek, s)| (title_key.clone(), ek, s))
-        })
-        .collect();
-    assign_slugs(&mut merged);
-    let snippets: Vec<Snippet> = merged.into_iter().map(|(_, _, s)| s).collect();
-    let distinct = snippets.len();
-    let stats =
-        DedupStats { inputs: input_count, distinct, variants_merged: input_count - distinct, ..DedupStats::default() };
-    (snippets, stats)
+    for sighting in sightings {
+        table.add_sighting(sighting);
+    }
+    let merged = table.finish();
+    (merged.snippets, merged.stats)
 }
 
-/// Clusters candidates sharing a title: longest excerpts first, each
-/// shorter one joins the first cluster whose excerpt it starts.
-fn merge_same_title(mut candidates: Vec<(String, Snippet)>) -> Vec<(String, Snippet)> {
+/// Clusters the candidates sharing a title: longest excerpts first, each
+/// shorter one joins the first cluster whose excerpt it starts. Returns
+/// (representative, members) per cluster.
+fn cluster_same_title(candidates: &[Candidate], mut ids: Vec<u32>) -> Vec<(u32, Vec<u32>)> {
     // Longest first, then a total order over content, so the representative
     // of each cluster does not depend on input order.
-    candidates.sort_by(|a, b| {
-        b.0.len()
-            .cmp(&a.0.len())
-            .then_with(|| a.0.cmp(&b.0))
-            .then_with(|| a.1.excerpt.cmp(&b.1.excerpt))
-            .then_with(|| a.1.title.cmp(&b.1.title))
-            .then_with(|| a.1.category.cmp(&b.1.category))
+    ids.sort_by(|&a, &b| {
+        let (a, b) = (&candidates[a as usize], &candidates[b as usize]);
+        b.excerpt_key
+            .len()
+            .cmp(&a.excerpt_key.len())
+            .then_with(|| a.excerpt_key.cmp(&b.excerpt_key))
+            .then_with(|| spelling_rank(&a.snippet).cmp(&spelling_rank(&b.snippet)))
     });
-    let mut clusters: Vec<(String, Snippet)> = Vec::new();
-    for (key, snippet) in candidates {
-        match clusters.iter_mut().find(|(rep, _)| rep.starts_with(key.as_str())) {
-            Some((_, record)) => absorb(record, snippet),
-            None => clusters.push((key, snippet)),
+    let mut clusters: Vec<(u32, Vec<u32>)> = Vec::new();
+    for id in ids {
+        let key = candidates[id as usize].excerpt_key.as_str();
+        match clusters.iter_mut().find(|(rep, _)| candidates[*rep as usize].excerpt_key.starts_with(key)) {
+            Some((_, members)) => members.push(id),
+            None => clusters.push((id, vec![id])),
         }
     }
     clusters
 }
 
-fn absorb(record: &mut Snippet, other: Snippet) {
+/// Of spellings with equal keys, the tidiest (fewest ASCII punctuation
+/// marks, i.e. full-width Chinese punctuation) wins, then the smallest text.
+fn spelling_rank(s: &Snippet) -> (usize, &str, &str, Option<&str>) {
+    (ascii_punctuation(&s.excerpt), s.excerpt.as_str(), s.title.as_str(), s.category.as_deref())
+}
+
+fn ascii_punctuation(text: &str) -> usize {
+    text.chars().filter(char::is_ascii_punctuation).count()
+}
+
+/// Folds `other` into `record`. When their excerpts are the same text
+/// (`same_text`), the better ranked spelling is kept, so the result does not
+/// depend on which came first.
+fn absorb(record: &mut Snippet, other: Snippet, same_text: bool) {
     record.first_seen = min_date(record.first_seen, other.first_seen);
     record.last_seen = record.last_seen.max(other.last_seen);
-    record.seen_on.extend(other.seen_on);
-    if record.category.is_none() {
-        record.category = other.category;
+    let identical = other.excerpt == record.excerpt && other.title == record.title;
+    if same_text && !identical && spelling_rank(&other) < spelling_rank(record) {
+        record.title = other.title;
+        record.excerpt = other.excerpt;
     }
+    let mut seen_on = other.seen_on;
+    if record.seen_on.len() < seen_on.len() {
+        std::mem::swap(&mut record.seen_on, &mut seen_on);
+    }
+    record.seen_on.extend(seen_on);
+    record.category = match (record.category.take(), other.category) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
 }
 
 fn min_date(a: Option<Date>, b: Option<Date>) -> Option<Date> {
@@ -280,13 +391,16 @@ impl UnionFind {
 /// trigrams, verified by exact Jaccard) share a group named after the
 /// smallest member slug. Returns the number of groups with several members.
 pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
-    snippets.sort_by(|a, b| a.slug.cmp(&b.slug));
-    let n = snippets.len();
+    // Work in slug order (without moving the snippets, whose positions
+    // callers hold on to), so union-find roots are the smallest slugs.
+    let mut order: Vec<usize> = (0..snippets.len()).collect();
+    order.sort_by(|&a, &b| snippets[a].slug.cmp(&snippets[b].slug));
+    let n = order.len();
     let mut sets = UnionFind((0..n).collect());
 
     let mut by_question: HashMap<String, usize> = HashMap::new();
-    for (i, snippet) in snippets.iter().enumerate() {
-        let question = question_form(&snippet.title);
+    for (i, &index) in order.iter().enumerate() {
+        let question = question_form(&snippets[index].title);
         match by_question.get(&question) {
             Some(&first) => sets.union(first, i),
             None => {
@@ -295,7 +409,8 @@ pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
         }
     }
 
-    let shingles: Vec<BTreeSet<u64>> = snippets.par_iter().map(|s| excerpt_shingles(&s.excerpt)).collect();
+    let shingles: Vec<BTreeSet<u64>> =
+        order.par_iter().map(|&index| excerpt_shingles(&snippets[index].excerpt)).collect();
     let signatures: Vec<Vec<u64>> = shingles.par_iter().map(minhash).collect();
     let mut buckets: HashMap<(usize, u64), usize> = HashMap::new();
     for i in 0..n {
@@ -320,23 +435,17 @@ pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
         }
     }
 
-    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..n {
-        let root = sets.find(i);
-        members.entry(root).or_default().push(i);
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    let roots: Vec<usize> = (0..n).map(|i| sets.find(i)).collect();
+    for &root in &roots {
+        *sizes.entry(root).or_default() += 1;
     }
-    let mut multi = 0;
-    for list in members.values() {
-        // Sorted by slug, so the root (smallest index) has the smallest slug.
-        let name = snippets[list[0]].slug.clone();
-        if list.len() > 1 {
-            multi += 1;
-        }
-        for &i in list {
-            snippets[i].group = Some(name.clone());
-        }
+    // Roots are the smallest position in slug order: the group's first slug.
+    let names: Vec<String> = roots.iter().map(|&root| snippets[order[root]].slug.clone()).collect();
+    for (i, name) in names.into_iter().enumerate() {
+        snippets[order[i]].group = Some(name);
     }
-    multi
+    sizes.values().filter(|&&size| size > 1).count()
 }
 
 /// What linking needs to know about one of our articles.
@@ -361,36 +470,40 @@ const LINK_PREFIX_CHARS: usize = 30;
 /// Sets `article` on snippets that are one of our articles: same question
 /// (normalized title) and the excerpt is the start of the article's text.
 pub fn link_articles(snippets: &mut [Snippet], articles: &[ArticleText]) -> usize {
-    let mut by_title: HashMap<String, Vec<(&str, String)>> = HashMap::new();
+    let mut by_title: HashMap<String, Vec<&ArticleText>> = HashMap::new();
     for article in articles {
-        by_title.entry(normalize_key(&article.title)).or_default().push((&article.slug, content_chars(&article.text)));
+        by_title.entry(normalize_key(&article.title)).or_default().push(article);
     }
-    let mut linked = 0;
-    for snippet in snippets.iter_mut() {
-        snippet.article = by_title.get(&snippet.title_key()).and_then(|candidates| {
-            let excerpt = content_chars(&snippet.excerpt);
-            let probe: String = excerpt.chars().take(LINK_PREFIX_CHARS).collect();
-            candidates
-                .iter()
-                .find(|(_, text)| !probe.is_empty() && text.starts_with(&probe))
-                .map(|(slug, _)| slug.to_string())
-        });
-        linked += usize::from(snippet.article.is_some());
+    // Only articles whose title some snippet shares need their text keyed.
+    let linked: Vec<Option<String>> = snippets
+        .par_iter()
+        .map(|snippet| {
+            let candidates = by_title.get(&snippet.title_key())?;
+            let probe: String = content_chars(&snippet.excerpt).chars().take(LINK_PREFIX_CHARS).collect();
+            if probe.is_empty() {
+                return None;
+            }
+            candidates.iter().find(|a| content_chars(&a.text).starts_with(&probe)).map(|a| a.slug.clone())
+        })
+        .collect();
+    let count = linked.iter().filter(|l| l.is_some()).count();
+    for (snippet, article) in snippets.iter_mut().zip(linked) {
+        snippet.article = article;
     }
-    linked
+    count
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sighting(title: &str, excerpt: &str, date: &str, page: &str) -> Sighting {
+    fn sighting(title: &str, excerpt: &str, date: &str, page: PageId) -> Sighting {
         Sighting {
             title: title.into(),
             excerpt: excerpt.into(),
             category: Some("健康新闻".into()),
             date: Some(date.parse().unwrap()),
-            page: page.into(),
+            page,
         }
     }
 
@@ -399,9 +512,9 @@ mod tests {
         let (out, stats) = merge(
             vec![],
             vec![
-                sighting("做 无 痛 人 流", "无痛人流手术费用约为", "2025-04-20", "a"),
-                sighting("做无痛人流", "无痛人流手术费用约为2000元…", "2025-03-28", "b"),
-                sighting("做无痛人流", "无痛人流手术", "2025-05-01", "c"),
+                sighting("做 无 痛 人 流", "无痛人流手术费用约为", "2025-04-20", 0),
+                sighting("做无痛人流", "无痛人流手术费用约为2000元…", "2025-03-28", 1),
+                sighting("做无痛人流", "无痛人流手术", "2025-05-01", 2),
             ],
         );
         assert_eq!(out.len(), 1, "{out:?}");
@@ -416,7 +529,7 @@ mod tests {
     fn same_title_different_text_stays_apart_with_distinct_slugs() {
         let (out, _) = merge(
             vec![],
-            vec![sighting("医保", "甲乙丙", "2025-04-20", "a"), sighting("医保", "丁戊己", "2025-04-20", "b")],
+            vec![sighting("医保", "甲乙丙", "2025-04-20", 0), sighting("医保", "丁戊己", "2025-04-20", 1)],
         );
         assert_eq!(out.len(), 2);
         assert_ne!(out[0].slug, out[1].slug);

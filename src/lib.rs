@@ -7,12 +7,14 @@
 //! stage is a module with typed input and output; `main.rs` only parses
 //! arguments and prints.
 
+pub mod check;
 pub mod classify;
 pub mod config;
 pub mod content;
 pub mod dedup;
 pub mod import;
 pub mod model;
+pub mod new;
 pub mod render;
 pub mod search;
 pub mod site;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use policypress::check;
 use policypress::import::{self, ImportOptions, Level};
+use policypress::render::{self, BuildOptions};
 
 #[derive(Parser)]
 #[command(name = "policypress", version, about = "Static site generator for 医保 policy Q&A content")]
@@ -34,6 +36,55 @@ enum Command {
         /// Print only problems and the summary.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Recompute regions and topics of generated content after the gazetteer
+    /// or content/topics.yaml changed.
+    Classify {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Change nothing; exit 1 if anything would change (for CI).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Render content/ into a static site.
+    Build {
+        /// Site root holding config.toml, content/, themes/, static/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output directory (default: <root>/public).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override base_url from config.toml.
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Write readable, unminified output.
+        #[arg(long)]
+        no_minify: bool,
+        /// No progress bar or summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Validate config.toml, content/topics.yaml and every content file; writes nothing.
+    Check {
+        /// Site root (holding config.toml and content/).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Output: human, github (workflow annotations) or json.
+        #[arg(long, default_value = "human")]
+        format: check::Format,
+    },
+    /// Start a new article: content/articles/<slug>.md with front matter and a skeleton.
+    New {
+        /// The question the article answers, e.g. "深圳医保怎么办理异地就医备案".
+        title: String,
+        /// Gazetteer path, e.g. 广东省/深圳市; repeatable.
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Topic name from content/topics.yaml; repeatable.
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -63,6 +114,57 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Classify { content, check } => {
+            let report = policypress::classify::refresh::refresh(&content, check)?;
+            for err in &report.errors {
+                eprintln!("{err}\n  fix: {}", err.fix);
+            }
+            let verb = if check { "would change" } else { "changed" };
+            for change in &report.changes {
+                println!("{verb}: {change}");
+            }
+            for change in &report.kept_hand_edits {
+                println!("kept hand edit: {change}");
+            }
+            println!(
+                "classified {} files: {} {verb}, {} hand-edited left alone, {} unreadable",
+                report.checked,
+                report.changes.len(),
+                report.kept_hand_edits.len(),
+                report.errors.len()
+            );
+            let failed = !report.errors.is_empty() || (check && !report.changes.is_empty());
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Build { root, out, base_url, no_minify, quiet } => {
+            let report = render::build(&BuildOptions { root, out, base_url, no_minify, quiet })?;
+            if !quiet {
+                println!(
+                    "built {} pages ({} articles, {} recommendations, {} search documents) into {}: {} files, {:.1} MB in {:.2?}",
+                    report.pages,
+                    report.articles,
+                    report.recommendations,
+                    report.search.documents,
+                    report.out_dir.display(),
+                    report.files,
+                    report.bytes as f64 / 1e6,
+                    report.elapsed
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { root, format } => {
+            let report = check::check(&root);
+            print!("{}", report.render(format));
+            eprintln!("{}", report.summary());
+            Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::New { title, regions, topics, root } => {
+            let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
+            println!("{}", path.display());
+            eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

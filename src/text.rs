@@ -39,7 +39,10 @@ fn full_width(c: char) -> Option<char> {
 /// inside Chinese text made full-width. Spaces between Latin words and
 /// numbers stay (`APP 查询` keeps none, `Windows 10` keeps its space).
 pub fn clean_prose(line: &str) -> String {
-    let chars: Vec<char> = line.nfc().collect();
+    let chars: Vec<char> = match unicode_normalization::is_nfc_quick(line.chars()) {
+        unicode_normalization::IsNormalized::Yes => line.chars().collect(),
+        _ => line.nfc().collect(),
+    };
     let mut out = String::with_capacity(line.len());
     let significant = |i: usize, step: isize| -> Option<char> {
         let mut j = i as isize + step;
@@ -99,12 +102,45 @@ fn paren_holds_han(chars: &[char], i: usize) -> bool {
     }
 }
 
+/// NFKC of one character that has no combining marks around it.
+fn nfkc_char(c: char) -> CharNfkc {
+    if c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        CharNfkc::One(Some(c))
+    } else {
+        CharNfkc::Many(std::iter::once(c).nfkc().collect::<Vec<char>>().into_iter())
+    }
+}
+
+enum CharNfkc {
+    One(Option<char>),
+    Many(std::vec::IntoIter<char>),
+}
+
+impl Iterator for CharNfkc {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match self {
+            CharNfkc::One(c) => c.take(),
+            CharNfkc::Many(chars) => chars.next(),
+        }
+    }
+}
+
 /// The comparison key for snippet titles and excerpts: NFKC (which also
 /// folds full-width ASCII), lower case, all whitespace removed, punctuation
 /// unified to one form, and trailing truncation marks dropped.
 pub fn normalize_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.nfkc() {
+    // Without combining marks NFKC works character by character, and ASCII
+    // and CJK ideographs are their own NFKC form: only the rest needs tables.
+    // (Conjoining Hangul jamo also compose across characters.)
+    let per_char = !text
+        .chars()
+        .any(|c| unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c));
+    let folded: Box<dyn Iterator<Item = char>> =
+        if per_char { Box::new(text.chars().flat_map(nfkc_char)) } else { Box::new(text.nfkc()) };
+    for c in folded {
         if c.is_whitespace() {
             continue;
         }
@@ -121,7 +157,13 @@ pub fn normalize_key(text: &str) -> String {
             '‘' | '’' => '\'',
             _ => c,
         };
-        out.extend(c.to_lowercase());
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_han(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     let trimmed = out.trim_end_matches(['…', '.', '⋯']);
     trimmed.to_string()
@@ -145,6 +187,16 @@ mod tests {
     fn clean_prose_keeps_latin_and_number_spacing() {
         assert_eq!(clean_prose("Windows 10 and APP 2.0"), "Windows 10 and APP 2.0");
         assert_eq!(clean_prose("共1,000元 6:30开始"), "共1,000元6:30开始");
+    }
+
+    proptest::proptest! {
+        /// The per-character fast path agrees with whole-string NFKC.
+        #[test]
+        fn normalize_key_fast_path_matches_full_nfkc(text in "[\\PC\u{3000}-\u{303F}\u{FF01}-\u{FF5E}\u{0300}-\u{036F}\u{4E00}-\u{4E20}a-zA-Z ，。（）…]{0,40}") {
+            let full: String = text.nfkc().collect();
+            // NFKC is idempotent, so keying pre-normalized text must agree.
+            proptest::prop_assert_eq!(normalize_key(&text), normalize_key(&full));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! rank topics the title or answer already suggests, or break a tie.
 
 pub mod gazetteer;
+pub mod refresh;
 mod regions;
 pub mod topics;
 

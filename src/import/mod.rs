@@ -20,11 +20,11 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
 use crate::content::{self, ARTICLES_DIR, RECOMMENDATIONS_DIR, WriteOutcome};
-use crate::dedup::{self, ArticleText, DedupStats, Sighting, Snippet};
+use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetTable};
 use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
 use crate::slug::slugify;
 use crate::text::normalize_key;
-use page::{ScrapedPage, parse_page};
+use page::parse_page;
 
 pub struct ImportOptions {
     /// Files or directories of scraped pages.
@@ -111,16 +111,44 @@ pub enum ImportError {
     Content(#[from] content::ContentError),
 }
 
-/// A page that decoded and parsed.
+/// A page that decoded and parsed, its body already Markdown and its
+/// snippets not yet handed to the snippet table.
 struct ParsedPage {
     path: PathBuf,
     file_name: String,
     sha256: String,
-    page: ScrapedPage,
+    title: String,
+    answer: Option<String>,
+    notices: Vec<crate::model::Notice>,
+    markdown: String,
+    snippets: Vec<page::SnippetSeen>,
 }
+
+/// What is kept of a page once its snippets are in the table: small, so
+/// memory stays linear in the text of the corpus, not in its sightings.
+struct PageEntry {
+    parsed: ParsedPage,
+    /// Snippet-table ids of the page's snippets, in page order.
+    candidates: Vec<u32>,
+    date: Option<Date>,
+}
+
+/// Pages parsed in parallel per batch; the batch bounds peak memory.
+const PAGE_BATCH: usize = 2048;
 
 /// The vocabulary a fresh content directory starts from.
 pub const DEFAULT_TOPICS: &str = include_str!("../../content/topics.yaml");
+
+/// Gives a fresh content directory the bundled vocabulary to edit.
+fn ensure_vocabulary(content_dir: &Path) -> Result<(), ImportError> {
+    let path = content_dir.join(content::TOPICS_FILE);
+    if path.exists() {
+        return Ok(());
+    }
+    fs::create_dir_all(content_dir)
+        .and_then(|()| content::write_atomically(&path, DEFAULT_TOPICS.as_bytes()))
+        .map_err(|source| ImportError::Io { path, source })
+}
 
 /// Loads `content/topics.yaml`, falling back to the bundled vocabulary.
 pub fn load_vocabulary(content_dir: &Path) -> Result<TopicVocabulary, content::ContentError> {
@@ -130,30 +158,9 @@ pub fn load_vocabulary(content_dir: &Path) -> Result<TopicVocabulary, content::C
 
 pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    let files = collect_inputs(&options.inputs, &mut report.messages);
-    let results: Vec<Result<(ParsedPage, Vec<FileMessage>), FileMessage>> =
-        files.par_iter().map(|p| read_one(p)).collect();
-    let mut pages: Vec<ParsedPage> = Vec::new();
-    for result in results {
-        match result {
-            Ok((page, notes)) => {
-                report.messages.extend(notes);
-                pages.push(page);
-            }
-            Err(message) => {
-                report.rejected += 1;
-                report.messages.push(message);
-            }
-        }
-    }
-    // Byte-identical pages are one article, whatever they are called.
-    pages.sort_by(|a, b| a.sha256.cmp(&b.sha256).then_with(|| a.file_name.cmp(&b.file_name)));
-    let before = pages.len();
-    pages.dedup_by(|later, first| later.sha256 == first.sha256);
-    report.duplicate_pages = before - pages.len();
-    report.pages = pages.len();
-
     let content_dir = &options.content_dir;
+    ensure_vocabulary(content_dir)?;
+    let classifier = Classifier::new(load_vocabulary(content_dir)?);
     let tree = content::load_tree(content_dir);
     for err in &tree.errors {
         report.messages.push(FileMessage {
@@ -162,72 +169,132 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             message: format!("existing file not readable, left alone: {}", err.message),
         });
     }
-    let vocabulary = load_vocabulary(content_dir)?;
-    let classifier = Classifier::new(vocabulary);
+
+    // Pass over the pages in batches: parse in parallel, then hand each
+    // page's snippets to the table. Page ids are positions in `pages`.
+    let files = collect_inputs(&options.inputs, &mut report.messages);
+    let mut table = SnippetTable::new();
+    let mut pages: Vec<PageEntry> = Vec::new();
+    let mut seen_sha: HashSet<String> = HashSet::new();
+    for batch in files.chunks(PAGE_BATCH) {
+        let results: Vec<_> = batch.par_iter().map(|p| read_one(p)).collect();
+        for result in results {
+            let (mut parsed, notes) = match result {
+                Ok(ok) => ok,
+                Err(message) => {
+                    report.rejected += 1;
+                    report.messages.push(message);
+                    continue;
+                }
+            };
+            report.messages.extend(notes);
+            // Byte-identical pages are one article, whatever they are called.
+            if !seen_sha.insert(parsed.sha256.clone()) {
+                report.duplicate_pages += 1;
+                continue;
+            }
+            let page_id = pages.len() as PageId;
+            let date = most_frequent_date(parsed.snippets.iter().filter_map(|s| s.date));
+            report.snippet_occurrences += parsed.snippets.len();
+            let candidates = std::mem::take(&mut parsed.snippets)
+                .into_iter()
+                .map(|s| {
+                    table.add_sighting(Sighting {
+                        title: s.title,
+                        excerpt: s.excerpt,
+                        category: s.category,
+                        date: s.date,
+                        page: page_id,
+                    })
+                })
+                .collect();
+            pages.push(PageEntry { parsed, candidates, date });
+        }
+    }
+    report.pages = pages.len();
 
     let slugs = assign_article_slugs(&pages, &tree.articles);
     for (page, slug) in pages.iter().zip(&slugs) {
-        let title = &page.page.title;
+        let title = &page.parsed.title;
         if title.contains(['/', '\\', '<', '>']) || title.contains("..") {
             report.messages.push(FileMessage {
-                path: page.path.clone(),
+                path: page.parsed.path.clone(),
                 level: Level::Note,
                 message: format!("title contains markup or path characters; kept as plain text, slug `{slug}`"),
             });
         }
     }
 
-    let sightings: Vec<Sighting> = pages
-        .iter()
-        .zip(&slugs)
-        .flat_map(|(page, slug)| {
-            page.page.snippets.iter().map(move |s| Sighting {
-                title: s.title.clone(),
-                excerpt: s.excerpt.clone(),
-                category: s.category.clone(),
-                date: s.date,
-                page: slug.clone(),
-            })
-        })
-        .collect();
-    report.snippet_occurrences = sightings.len();
-    let existing: Vec<Snippet> = tree.recommendations.iter().map(|r| snippet_from_record(&r.item)).collect();
-    let (mut snippets, stats): (Vec<Snippet>, DedupStats) = dedup::merge(existing, sightings);
+    // Stored snippets name their pages by slug; number those pages after
+    // this run's pages so both speak in page ids.
+    let mut page_slugs: Vec<String> = slugs.clone();
+    let mut page_ids: HashMap<String, PageId> = HashMap::new();
+    for (id, slug) in page_slugs.iter().enumerate() {
+        page_ids.entry(slug.clone()).or_insert(id as PageId);
+    }
+    for loaded in &tree.recommendations {
+        let mut snippet = snippet_from_record(&loaded.item);
+        for slug in &loaded.item.meta.seen_on {
+            let next = page_slugs.len() as PageId;
+            let id = *page_ids.entry(slug.clone()).or_insert(next);
+            if id == next {
+                page_slugs.push(slug.clone());
+            }
+            snippet.seen_on.insert(id);
+        }
+        table.add(snippet);
+    }
+
+    let Merged { mut snippets, record_of, stats } = table.finish();
     report.distinct_snippets = stats.distinct;
     report.variants_merged = stats.variants_merged;
     report.near_duplicate_groups = dedup::group_near_duplicates(&mut snippets);
+    let record_slugs: Vec<&str> = record_of.iter().map(|&r| snippets[r as usize].slug.as_str()).collect();
 
-    let articles = build_articles(&pages, &slugs, &snippets, &classifier);
-    let mut texts: Vec<ArticleText> =
-        tree.articles.iter().filter(|a| !slugs.contains(&a.item.meta.slug)).map(|a| article_text(&a.item)).collect();
-    texts.extend(articles.iter().map(article_text));
-    report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
-
+    // Only articles that share a title with some snippet can be linked.
+    let snippet_titles: HashSet<String> = snippets.par_iter().map(|s| normalize_key(&s.title)).collect();
+    let linkable = |article: &Article| snippet_titles.contains(&normalize_key(&article.meta.title));
     let articles_dir = content_dir.join(ARTICLES_DIR);
-    let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
-    let article_outcomes: Vec<(PathBuf, std::io::Result<WriteOutcome>)> = articles
-        .par_iter()
-        .map(|article| {
-            let path = articles_dir.join(format!("{}.md", article.meta.slug));
+    let written: Vec<(PathBuf, std::io::Result<WriteOutcome>, Option<ArticleText>)> = pages
+        .into_par_iter()
+        .zip(slugs.par_iter())
+        .map(|(page, slug)| {
+            let article = build_article(page, slug, &record_slugs, &classifier);
+            let path = articles_dir.join(format!("{slug}.md"));
             let outcome =
                 content::write_generated(&path, &content::render_document(&article.meta, &article.body), options.force);
-            (path, outcome)
+            (path, outcome, linkable(&article).then(|| article_text(&article)))
         })
         .collect();
-    let records: Vec<Recommendation> =
-        snippets.into_par_iter().map(|s| recommendation_record(s, &classifier)).collect();
-    let rec_outcomes: Vec<(PathBuf, std::io::Result<WriteOutcome>)> = records
-        .par_iter()
-        .map(|rec| {
+    let this_run: HashSet<&str> = slugs.iter().map(String::as_str).collect();
+    let mut texts: Vec<ArticleText> = tree
+        .articles
+        .iter()
+        .filter(|a| !this_run.contains(a.item.meta.slug.as_str()) && linkable(&a.item))
+        .map(|a| article_text(&a.item))
+        .collect();
+    let mut outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>)> = Vec::new();
+    for (path, outcome, text) in written {
+        outcomes.push((true, path, outcome));
+        texts.extend(text);
+    }
+    report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
+    drop(texts);
+
+    let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
+    let live: HashSet<String> = snippets.iter().map(|s| s.slug.clone()).collect();
+    let rec_outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>)> = snippets
+        .into_par_iter()
+        .map(|snippet| {
+            let rec = recommendation_record(snippet, &page_slugs, &classifier);
             let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
             let body = if rec.excerpt.is_empty() { String::new() } else { format!("{}\n", rec.excerpt) };
             let outcome = content::write_generated(&path, &content::render_document(&rec.meta, &body), options.force);
-            (path, outcome)
+            (false, path, outcome)
         })
         .collect();
-    for (is_article, (path, outcome)) in
-        article_outcomes.into_iter().map(|o| (true, o)).chain(rec_outcomes.into_iter().map(|o| (false, o)))
-    {
+    outcomes.extend(rec_outcomes);
+    for (is_article, path, outcome) in outcomes {
         match outcome.map_err(|source| ImportError::Io { path: path.clone(), source })? {
             WriteOutcome::Created | WriteOutcome::Updated if is_article => report.articles_written += 1,
             WriteOutcome::Created | WriteOutcome::Updated => report.recommendations_written += 1,
@@ -242,7 +309,8 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             }
         }
     }
-    remove_stale_recommendations(&tree.recommendations, &records)?;
+    remove_stale_recommendations(&tree.recommendations, &live)?;
+    report.kept_hand_edits.sort();
     report.messages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     Ok(report)
 }
@@ -295,14 +363,24 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok((ParsedPage { path: path.to_path_buf(), file_name, sha256, page }, notes))
+    let parsed = ParsedPage {
+        path: path.to_path_buf(),
+        file_name,
+        sha256,
+        markdown: markdown::body_to_markdown(&page.body_lines),
+        title: page.title,
+        answer: page.answer,
+        notices: page.notices.into_iter().collect(),
+        snippets: page.snippets,
+    };
+    Ok((parsed, notes))
 }
 
 /// Slugs for this batch's pages. A page keeps the slug of the stored article
 /// imported from the same bytes (or, re-scraped, from the same file name);
 /// otherwise it gets its title's slug, with a content-hash suffix when that
 /// is taken by a different article.
-fn assign_article_slugs(pages: &[ParsedPage], stored: &[content::Loaded<Article>]) -> Vec<String> {
+fn assign_article_slugs(pages: &[PageEntry], stored: &[content::Loaded<Article>]) -> Vec<String> {
     let mut by_sha: HashMap<&str, &str> = HashMap::new();
     let mut by_file: HashMap<(&str, &str), &str> = HashMap::new();
     let mut taken: HashSet<String> = HashSet::new();
@@ -315,13 +393,13 @@ fn assign_article_slugs(pages: &[ParsedPage], stored: &[content::Loaded<Article>
             by_file.insert((&source.file, &meta.slug), &meta.slug);
         }
     }
-    let bases: Vec<String> = pages.par_iter().map(|p| slugify(&p.page.title)).collect();
+    let bases: Vec<String> = pages.par_iter().map(|p| slugify(&p.parsed.title)).collect();
     let mut slugs = vec![String::new(); pages.len()];
     let mut fresh: Vec<usize> = Vec::new();
     for (i, page) in pages.iter().enumerate() {
-        if let Some(slug) = by_sha.get(page.sha256.as_str()) {
+        if let Some(slug) = by_sha.get(page.parsed.sha256.as_str()) {
             slugs[i] = slug.to_string();
-        } else if let Some(slug) = by_file.get(&(page.file_name.as_str(), bases[i].as_str())) {
+        } else if let Some(slug) = by_file.get(&(page.parsed.file_name.as_str(), bases[i].as_str())) {
             slugs[i] = slug.to_string();
         } else {
             fresh.push(i);
@@ -330,11 +408,11 @@ fn assign_article_slugs(pages: &[ParsedPage], stored: &[content::Loaded<Article>
     let claimed: HashSet<String> = slugs.iter().filter(|s| !s.is_empty()).cloned().collect();
     // Within the batch, the smallest content hash claims a contested title
     // slug, so file order never decides.
-    fresh.sort_by(|&a, &b| bases[a].cmp(&bases[b]).then_with(|| pages[a].sha256.cmp(&pages[b].sha256)));
+    fresh.sort_by(|&a, &b| bases[a].cmp(&bases[b]).then_with(|| pages[a].parsed.sha256.cmp(&pages[b].parsed.sha256)));
     for i in fresh {
         let base = &bases[i];
         let slug = if taken.contains(base) || claimed.contains(base) {
-            format!("{base}-{}", &pages[i].sha256[..8])
+            format!("{base}-{}", &pages[i].parsed.sha256[..8])
         } else {
             base.clone()
         };
@@ -344,57 +422,35 @@ fn assign_article_slugs(pages: &[ParsedPage], stored: &[content::Loaded<Article>
     slugs
 }
 
-fn build_articles(
-    pages: &[ParsedPage],
-    slugs: &[String],
-    snippets: &[Snippet],
-    classifier: &Classifier,
-) -> Vec<Article> {
-    let mut by_title: HashMap<String, Vec<(String, &str)>> = HashMap::new();
-    for snippet in snippets {
-        by_title
-            .entry(normalize_key(&snippet.title))
-            .or_default()
-            .push((normalize_key(&snippet.excerpt), snippet.slug.as_str()));
+fn build_article(page: PageEntry, slug: &str, record_slugs: &[&str], classifier: &Classifier) -> Article {
+    let PageEntry { parsed, candidates, date } = page;
+    let mut recommendations: Vec<String> = Vec::with_capacity(candidates.len());
+    for id in candidates {
+        let rec_slug = record_slugs[id as usize];
+        if !recommendations.iter().any(|r| r == rec_slug) {
+            recommendations.push(rec_slug.to_string());
+        }
     }
-    pages
-        .par_iter()
-        .zip(slugs)
-        .map(|(parsed, slug)| {
-            let page = &parsed.page;
-            let body = markdown::body_to_markdown(&page.body_lines);
-            let mut recommendations: Vec<String> = Vec::new();
-            for seen in &page.snippets {
-                let excerpt_key = normalize_key(&seen.excerpt);
-                let found = by_title
-                    .get(&normalize_key(&seen.title))
-                    .and_then(|c| c.iter().find(|(key, _)| key.starts_with(excerpt_key.as_str())));
-                if let Some((_, rec_slug)) = found
-                    && !recommendations.iter().any(|r| r == rec_slug)
-                {
-                    recommendations.push(rec_slug.to_string());
-                }
-            }
-            let date = most_frequent_date(page.snippets.iter().filter_map(|s| s.date));
-            let class =
-                classifier.classify(ClassifyInput { title: &page.title, answer: page.answer.as_deref(), body: &body });
-            let meta = ArticleMeta {
-                title: page.title.clone(),
-                slug: slug.clone(),
-                answer: page.answer.clone(),
-                date,
-                date_source: date.map(|_| "recommendations".to_string()),
-                regions: class.regions,
-                topics: class.topics,
-                relevant: class.relevant,
-                notices: page.notices.iter().copied().collect(),
-                recommendations,
-                source: Some(Source { file: parsed.file_name.clone(), sha256: parsed.sha256.clone() }),
-                checksum: None,
-            };
-            Article { meta, body }
-        })
-        .collect()
+    let class = classifier.classify(ClassifyInput {
+        title: &parsed.title,
+        answer: parsed.answer.as_deref(),
+        body: &parsed.markdown,
+    });
+    let meta = ArticleMeta {
+        title: parsed.title,
+        slug: slug.to_string(),
+        answer: parsed.answer,
+        date,
+        date_source: date.map(|_| "recommendations".to_string()),
+        regions: class.regions,
+        topics: class.topics,
+        relevant: class.relevant,
+        notices: parsed.notices,
+        recommendations,
+        source: Some(Source { file: parsed.file_name, sha256: parsed.sha256 }),
+        checksum: None,
+    };
+    Article { meta, body: parsed.markdown }
 }
 
 /// The page carries no date of its own; its recommendations were printed
@@ -421,15 +477,18 @@ fn snippet_from_record(rec: &Recommendation) -> Snippet {
         category: meta.category.clone(),
         first_seen: meta.first_seen.or(meta.date),
         last_seen: meta.last_seen.or(meta.date),
-        seen_on: meta.seen_on.iter().cloned().collect(),
+        seen_on: Default::default(),
         slug: meta.slug.clone(),
         group: meta.group.clone(),
         article: meta.article.clone(),
     }
 }
 
-fn recommendation_record(snippet: Snippet, classifier: &Classifier) -> Recommendation {
+fn recommendation_record(snippet: Snippet, page_slugs: &[String], classifier: &Classifier) -> Recommendation {
     let class = classifier.classify(ClassifyInput { title: &snippet.title, answer: None, body: &snippet.excerpt });
+    let mut seen_on: Vec<String> = snippet.seen_on.iter().map(|&id| page_slugs[id as usize].clone()).collect();
+    seen_on.sort();
+    seen_on.dedup();
     let meta = RecommendationMeta {
         title: snippet.title,
         slug: snippet.slug,
@@ -437,8 +496,8 @@ fn recommendation_record(snippet: Snippet, classifier: &Classifier) -> Recommend
         category: snippet.category,
         first_seen: snippet.first_seen,
         last_seen: snippet.last_seen,
-        occurrences: snippet.seen_on.len() as u64,
-        seen_on: snippet.seen_on.into_iter().collect(),
+        occurrences: seen_on.len() as u64,
+        seen_on,
         group: snippet.group,
         article: snippet.article,
         regions: class.regions,
@@ -454,9 +513,8 @@ fn recommendation_record(snippet: Snippet, classifier: &Classifier) -> Recommend
 /// hand-edited ones stay.
 fn remove_stale_recommendations(
     stored: &[content::Loaded<Recommendation>],
-    records: &[Recommendation],
+    live: &HashSet<String>,
 ) -> Result<(), ImportError> {
-    let live: HashSet<&str> = records.iter().map(|r| r.meta.slug.as_str()).collect();
     for loaded in stored {
         let stem = loaded.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if loaded.pristine && !live.contains(stem) {

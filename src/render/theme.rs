@@ -26,7 +26,10 @@ const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Static files of the default theme, as compiled into the binary.
-const EMBEDDED_STATIC: &[(&str, &[u8])] = &[("style.css", include_bytes!("../../themes/default/static/style.css"))];
+const EMBEDDED_STATIC: &[(&str, &[u8])] = &[
+    ("search.js", include_bytes!("../../themes/default/static/search.js")),
+    ("style.css", include_bytes!("../../themes/default/static/style.css")),
+];
 
 pub const DEFAULT_THEME: &str = "default";
 

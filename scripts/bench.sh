@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmarks import and build on synthetic corpora (default 1k, 10k, 100k
+# pages) and, where `hugo` is installed, builds the same content/ with Hugo
+# (scripts/hugo/: regions/topics as taxonomies, a minimal equivalent theme).
+#
+#   scripts/bench.sh [SIZES...]        e.g. scripts/bench.sh 10000
+#
+# Prints wall time and peak RSS (GNU time), output size, search index sizes
+# and the bytes a typical query fetches (tests/js/measure.mjs, needs node).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="${BENCH_DIR:-$(mktemp -d)}"
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(1000 10000 100000)
+
+cd "$repo"
+cargo build --release -q --bin policypress --example synth
+bin="$repo/target/release/policypress"
+synth="$repo/target/release/examples/synth"
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+
+# Runs a command under GNU time; prints "<seconds> <peak MiB>".
+measure() {
+  local log; log="$(mktemp)"
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
+  local wall rss
+  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$log")"
+  rss="$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$log")"
+  rm -f "$log"
+  echo "$wall $rss"
+}
+
+size_of() { du -sb "$1" | cut -f1; }
+gzip_size() { find "$@" -type f -print0 | xargs -0 cat | gzip -c | wc -c; }
+
+printf '%-8s %-22s %-22s %-12s %-24s %-18s %s\n' pages "import s (MiB)" "build s (MiB)" "output MB" "index MB raw/gz (full)" "query KB raw/gz" "hugo s (MiB) ratio"
+for n in "${sizes[@]}"; do
+  raw="$work/raw-$n"; site="$work/site-$n"
+  [ -d "$raw" ] || "$synth" --pages "$n" --out "$raw" --seed 1 >/dev/null
+  rm -rf "$site"; mkdir -p "$site"; cp "$repo/config.toml" "$site/"
+  read -r import_s import_mb < <(measure "$bin" import "$raw" --content "$site/content" --quiet)
+  read -r build_s build_mb < <(measure "$bin" build --root "$site" --quiet)
+  out_mb="$(awk "BEGIN {printf \"%.1f\", $(size_of "$site/public")/1e6}")"
+  shards_raw="$(size_of "$site/public/search")"
+  shards_gz="$(gzip_size "$site/public/search")"
+  full="-"
+  [ -f "$site/public/search_index.zh.json" ] && full="$(awk "BEGIN {printf \"%.1f\", $(size_of "$site/public/search_index.zh.json")/1e6}")"
+  index="$(awk "BEGIN {printf \"%.1f/%.1f\", $shards_raw/1e6, $shards_gz/1e6}") ($full)"
+  query="-"
+  if command -v node >/dev/null && [ -d "$repo/tests/js/node_modules" ]; then
+    # A typical query, cold cache, search.js included: raw/gzip KB.
+    query="$(node "$repo/tests/js/measure.mjs" "$site/public" 异地就医备案 2>/dev/null | awk -F'\t' 'NR==3 {print $3"/"$4}')"
+  fi
+  hugo_col="-"
+  if command -v hugo >/dev/null; then
+    hsite="$work/hugo-$n"; rm -rf "$hsite"; mkdir -p "$hsite"
+    cp -r "$repo/scripts/hugo/." "$hsite/"; ln -s "$site/content" "$hsite/content"
+    read -r hugo_s hugo_mb < <(measure hugo --source "$hsite" --quiet)
+    hugo_col="$hugo_s ($hugo_mb) $(awk "BEGIN {printf \"%.1fx\", $hugo_s/$build_s}")"
+  fi
+  printf '%-8s %-22s %-22s %-12s %-24s %-18s %s\n' "$n" "$import_s ($import_mb)" "$build_s ($build_mb)" "$out_mb" "$index" "$query" "$hugo_col"
+done
+echo "corpora and sites in $work"

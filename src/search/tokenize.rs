@@ -1,0 +1,166 @@
+//! The search tokenizer. `themes/default/static/search.js` carries a
+//! line-for-line copy (`tokenize`); `tests/search_vectors.json` pins both to
+//! the same output, so an index built here is read correctly there.
+//!
+//! # Scheme
+//!
+//! Text is folded one code point at a time (full-width ASCII → ASCII, the
+//! ideographic space → space, `A-Z` → `a-z`), then split into runs:
+//!
+//! * a **Han run** emits every character and every adjacent pair, in reading
+//!   order (`家庭共济` → `家 家庭 庭 庭共 共 共济 济`);
+//! * an **ASCII letter/digit run** is one token (`2025年` → `2025 年`,
+//!   `ＡＰＰ` → `app`, `90%` → `90`);
+//! * everything else (punctuation, spaces, emoji, other scripts) separates
+//!   runs and is dropped.
+//!
+//! Why characters plus bigrams: Chinese has no spaces, and a word
+//! dictionary (jieba and friends) would have to ship to the browser and be
+//! reimplemented in JS with identical results. Overlapping bigrams need no
+//! dictionary, behave identically on both sides, and find any substring of
+//! two or more characters (`共济` inside `家庭共济`) without the missed
+//! splits a segmenter makes; the single characters let one-character queries
+//! work. The client searches a multi-character run by its bigrams only (see
+//! [`query_terms`]), so the huge single-character postings are fetched only
+//! for one-character queries.
+//!
+//! Why numbers stay whole but are not joined across `-`, `.`, `/`:
+//! `0754-88521774` becomes `0754 88521774`. A query for the full number
+//! yields the same two tokens and the client requires every token, so the
+//! parts pin the document down; joined forms would add a distinct index term
+//! for every phone number, date and decimal in the corpus for no gain.
+//!
+//! Han is a fixed table of code point ranges, not a Unicode property, so
+//! Rust and the browser's regex engine cannot disagree on it.
+
+/// Code point ranges counted as Han: the CJK unified ideographs with
+/// extension A, compatibility ideographs, `〇`, and the supplementary
+/// ideographic planes (extensions B onward). Mirrored in `search.js`.
+pub const HAN_RANGES: [(u32, u32); 5] =
+    [(0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F)];
+
+fn is_han(c: char) -> bool {
+    let cp = c as u32;
+    HAN_RANGES.iter().any(|&(lo, hi)| (lo..=hi).contains(&cp))
+}
+
+/// Width and case folding for one code point; every input maps to exactly
+/// one output so that offsets in folded text match offsets in the original
+/// (the client relies on that to highlight matches).
+pub fn fold(c: char) -> char {
+    let cp = c as u32;
+    let folded = match cp {
+        0xFF01..=0xFF5E => char::from_u32(cp - 0xFEE0).unwrap_or(c),
+        0x3000 => ' ',
+        _ => c,
+    };
+    folded.to_ascii_lowercase()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Han,
+    Word,
+    Other,
+}
+
+fn class(c: char) -> Class {
+    if is_han(c) {
+        Class::Han
+    } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
+        Class::Word
+    } else {
+        Class::Other
+    }
+}
+
+/// A maximal run of folded characters of one class.
+struct Run {
+    han: bool,
+    chars: Vec<char>,
+}
+
+fn runs(text: &str) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    let mut previous = Class::Other;
+    for c in text.chars().map(fold) {
+        let current = class(c);
+        if current != Class::Other {
+            if current == previous {
+                if let Some(run) = out.last_mut() {
+                    run.chars.push(c);
+                }
+            } else {
+                out.push(Run { han: current == Class::Han, chars: vec![c] });
+            }
+        }
+        previous = current;
+    }
+    out
+}
+
+/// The index tokens of `text`, in reading order, duplicates kept (term
+/// frequency counts them).
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for run in runs(text) {
+        if !run.han {
+            tokens.push(run.chars.iter().collect());
+            continue;
+        }
+        for (i, &c) in run.chars.iter().enumerate() {
+            tokens.push(c.to_string());
+            if let Some(&next) = run.chars.get(i + 1) {
+                tokens.push([c, next].iter().collect());
+            }
+        }
+    }
+    tokens
+}
+
+/// The distinct terms a query looks up, in first-seen order: a Han run of
+/// two or more characters contributes its bigrams only (they imply its
+/// characters), a single Han character or a word run contributes itself.
+/// Mirrored by `queryTerms` in `search.js`.
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for run in runs(query) {
+        let candidates: Vec<String> = if !run.han || run.chars.len() == 1 {
+            vec![run.chars.iter().collect()]
+        } else {
+            run.chars.windows(2).map(|pair| pair.iter().collect()).collect()
+        };
+        for term in candidates {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn han_runs_give_characters_and_bigrams() {
+        assert_eq!(tokenize("家庭共济"), ["家", "家庭", "庭", "庭共", "共", "共济", "济"]);
+        assert!(tokenize("家庭共济账户").contains(&"共济".to_string()));
+    }
+
+    #[test]
+    fn full_width_and_case_fold_to_ascii() {
+        assert_eq!(tokenize("ＡＰＰ查询"), tokenize("app查询"));
+        assert_eq!(tokenize("App"), ["app"]);
+    }
+
+    #[test]
+    fn query_terms_prefer_bigrams_for_long_runs() {
+        assert_eq!(query_terms("清零"), ["清零"]);
+        assert_eq!(query_terms("清"), ["清"]);
+        assert_eq!(query_terms("巴中 缴费标准"), ["巴中", "缴费", "费标", "标准"]);
+        assert_eq!(query_terms("医保 医保 APP"), ["医保", "app"]);
+        assert!(query_terms("？！…").is_empty());
+    }
+}

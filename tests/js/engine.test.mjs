@@ -1,0 +1,47 @@
+// The search engine of search.js over a built site's shards, without a
+// browser, and the stock elasticlunr.js loading search_index.zh.json.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { EXPECTED, NO_SITE, SITE, diskEngine, search } from './common.mjs';
+
+for (const [query, title] of EXPECTED) {
+  test(`“${query}” finds “${title}” first`, { skip: NO_SITE }, async () => {
+    const { engine } = diskEngine(SITE);
+    const found = await engine.search(query, 10);
+    assert.equal(found.results[0]?.title, title, JSON.stringify(found.results.map((r) => r.title)));
+    assert.ok(found.results[0].matchedAll);
+  });
+}
+
+test('documents matching every term rank before partial matches', { skip: NO_SITE }, async () => {
+  const { engine } = diskEngine(SITE);
+  const found = await engine.search('巴中 缴费标准', 50);
+  const flags = found.results.map((r) => r.matchedAll);
+  assert.deepEqual(flags, [...flags].sort((a, b) => b - a));
+});
+
+test('a query of punctuation only, or of unknown words, finds nothing', { skip: NO_SITE }, async () => {
+  const { engine } = diskEngine(SITE);
+  assert.equal((await engine.search('？！…', 10)).total, 0);
+  assert.equal((await engine.search('<script>alert(1)</script>', 10)).total, 0);
+  assert.equal((await engine.search('constructor __proto__', 10)).total, 0);
+});
+
+test('stock elasticlunr.js loads search_index.zh.json and finds a pre-tokenized query', { skip: NO_SITE }, async (t) => {
+  const path = join(SITE, 'search_index.zh.json');
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return t.skip('no search_index.zh.json (site above the size limit)');
+  const elasticlunr = createRequire(import.meta.url)('elasticlunr');
+  const json = JSON.parse(text);
+  assert.deepEqual(json.pipeline, []);
+  const index = elasticlunr.Index.load(json);
+  const query = search.tokenize('个人账户充值').join(' ');
+  const hits = index.search(query, json.searchOptions);
+  assert.ok(hits.length > 0);
+  const top = index.documentStore.getDoc(hits[0].ref);
+  assert.equal(top.title, '医保个人账户怎么充值缴费');
+  assert.equal(top.body, undefined, 'bodies stay out of the document store');
+});

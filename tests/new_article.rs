@@ -1,0 +1,68 @@
+//! `new` writes an article that passes `check`, and never overwrites one.
+
+mod tools_support;
+
+use std::path::Path;
+
+use policypress::check::{Severity, check};
+use policypress::new::{NewError, new_article, today};
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let topics = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/content/topics.yaml");
+    tools_support::copy_tree(&topics, &dir.path().join("content/topics.yaml"));
+    dir
+}
+
+fn create(root: &Path, title: &str, regions: &[&str], topics: &[&str]) -> Result<std::path::PathBuf, NewError> {
+    let regions: Vec<String> = regions.iter().map(|s| s.to_string()).collect();
+    let topics: Vec<String> = topics.iter().map(|s| s.to_string()).collect();
+    new_article(root, title, &regions, &topics)
+}
+
+#[test]
+fn a_new_article_passes_check_with_only_the_placeholder_warning() {
+    let site = site();
+    let path = create(site.path(), "深圳异地就医怎么备案", &["广东省/深圳市"], &["异地就医"]).unwrap();
+    let slug = policypress::slug::slugify("深圳异地就医怎么备案");
+    assert_eq!(path, site.path().join(format!("content/articles/{slug}.md")));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let head = format!("---\ntitle: 深圳异地就医怎么备案\nslug: {slug}\ndate: {}\n", today());
+    assert!(text.starts_with(&head), "{text}");
+    assert!(text.contains("regions:\n- 广东省/深圳市\n") && text.contains("topics:\n- 异地就医\n"), "{text}");
+    assert!(!text.contains("checksum"), "a person owns the file: {text}");
+    assert!(text.contains("\n## 办理流程\n"), "{text}");
+
+    let report = check(site.path());
+    assert!(!report.has_errors(), "{}", report.render(policypress::check::Format::Human));
+    let warnings: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).collect();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].message.contains("placeholder"), "{}", warnings[0]);
+}
+
+#[test]
+fn an_existing_article_is_never_overwritten() {
+    let site = site();
+    let path = create(site.path(), "医保卡怎么激活", &[], &[]).unwrap();
+    std::fs::write(&path, "edited by a person").unwrap();
+    let err = create(site.path(), "医保卡怎么激活", &[], &[]).unwrap_err();
+    assert!(matches!(&err, NewError::Exists(p) if p == &path), "{err}");
+    assert_eq!(err.to_string(), format!("{} already exists; edit it, or choose a different title", path.display()));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "edited by a person");
+}
+
+#[test]
+fn unknown_regions_and_topics_are_refused_with_a_suggestion() {
+    let site = site();
+    let err = create(site.path(), "深圳医保", &["深圳"], &[]).unwrap_err();
+    assert_eq!(err.to_string(), "region `深圳` is not in the gazetteer; did you mean `广东省/深圳市`?");
+    let err = create(site.path(), "深圳医保", &["广东省/深圳市"], &["异地就诊"]).unwrap_err();
+    assert_eq!(err.to_string(), "unknown topic `异地就诊`; did you mean `异地就医`?");
+    assert!(!site.path().join("content/articles").exists(), "nothing is written on error");
+}
+
+#[test]
+fn an_empty_title_is_refused() {
+    let site = site();
+    assert!(matches!(create(site.path(), "  ", &[], &[]), Err(NewError::EmptyTitle)));
+}

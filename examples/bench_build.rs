@@ -49,8 +49,9 @@ fn main() {
         let started = Instant::now();
         match build(&options) {
             Ok(report) => println!(
-                "{run}: {} pages, {} files, {:.1} MB, {} search documents in {:.2?} (report: {:.2?})",
+                "{run}: {} pages ({} reused), {} files, {:.1} MB, {} search documents in {:.2?} (report: {:.2?})",
                 report.pages,
+                report.reused_pages,
                 report.files,
                 report.bytes as f64 / 1e6,
                 report.search.documents,

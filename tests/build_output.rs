@@ -42,7 +42,7 @@ fn a_template_failing_mid_build_leaves_the_previous_site_intact() {
     assert_eq!(path, &template);
     assert!(message.contains("no_such_field"), "{message}");
     assert_eq!(read_tree(&out), before, "the previous site changed");
-    assert_eq!(leftovers(&root), ["config.toml", "content", "public", "static", "templates"]);
+    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static", "templates"]);
 
     fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n")
         .unwrap();
@@ -76,7 +76,7 @@ fn rebuilding_replaces_the_site_and_cleans_up() {
     assert!(!out.join("stale.html").exists());
     assert!(!out.join("articles/yi-di-jiu-yi-bei-an-zen-me-ban").exists());
     assert!(out.join("index.html").exists());
-    assert_eq!(leftovers(&root), ["config.toml", "content", "public", "static"]);
+    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static"]);
 }
 
 #[test]
@@ -117,4 +117,31 @@ fn a_site_without_content_still_builds() {
     }
     check_well_formed(&read(&out, "atom.xml")).unwrap();
     check_well_formed(&read(&out, "sitemap.xml")).unwrap();
+}
+
+#[test]
+fn a_rebuild_reuses_unchanged_pages_and_equals_a_clean_build() {
+    let (dir, root) = site_copy();
+    let out = root.join("public");
+    let first = build(&options(&root, &out, true)).unwrap();
+    assert_eq!(first.reused_pages, 0);
+    let second = build(&options(&root, &out, true)).unwrap();
+    assert_eq!(second.reused_pages, second.pages, "nothing changed, nothing rendered");
+
+    let path = root.join("content/articles/yi-di-jiu-yi-bei-an-zen-me-ban.md");
+    let text = fs::read_to_string(&path).unwrap().replace("## 注意事项", "## 特别提醒");
+    fs::write(&path, text).unwrap();
+    fs::write(out.join("404.html"), "edited by hand").unwrap();
+    let third = build(&options(&root, &out, true)).unwrap();
+    assert_eq!(third.reused_pages + 2, third.pages, "the changed article and the 404 page are rendered again");
+    assert!(third.reused_pages > third.pages / 2, "{} of {} reused", third.reused_pages, third.pages);
+    assert!(read(&out, "articles/yi-di-jiu-yi-bei-an-zen-me-ban/index.html").contains("特别提醒"));
+
+    let clean = dir.path().join("clean");
+    build(&options(&root, &clean, true)).unwrap();
+    assert_eq!(read_tree(&out), read_tree(&clean), "incremental output differs from a clean build");
+
+    let mut templates = options(&root, &out, true);
+    templates.no_minify = true;
+    assert_eq!(build(&templates).unwrap().reused_pages, 0, "a different minify setting renders everything");
 }

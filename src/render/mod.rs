@@ -3,6 +3,7 @@
 //! parallel into a staging directory, writes the sitemap, feed and search
 //! index beside them, and swaps the result in atomically.
 
+mod cache;
 mod feeds;
 mod markdown;
 mod minify;
@@ -23,6 +24,7 @@ use crate::content::{self, ContentError};
 use crate::search::{self, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, SiteInput};
 
+use cache::{Cache, Entry};
 use output::Staging;
 use pages::{PageSpec, Pages};
 use theme::Theme;
@@ -63,6 +65,8 @@ pub struct BuildReport {
     pub files: usize,
     /// Total size of the files counted in `files`.
     pub bytes: u64,
+    /// Pages taken unchanged from the previous build instead of rendered.
+    pub reused_pages: usize,
     pub articles: usize,
     pub recommendations: usize,
     pub elapsed: Duration,
@@ -148,25 +152,40 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let out_dir = options.out_dir();
     let staging = Staging::new(&out_dir, root)?;
-    let dir = staging.dir().to_path_buf();
+    let cache = Cache::load(root, staging.out());
 
     let progress = progress_bar(options.quiet, specs.len());
     let mut bytes: u64 = 0;
     for (rel, contents) in &theme.statics {
-        output::write_file(&dir, rel, contents)?;
+        staging.put(rel, contents)?;
         bytes += contents.len() as u64;
     }
-    let page_bytes: Vec<u64> = specs
+    let written: Vec<(String, Entry, bool)> = specs
         .par_iter()
         .map(|&spec| {
-            let html = render_page(&pages, &theme, spec, config.minify)?;
-            output::write_file(&dir, &pages.output_path(spec), &html)?;
+            let rel = pages.output_path(spec);
+            let (template, context) = pages.context(spec);
+            let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
+            let reused = match cache.reusable(&rel, digest) {
+                Some(previous) => staging.link(&previous, &rel).is_ok(),
+                None => false,
+            };
+            if !reused {
+                let html = render_page(&theme, &rel, template, context, config.minify)?;
+                staging.put(&rel, &html)?;
+            }
+            let path = staging.dir().join(&rel);
+            let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+                path: path.clone(),
+                source: std::io::Error::other("cannot read back the file just written"),
+            })?;
             progress.inc(1);
-            Ok(html.len() as u64)
+            Ok((rel, entry, reused))
         })
         .collect::<Result<_, BuildError>>()?;
     progress.finish_and_clear();
-    bytes += page_bytes.iter().sum::<u64>();
+    bytes += written.iter().map(|(_, entry, _)| entry.len).sum::<u64>();
+    let reused_pages = written.iter().filter(|(_, _, reused)| *reused).count();
 
     let entries: Vec<feeds::SitemapEntry> = specs
         .iter()
@@ -180,17 +199,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         ("robots.txt", feeds::robots(&config.base_url)),
     ];
     for (rel, contents) in &extra {
-        output::write_file(&dir, rel, contents.as_bytes())?;
+        staging.put(rel, contents.as_bytes())?;
         bytes += contents.len() as u64;
     }
 
-    let search = search::write_index(&search_docs(&pages, &vocabulary), &dir).map_err(BuildError::Search)?;
+    let search = search::write_index(&search_docs(&pages, &vocabulary), staging.dir()).map_err(BuildError::Search)?;
+    let committed_to = staging.out().to_path_buf();
     staging.commit()?;
+    // The cache only saves time; a build whose cache cannot be written has
+    // still produced the right site, and the next build is merely slower.
+    let _ = Cache::save(root, &committed_to, written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect());
     Ok(BuildReport {
         out_dir,
         pages: specs.len(),
         files: specs.len() + theme.statics.len() + extra.len(),
         bytes,
+        reused_pages,
         articles: site.articles.len(),
         recommendations: site.recommendations.len(),
         elapsed: started.elapsed(),
@@ -198,10 +222,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-fn render_page(pages: &Pages<'_>, theme: &Theme, spec: PageSpec, minify_html: bool) -> Result<Vec<u8>, BuildError> {
-    let (template, context) = pages.context(spec);
+fn render_page(
+    theme: &Theme,
+    rel: &str,
+    template: &str,
+    context: serde_json::Value,
+    minify_html: bool,
+) -> Result<Vec<u8>, BuildError> {
     let render_error = |message: String| BuildError::Render {
-        page: pages.output_path(spec),
+        page: rel.to_string(),
         template: theme.template_files.get(template).cloned().unwrap_or_else(|| PathBuf::from(template)),
         message,
     };

@@ -41,6 +41,8 @@ pub struct Theme {
     /// Output-relative path → contents; theme files minified when asked,
     /// the site's own files verbatim.
     pub statics: BTreeMap<String, Vec<u8>>,
+    /// Digest of every template, part of each cached page's digest.
+    pub digest: [u8; 16],
 }
 
 impl Theme {
@@ -96,8 +98,10 @@ impl Theme {
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(templates.iter().map(|(rel, (_, text))| (rel.as_str(), text.as_str())))
             .map_err(|err| BuildError::Template { path: templates_dir_of(root, name), message: error_chain(&err) })?;
+        let digest =
+            super::cache::templates_digest(templates.iter().map(|(rel, (_, text))| (rel.as_str(), text.as_str())));
         let template_files = templates.into_iter().map(|(rel, (path, _))| (rel, path)).collect();
-        Ok(Theme { tera, template_files, statics })
+        Ok(Theme { tera, template_files, statics, digest })
     }
 }
 

@@ -21,11 +21,14 @@ pub fn options(root: &Path, out: &Path, minify: bool) -> BuildOptions {
     }
 }
 
-/// Builds the fixture site into a fresh directory.
+/// Builds a copy of the fixture site (builds write a cache under the root)
+/// into a fresh directory.
 pub fn build_fixture(minify: bool) -> (tempfile::TempDir, PathBuf, BuildReport) {
     let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    copy_dir(&fixture_root(), &root);
     let out = dir.path().join("public");
-    let report = build(&options(&fixture_root(), &out, minify)).unwrap();
+    let report = build(&options(&root, &out, minify)).unwrap();
     (dir, out, report)
 }
 

@@ -388,7 +388,8 @@ pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
     order.sort_by(|&a, &b| snippets[a].slug.cmp(&snippets[b].slug));
     let n = order.len();
     let questions: Vec<String> = order.par_iter().map(|&index| question_form(&snippets[index].title)).collect();
-    let shingles: Vec<BTreeSet<u64>> = order.par_iter().map(|&index| excerpt_shingles(&snippets[index].excerpt)).collect();
+    let shingles: Vec<BTreeSet<u64>> =
+        order.par_iter().map(|&index| excerpt_shingles(&snippets[index].excerpt)).collect();
     let signatures: Vec<Vec<u64>> = shingles.par_iter().map(minhash).collect();
 
     let mut leader_of: Vec<usize> = (0..n).collect();
@@ -397,7 +398,9 @@ pub fn group_near_duplicates(snippets: &mut [Snippet]) -> usize {
     for i in 0..n {
         let comparable = shingles[i].len() >= MIN_SHINGLES;
         let bands: Vec<(usize, u64)> = if comparable {
-            (0..MINHASH_BANDS).map(|band| (band, hash_of(&signatures[i][band * MINHASH_ROWS..(band + 1) * MINHASH_ROWS]))).collect()
+            (0..MINHASH_BANDS)
+                .map(|band| (band, hash_of(&signatures[i][band * MINHASH_ROWS..(band + 1) * MINHASH_ROWS])))
+                .collect()
         } else {
             Vec::new()
         };

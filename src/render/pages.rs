@@ -12,6 +12,8 @@ use crate::site::{self, ItemRef, Site};
 
 use super::markdown::{self, Rendered};
 
+/// Articles listed on a recommendation's page as having recommended it.
+const SEEN_ON_SHOWN: usize = 20;
 /// Characters of body text in summaries and meta descriptions.
 const SUMMARY_CHARS: usize = 100;
 
@@ -399,8 +401,14 @@ impl<'a> Pages<'a> {
             Some(&unit) => self.region_crumbs(unit),
             None => vec![crumb("首页", ""), crumb("推荐摘录", "recommendations/")],
         };
-        let seen_on: Vec<Value> = rec
-            .seen_on
+        // A snippet can be seen on thousands of pages; list the newest few.
+        let mut newest: Vec<usize> = rec.seen_on.clone();
+        newest.sort_by(|&a, &b| {
+            let (a, b) = (&self.site.articles[a].loaded.item.meta, &self.site.articles[b].loaded.item.meta);
+            b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug))
+        });
+        newest.truncate(SEEN_ON_SHOWN);
+        let seen_on: Vec<Value> = newest
             .iter()
             .map(|&a| {
                 let article = &self.site.articles[a].loaded.item.meta;
@@ -421,6 +429,7 @@ impl<'a> Pages<'a> {
                 "regions": rec.regions.iter().map(|&u| self.region_chip(u)).collect::<Vec<_>>(),
                 "topics": rec.topics.iter().map(|&t| self.topic_chip(t)).collect::<Vec<_>>(),
                 "seen_on": seen_on,
+                "seen_on_total": rec.seen_on.len(),
             },
         })
     }

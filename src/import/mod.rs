@@ -248,7 +248,8 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let Merged { mut snippets, record_of, stats } = table.finish();
     report.distinct_snippets = stats.distinct;
     // Counted over this run's sightings only, so re-importing merges nothing.
-    let touched: HashSet<u32> = pages.iter().flat_map(|p| p.candidates.iter().map(|&c| record_of[c as usize])).collect();
+    let touched: HashSet<u32> =
+        pages.iter().flat_map(|p| p.candidates.iter().map(|&c| record_of[c as usize])).collect();
     report.variants_merged = report.snippet_occurrences - touched.len();
     report.near_duplicate_groups = dedup::group_near_duplicates(&mut snippets);
     let record_slugs: Vec<&str> = record_of.iter().map(|&r| snippets[r as usize].slug.as_str()).collect();

@@ -95,7 +95,10 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
-        tera.set_escape_fn(escape_html);
+        // The XML escape covers everything that can end HTML text or a quoted
+        // attribute; unlike tera's default it leaves `/` alone, so relative
+        // URLs stay readable in the output.
+        tera.set_escape_fn(super::feeds::xml_escape);
         tera.add_raw_templates(templates.iter().map(|(rel, (_, text))| (rel.as_str(), text.as_str())))
             .map_err(|err| BuildError::Template { path: templates_dir_of(root, name), message: error_chain(&err) })?;
         let digest =
@@ -103,23 +106,6 @@ impl Theme {
         let template_files = templates.into_iter().map(|(rel, (path, _))| (rel, path)).collect();
         Ok(Theme { tera, template_files, statics, digest })
     }
-}
-
-/// Escapes what can end text or a quoted attribute. Unlike tera's default
-/// it leaves `/` alone, so relative URLs stay readable in the output.
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn templates_dir_of(root: &Path, name: &str) -> PathBuf {

@@ -280,11 +280,13 @@ fn synthetic() {
 }
 
 #[test]
-fn large_sites_drop_the_single_file_index() {
+fn large_sites_get_a_single_file_index_without_bodies() {
     let dir = tempfile::tempdir().unwrap();
-    write_index(&fixture_docs(), dir.path()).unwrap();
-    assert!(dir.path().join("search_index.zh.json").is_file());
-    let many: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_MAX_DOCS)
+    let small = write_index(&fixture_docs(), dir.path()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("search_index.zh.json")).unwrap()).unwrap();
+    assert!(json["index"]["body"]["root"]["账"]["户"]["df"].as_u64().unwrap() > 0, "small sites index bodies");
+    let many: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_FULL_MAX_DOCS)
         .map(|n| SearchDoc {
             url: format!("articles/{n}/"),
             title: format!("医保问题{n}"),
@@ -297,7 +299,15 @@ fn large_sites_drop_the_single_file_index() {
         })
         .collect();
     let stats = write_index(&many, dir.path()).unwrap();
-    assert_eq!(stats.monolithic_bytes, 0);
-    assert!(!dir.path().join("search_index.zh.json").exists(), "a stale single-file index would describe old pages");
+    let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
+    assert_eq!(stats.monolithic_bytes, text.len() as u64);
+    assert_ne!(stats.monolithic_bytes, small.monolithic_bytes);
+    let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(json["ref"], "url");
+    assert_eq!(json["documentStore"]["length"], many.len());
+    assert_eq!(json["index"]["body"]["root"], serde_json::json!({"df": 0, "docs": {}}), "no body terms");
+    assert_eq!(json["index"]["title"]["root"]["问"]["题"]["df"], many.len());
+    assert_eq!(json["documentStore"]["docInfo"]["articles/7/"]["body"], 0);
+    assert!(json["index"]["title"]["root"]["7"]["docs"]["articles/7/"].is_object());
     assert!(dir.path().join("search/manifest.json").is_file());
 }

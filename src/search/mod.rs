@@ -8,13 +8,18 @@
 //!   query term and the metadata fragments of the results shown, so the
 //!   cost of a query does not grow with the site (see [`shards`]).
 //! * `search_index.zh.json` — one stock elasticlunr.js 0.9 index for other
-//!   consumers, written for sites of at most [`MONOLITHIC_MAX_DOCS`] pages;
-//!   past that it is tens of megabytes no browser should load and
-//!   elasticlunr-rs's in-memory tree stops being cheap to build (see
-//!   [`elastic`]).
+//!   consumers, `ref` = page URL, written at every size: in full for sites
+//!   of at most [`MONOLITHIC_FULL_MAX_DOCS`] pages, without bodies past that
+//!   ([`LARGE_SITE_BODY_CHARS`]), since elasticlunr's format repeats the URL
+//!   in every posting (see [`elastic`]).
+//!
+//! Both are built from `u64` term keys ([`terms`]) rather than strings, in
+//! parallel and streamed: 13k pages index in well under a second, 112k in a
+//! few seconds with a couple of hundred megabytes beyond the documents.
 
 mod elastic;
 mod shards;
+mod terms;
 pub mod tokenize;
 
 use std::fs;
@@ -48,12 +53,22 @@ pub struct SearchStats {
     pub index_bytes: u64,
     /// Files written under `search/`, the manifest included.
     pub shard_files: usize,
-    /// Size of `search_index.zh.json`; 0 when the site was too large for it.
+    /// Size of `search_index.zh.json`.
     pub monolithic_bytes: u64,
 }
 
-/// Sites above this many pages get no `search_index.zh.json`.
-pub const MONOLITHIC_MAX_DOCS: usize = 1_000;
+/// Sites of at most this many pages get a `search_index.zh.json` covering
+/// every field in full; larger ones one covering [`LARGE_SITE_BODY_CHARS`]
+/// of each body.
+pub const MONOLITHIC_FULL_MAX_DOCS: usize = 1_000;
+
+/// Characters of each body `search_index.zh.json` indexes on a site above
+/// [`MONOLITHIC_FULL_MAX_DOCS`] pages: none. elasticlunr repeats the ref (the
+/// page URL, ~65 bytes here) in every posting, so the file grows with the
+/// postings: on the 12,981-page test site it is 69 MB (5.0 MB gzipped)
+/// with no body, 164 MB (12 MB) with the first 60 characters and 311 MB
+/// (24 MB) with the first 200.
+pub const LARGE_SITE_BODY_CHARS: usize = 0;
 
 /// The indexed fields, in the order the shards number them.
 pub const FIELDS: [&str; 5] = ["title", "answer", "body", "regions", "topics"];
@@ -61,7 +76,7 @@ pub const FIELDS: [&str; 5] = ["title", "answer", "body", "regions", "topics"];
 /// Query-time boost of each field in [`FIELDS`].
 pub const BOOSTS: [u8; 5] = [3, 2, 1, 2, 2];
 
-/// Writes `search_index.zh.json` (small sites only), `search/manifest.json`
+/// Writes `search_index.zh.json`, `search/manifest.json`
 /// and the shards into `out_dir`. Output depends only on the set of
 /// documents, not their order; of two documents with one URL the one that
 /// sorts first is kept.
@@ -69,18 +84,12 @@ pub fn write_index(docs: &[SearchDoc], out_dir: &Path) -> io::Result<SearchStats
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
     let written = shards::write(&docs, &out_dir.join("search"))?;
-    let monolithic_path = out_dir.join("search_index.zh.json");
-    let monolithic_bytes = if docs.len() <= MONOLITHIC_MAX_DOCS {
-        let json = elastic::index_json(&docs);
-        crate::content::write_atomically(&monolithic_path, json.as_bytes())?;
-        json.len() as u64
+    let coverage = if docs.len() <= MONOLITHIC_FULL_MAX_DOCS {
+        elastic::Coverage::Full
     } else {
-        // A file left by an earlier, smaller build would describe other pages.
-        match fs::remove_file(&monolithic_path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => 0,
-        }
+        elastic::Coverage::BodyPrefix(LARGE_SITE_BODY_CHARS)
     };
+    let monolithic_bytes = elastic::write(&docs, coverage, &out_dir.join("search_index.zh.json"))?;
     Ok(SearchStats {
         documents: docs.len(),
         index_bytes: written.bytes + monolithic_bytes,
@@ -102,9 +111,22 @@ fn canonical(docs: &[SearchDoc]) -> Vec<&SearchDoc> {
     sorted
 }
 
-/// Field values of `doc` in [`FIELDS`] order, lists joined by spaces.
+/// Field values of `doc` in [`FIELDS`] order, lists joined by spaces, as
+/// elasticlunr-rs is given them in the reference test.
+#[cfg(test)]
 fn field_texts(doc: &SearchDoc) -> [String; 5] {
     [doc.title.clone(), doc.answer.clone(), doc.body.clone(), doc.regions.join(" "), doc.topics.join(" ")]
+}
+
+/// Calls `f(field, text)` with the texts of `doc` in [`FIELDS`] order, list
+/// items one at a time: tokens never span the space [`field_texts`] joins
+/// them with, so the tokens are the same.
+fn for_each_field(doc: &SearchDoc, mut f: impl FnMut(usize, &str)) {
+    f(0, &doc.title);
+    f(1, &doc.answer);
+    f(2, &doc.body);
+    doc.regions.iter().for_each(|r| f(3, r));
+    doc.topics.iter().for_each(|t| f(4, t));
 }
 
 /// At most `max` characters of `text`, with `…` when something was cut.

@@ -30,8 +30,6 @@
 //! A fragment is a JSON array of `[url, title, summary, kind, regions,
 //! topics]`, one per document.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -40,7 +38,8 @@ use rayon::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{BOOSTS, FIELDS, SearchDoc, clip, field_texts, tokenize};
+use super::terms::{self, Key, KeyMap, LongWords, TermText};
+use super::{BOOSTS, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
 pub const FORMAT_VERSION: u32 = 1;
 /// Documents per metadata fragment: a result list of ten touches up to ten
@@ -55,16 +54,82 @@ pub const SUMMARY_CHARS: usize = 90;
 pub const WEIGHT_SCALE: f64 = 99.0;
 pub const K1: f64 = 1.2;
 pub const B: f64 = 0.75;
-/// Documents tokenized per parallel batch; bounds the transient strings.
-const BATCH: usize = 4_096;
+/// Documents tokenized between merges; bounds the transient postings.
+const BATCH: usize = 2_048;
+/// Documents per tokenizing task within a batch.
+const TASK: usize = 32;
+/// Term partitions: each is merged by one thread at a time, without locks.
+const PARTITIONS: usize = 64;
 
-/// One (term, document) pair: term frequency per field, saturated at 255
-/// (BM25 is flat long before that).
+/// A document's quantized BM25 factor per field (0: term absent).
 #[derive(Clone, Copy)]
 struct Posting {
-    term: u32,
     doc: u32,
-    tf: [u8; 5],
+    weights: [u8; 5],
+}
+
+impl Posting {
+    fn boosted(&self) -> u32 {
+        self.weights.iter().zip(BOOSTS).map(|(&w, b)| u32::from(w) * u32::from(b)).sum()
+    }
+}
+
+/// Best first, then by document: the order the cap keeps postings in.
+fn by_rank(a: &Posting, b: &Posting) -> std::cmp::Ordering {
+    b.boosted().cmp(&a.boosted()).then(a.doc.cmp(&b.doc))
+}
+
+/// One term's postings: all of them in document order while there are at
+/// most [`POSTING_CAP`], otherwise a superset of the best `POSTING_CAP`.
+struct TermPostings {
+    key: Key,
+    df: u32,
+    postings: Vec<Posting>,
+}
+
+impl TermPostings {
+    fn push(&mut self, posting: Posting) {
+        self.df += 1;
+        self.postings.push(posting);
+        if self.postings.len() >= 2 * POSTING_CAP {
+            self.keep_best();
+        }
+    }
+
+    fn keep_best(&mut self) {
+        self.postings.select_nth_unstable_by(POSTING_CAP - 1, by_rank);
+        self.postings.truncate(POSTING_CAP);
+    }
+
+    /// The postings written: the best `POSTING_CAP` in document order when
+    /// the term is cut, all of them otherwise.
+    fn finish(&mut self) {
+        if self.df as usize > POSTING_CAP {
+            self.keep_best();
+            self.postings.sort_unstable_by_key(|p| p.doc);
+        }
+        self.postings.shrink_to_fit();
+    }
+}
+
+/// The terms whose key hashes to one partition.
+#[derive(Default)]
+struct Partition {
+    numbers: KeyMap<u32>,
+    terms: Vec<TermPostings>,
+}
+
+/// What a tokenizing task hands to the merge: its postings grouped by
+/// partition, each group in document order.
+struct TaskOutput {
+    entries: Vec<(Key, Posting)>,
+    /// `entries[starts[p]..starts[p + 1]]` belong to partition `p`.
+    starts: [u32; PARTITIONS + 1],
+}
+
+fn partition_of(key: Key) -> usize {
+    // A different hash from the one inside the partition's map.
+    (terms::mix(key ^ 0x9e37_79b9_7f4a_7c15) >> 58) as usize
 }
 
 /// What was written.
@@ -78,82 +143,144 @@ pub fn fnv1a(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
-/// Term frequencies of one document, sorted by term, and its field lengths.
-fn doc_terms(doc: &SearchDoc) -> (Vec<(String, [u8; 5])>, [u32; 5]) {
-    let mut tf: HashMap<String, [u8; 5]> = HashMap::new();
+/// Tokens per field of `doc`.
+fn field_lengths(doc: &SearchDoc, word: &mut String) -> [u32; 5] {
     let mut lengths = [0u32; 5];
-    for (field, text) in field_texts(doc).iter().enumerate() {
-        let tokens = tokenize(text);
-        lengths[field] = u32::try_from(tokens.len()).unwrap_or(u32::MAX);
-        for token in tokens {
-            let counts = tf.entry(token).or_default();
-            counts[field] = counts[field].saturating_add(1);
-        }
+    for_each_field(doc, |field, text| scan(text, word, |_| lengths[field] = lengths[field].saturating_add(1)));
+    lengths
+}
+
+/// Tokenizes documents `first..` into postings grouped by partition.
+fn tokenize_task(
+    docs: &[&SearchDoc],
+    first: u32,
+    scorer: &Scorer<'_>,
+    long: &LongWords,
+    tf: &mut KeyMap<[u8; 5]>,
+    word: &mut String,
+) -> TaskOutput {
+    let mut entries: Vec<(Key, Posting)> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let number = first + i as u32;
+        tf.clear();
+        for_each_field(doc, |field, text| {
+            scan(text, word, |token| {
+                let counts = tf.entry(terms::key(token, long)).or_default();
+                counts[field] = counts[field].saturating_add(1);
+            });
+        });
+        entries.extend(tf.iter().map(|(&key, counts)| {
+            let mut weights = [0u8; 5];
+            for (field, &n) in counts.iter().enumerate() {
+                if n > 0 {
+                    weights[field] = scorer.weight(number, field, n);
+                }
+            }
+            (key, Posting { doc: number, weights })
+        }));
     }
-    let mut terms: Vec<_> = tf.into_iter().collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    (terms, lengths)
+    // Counting sort by partition; stable, so each group stays in document order.
+    let mut starts = [0u32; PARTITIONS + 1];
+    let parts: Vec<u8> = entries.iter().map(|(key, _)| partition_of(*key) as u8).collect();
+    for &p in &parts {
+        starts[p as usize + 1] += 1;
+    }
+    for p in 0..PARTITIONS {
+        starts[p + 1] += starts[p];
+    }
+    let mut next = starts;
+    let mut grouped = vec![(0, Posting { doc: 0, weights: [0; 5] }); entries.len()];
+    for (entry, &p) in entries.into_iter().zip(&parts) {
+        grouped[next[p as usize] as usize] = entry;
+        next[p as usize] += 1;
+    }
+    TaskOutput { entries: grouped, starts }
 }
 
 /// Writes the shards under `dir` (normally `public/search`).
 pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
-    // Document and term numbers are u32 to halve the posting table; billions
-    // of distinct terms would exhaust memory long before overflowing them.
+    // Document numbers are u32 to keep postings small.
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
 
-    // Tokenize in parallel batches and intern terms in document order, so
-    // term numbers, and everything after, are deterministic.
-    let mut term_ids: HashMap<String, u32> = HashMap::new();
-    let mut terms: Vec<String> = Vec::new();
-    let mut postings: Vec<Posting> = Vec::new();
-    let mut lengths: Vec<[u32; 5]> = Vec::with_capacity(docs.len());
+    // Pass 1: field lengths, for the BM25 length normalisation the weights
+    // need before the cap can pick the best postings.
+    let lengths: Vec<[u32; 5]> = docs.par_iter().map_init(String::new, |word, d| field_lengths(d, word)).collect();
+    let mut avg = [0f64; 5];
+    for (f, a) in avg.iter_mut().enumerate() {
+        *a = lengths.iter().map(|l| f64::from(l[f])).sum::<f64>() / docs.len().max(1) as f64;
+    }
+    let scorer = Scorer { lengths: &lengths, avg };
+
+    // Pass 2: tokenize in parallel batches, then merge each batch into the
+    // term partitions, one thread per partition. Postings reach a term in
+    // document order, and the cap keeps the best by a total order, so the
+    // result does not depend on scheduling.
+    let long = LongWords::default();
+    let mut partitions: Vec<Partition> = (0..PARTITIONS).map(|_| Partition::default()).collect();
     for (batch_no, batch) in docs.chunks(BATCH).enumerate() {
-        let tokenized: Vec<_> = batch.par_iter().map(|d| doc_terms(d)).collect();
-        for (i, (doc_terms, doc_lengths)) in tokenized.into_iter().enumerate() {
-            let doc = (batch_no * BATCH + i) as u32;
-            lengths.push(doc_lengths);
-            for (term, tf) in doc_terms {
-                let next = terms.len() as u32;
-                let id = *term_ids.entry(term).or_insert_with_key(|t| {
-                    terms.push(t.clone());
-                    next
-                });
-                postings.push(Posting { term: id, doc, tf });
+        let outputs: Vec<TaskOutput> = batch
+            .par_chunks(TASK)
+            .enumerate()
+            .map_init(
+                || (KeyMap::default(), String::new()),
+                |(tf, word), (task_no, task)| {
+                    let first = (batch_no * BATCH + task_no * TASK) as u32;
+                    tokenize_task(task, first, &scorer, &long, tf, word)
+                },
+            )
+            .collect();
+        partitions.par_iter_mut().enumerate().for_each(|(p, partition)| {
+            for output in &outputs {
+                let slice = &output.entries[output.starts[p] as usize..output.starts[p + 1] as usize];
+                for &(key, posting) in slice {
+                    let next = partition.terms.len() as u32;
+                    let n = *partition.numbers.entry(key).or_insert(next);
+                    if n == next {
+                        partition.terms.push(TermPostings { key, df: 0, postings: Vec::new() });
+                    }
+                    partition.terms[n as usize].push(posting);
+                }
             }
-        }
+        });
     }
-    drop(term_ids);
+    let long = long.into_words();
 
-    let mut df = vec![0u32; terms.len()];
-    for p in &postings {
-        df[p.term as usize] += 1;
-    }
-    // Roughly 7 bytes per kept posting once delta-coded.
-    let estimate: usize = df.iter().map(|&n| (n as usize).min(POSTING_CAP) * 7 + 16).sum();
+    let estimate: usize = partitions
+        .par_iter_mut()
+        .map(|partition| {
+            partition.numbers = KeyMap::default();
+            partition.terms.iter_mut().for_each(TermPostings::finish);
+            // Roughly 7 bytes per kept posting once delta-coded.
+            partition.terms.iter().map(|t| t.postings.len() * 7 + 16).sum::<usize>()
+        })
+        .sum();
     let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
-    let bucket_of: Vec<u32> = terms.par_iter().map(|t| fnv1a(t) % buckets as u32).collect();
 
-    // Counting sort by bucket; stable, so each bucket stays in document order.
+    // Group terms by bucket: (partition, term) pairs, counting-sorted.
+    let bucket_of: Vec<Vec<u32>> = partitions
+        .par_iter()
+        .map(|partition| {
+            partition.terms.iter().map(|t| fnv1a(terms::text(t.key, &long).as_str()) % buckets as u32).collect()
+        })
+        .collect();
     let mut starts = vec![0usize; buckets + 1];
-    for p in &postings {
-        starts[bucket_of[p.term as usize] as usize + 1] += 1;
+    for &b in bucket_of.iter().flatten() {
+        starts[b as usize + 1] += 1;
     }
     for i in 0..buckets {
         starts[i + 1] += starts[i];
     }
-    let mut by_bucket = vec![Posting { term: 0, doc: 0, tf: [0; 5] }; postings.len()];
     let mut next = starts.clone();
-    for p in postings {
-        let slot = &mut next[bucket_of[p.term as usize] as usize];
-        by_bucket[*slot] = p;
-        *slot += 1;
+    let mut members = vec![(0u32, 0u32); starts[buckets]];
+    for (p, buckets_of_terms) in bucket_of.iter().enumerate() {
+        for (t, &b) in buckets_of_terms.iter().enumerate() {
+            members[next[b as usize]] = (p as u32, t as u32);
+            next[b as usize] += 1;
+        }
     }
-
-    let avg: Vec<f64> =
-        (0..5).map(|f| lengths.iter().map(|l| f64::from(l[f])).sum::<f64>() / docs.len().max(1) as f64).collect();
-    let scorer = Scorer { lengths: &lengths, avg: [avg[0], avg[1], avg[2], avg[3], avg[4]] };
+    drop(bucket_of);
 
     let tmp = dir.join(format!(".building-{}", std::process::id()));
     if tmp.exists() {
@@ -164,17 +291,30 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
 
     let chunk_files: Vec<(Vec<u8>, u64)> = (0..buckets)
         .into_par_iter()
-        .map(|b| {
-            let mut slice = by_bucket[starts[b]..starts[b + 1]].to_vec();
-            slice.sort_by(|x, y| terms[x.term as usize].cmp(&terms[y.term as usize]));
-            let text = chunk_json(&slice, &terms, &df, &scorer);
-            write_hashed(&tmp.join("t").join(format!("{b}.json")), &text)
+        .map_init(Vec::new, |out, b| {
+            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = members[starts[b]..starts[b + 1]]
+                .iter()
+                .map(|&(p, t)| {
+                    let term = &partitions[p as usize].terms[t as usize];
+                    (terms::text(term.key, &long), term)
+                })
+                .collect();
+            chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
+            out.clear();
+            chunk_json(&chunk, out);
+            write_hashed(&tmp.join("t").join(format!("{b}.json")), out)
         })
         .collect::<io::Result<_>>()?;
+    drop(members);
+    drop(partitions);
     let fragment_files: Vec<(Vec<u8>, u64)> = docs
         .par_chunks(FRAGMENT_DOCS)
         .enumerate()
-        .map(|(n, group)| write_hashed(&tmp.join("d").join(format!("{n}.json")), &fragment_json(group)))
+        .map_init(Vec::new, |out, (n, group)| {
+            out.clear();
+            fragment_json(group, out)?;
+            write_hashed(&tmp.join("d").join(format!("{n}.json")), out)
+        })
         .collect::<io::Result<_>>()?;
 
     let mut generation = Sha256::new();
@@ -216,82 +356,86 @@ struct Scorer<'a> {
 }
 
 impl Scorer<'_> {
-    fn weight(&self, doc: u32, field: usize, tf: u8) -> u32 {
+    fn weight(&self, doc: u32, field: usize, tf: u8) -> u8 {
         let tf = f64::from(tf);
         let len = f64::from(self.lengths[doc as usize][field]);
         let norm = 1.0 - B + B * len / self.avg[field].max(1.0);
         let factor = tf / (tf + K1 * norm);
-        ((factor * WEIGHT_SCALE).round() as u32).clamp(1, WEIGHT_SCALE as u32)
+        ((factor * WEIGHT_SCALE).round() as u8).clamp(1, WEIGHT_SCALE as u8)
     }
 }
 
-/// The chunk for postings already grouped by term (in term order) and in
-/// document order within a term.
-fn chunk_json(postings: &[Posting], terms: &[String], df: &[u32], scorer: &Scorer<'_>) -> String {
-    let mut out = String::from("{");
-    for (i, group) in postings.chunk_by(|a, b| a.term == b.term).enumerate() {
-        let term = group[0].term as usize;
-        let mut kept: Vec<(u32, Vec<u32>, u32)> = group
-            .iter()
-            .map(|p| {
-                let mut mask = 0;
-                let mut weights = Vec::new();
-                for (field, &tf) in p.tf.iter().enumerate() {
-                    if tf > 0 {
-                        mask |= 1 << field;
-                        weights.push(scorer.weight(p.doc, field, tf));
-                    }
-                }
-                (p.doc, weights, mask)
-            })
-            .collect();
-        let cut = kept.len() > POSTING_CAP;
-        if cut {
-            let boosted = |w: &[u32], mask: u32| -> u32 {
-                let fields = (0..5).filter(|f| mask & (1 << f) != 0);
-                fields.zip(w).map(|(f, w)| w * u32::from(BOOSTS[f])).sum()
-            };
-            kept.sort_by(|a, b| boosted(&b.1, b.2).cmp(&boosted(&a.1, a.2)).then(a.0.cmp(&b.0)));
-            kept.truncate(POSTING_CAP);
-            kept.sort_by_key(|k| k.0);
+/// Appends the decimal digits of `n`.
+pub(super) fn push_number(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// The chunk for `terms` in term order, each with its finished postings.
+fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (text, term)) in terms.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str(&serde_json::Value::from(terms[term].as_str()).to_string());
-        // Writing into a String cannot fail.
-        let _ = write!(out, ":[{},{},[", df[term], u8::from(cut));
+        // Terms are Han characters and ASCII letters and digits: nothing to
+        // escape.
+        out.push(b'"');
+        out.extend_from_slice(text.as_str().as_bytes());
+        out.extend_from_slice(b"\":[");
+        push_number(out, u64::from(term.df));
+        out.extend_from_slice(if term.df as usize > POSTING_CAP { b",1,[" } else { b",0,[" });
         let mut previous = 0;
-        for (n, k) in kept.iter().enumerate() {
-            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, k.0 - previous);
-            previous = k.0;
+        for (n, p) in term.postings.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            push_number(out, u64::from(p.doc - previous));
+            previous = p.doc;
         }
-        out.push_str("],[");
-        for (n, k) in kept.iter().enumerate() {
-            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, k.2);
+        out.extend_from_slice(b"],[");
+        for (n, p) in term.postings.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1u64 << f).sum();
+            push_number(out, mask);
         }
-        out.push_str("],[");
-        for (n, w) in kept.iter().flat_map(|k| &k.1).enumerate() {
-            let _ = write!(out, "{}{}", if n > 0 { "," } else { "" }, w);
+        out.extend_from_slice(b"],[");
+        let mut first = true;
+        for &w in term.postings.iter().flat_map(|p| &p.weights).filter(|w| **w > 0) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            push_number(out, u64::from(w));
         }
-        out.push_str("]]");
+        out.extend_from_slice(b"]]");
     }
-    out.push('}');
-    out
+    out.push(b'}');
 }
 
-fn fragment_json(group: &[&SearchDoc]) -> String {
+fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
     let rows: Vec<_> = group
         .iter()
-        .map(|d| json!([d.url, d.title, clip(&d.summary, SUMMARY_CHARS), d.kind, d.regions, d.topics]))
+        .map(|d| (&d.url, &d.title, clip(&d.summary, SUMMARY_CHARS), &d.kind, &d.regions, &d.topics))
         .collect();
-    serde_json::Value::from(rows).to_string()
+    serde_json::to_writer(out, &rows).map_err(io::Error::other)
 }
 
-/// Writes `text` to `path`, returning its SHA-256 and size.
-fn write_hashed(path: &PathBuf, text: &str) -> io::Result<(Vec<u8>, u64)> {
-    fs::write(path, text)?;
-    Ok((Sha256::digest(text.as_bytes()).to_vec(), text.len() as u64))
+/// Writes `bytes` to `path`, returning their SHA-256 and size.
+fn write_hashed(path: &PathBuf, bytes: &[u8]) -> io::Result<(Vec<u8>, u64)> {
+    fs::write(path, bytes)?;
+    Ok((Sha256::digest(bytes).to_vec(), bytes.len() as u64))
 }
 
 /// Deletes shard sets of earlier builds (and interrupted ones) so `public/`

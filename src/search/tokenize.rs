@@ -99,22 +99,72 @@ fn runs(text: &str) -> Vec<Run> {
     out
 }
 
-/// The index tokens of `text`, in reading order, duplicates kept (term
-/// frequency counts them).
-pub fn tokenize(text: &str) -> Vec<String> {
-    let mut tokens = Vec::new();
-    for run in runs(text) {
-        if !run.han {
-            tokens.push(run.chars.iter().collect());
-            continue;
+/// One token of [`tokenize`], borrowed: the indexer hashes these without
+/// allocating a string per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// A single Han character.
+    Char(char),
+    /// Two adjacent Han characters.
+    Pair(char, char),
+    /// A folded ASCII letter/digit run.
+    Word(&'a str),
+}
+
+impl Token<'_> {
+    /// The token as [`tokenize`] returns it.
+    pub fn to_text(self) -> String {
+        match self {
+            Token::Char(c) => c.to_string(),
+            Token::Pair(a, b) => [a, b].iter().collect(),
+            Token::Word(w) => w.to_string(),
         }
-        for (i, &c) in run.chars.iter().enumerate() {
-            tokens.push(c.to_string());
-            if let Some(&next) = run.chars.get(i + 1) {
-                tokens.push([c, next].iter().collect());
+    }
+}
+
+/// Calls `emit` with each token of `text` in the order [`tokenize`] returns
+/// them; `word` is scratch space for folded ASCII runs, reused across calls.
+pub fn scan(text: &str, word: &mut String, mut emit: impl FnMut(Token<'_>)) {
+    word.clear();
+    let mut previous_han = None;
+    for c in text.chars().map(fold) {
+        match class(c) {
+            Class::Han => {
+                if !word.is_empty() {
+                    emit(Token::Word(word));
+                    word.clear();
+                }
+                if let Some(previous) = previous_han {
+                    emit(Token::Pair(previous, c));
+                }
+                emit(Token::Char(c));
+                previous_han = Some(c);
+            }
+            Class::Word => {
+                previous_han = None;
+                word.push(c);
+            }
+            Class::Other => {
+                previous_han = None;
+                if !word.is_empty() {
+                    emit(Token::Word(word));
+                    word.clear();
+                }
             }
         }
     }
+    if !word.is_empty() {
+        emit(Token::Word(word));
+        word.clear();
+    }
+}
+
+/// The index tokens of `text`, in reading order, duplicates kept (term
+/// frequency counts them): a Han run gives each character followed by its
+/// pair with the next one.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    scan(text, &mut String::new(), |token| tokens.push(token.to_text()));
     tokens
 }
 
@@ -153,6 +203,31 @@ mod tests {
     fn full_width_and_case_fold_to_ascii() {
         assert_eq!(tokenize("ＡＰＰ查询"), tokenize("app查询"));
         assert_eq!(tokenize("App"), ["app"]);
+    }
+
+    /// The tokenizer as first written, over [`runs`]: `scan` must agree.
+    fn tokenize_by_runs(text: &str) -> Vec<String> {
+        let mut tokens = Vec::new();
+        for run in runs(text) {
+            if !run.han {
+                tokens.push(run.chars.iter().collect());
+                continue;
+            }
+            for (i, &c) in run.chars.iter().enumerate() {
+                tokens.push(c.to_string());
+                if let Some(&next) = run.chars.get(i + 1) {
+                    tokens.push([c, next].iter().collect());
+                }
+            }
+        }
+        tokens
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scan_agrees_with_runs(text in "[a-zA-Z0-9 ，。家庭共济ＡＢ１２　𠀀〇-]{0,40}") {
+            proptest::prop_assert_eq!(tokenize(&text), tokenize_by_runs(&text));
+        }
     }
 
     #[test]

@@ -30,10 +30,8 @@ test('a query of punctuation only, or of unknown words, finds nothing', { skip: 
   assert.equal((await engine.search('constructor __proto__', 10)).total, 0);
 });
 
-test('stock elasticlunr.js loads search_index.zh.json and finds a pre-tokenized query', { skip: NO_SITE }, async (t) => {
-  const path = join(SITE, 'search_index.zh.json');
-  const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) return t.skip('no search_index.zh.json (site above the size limit)');
+test('stock elasticlunr.js loads search_index.zh.json and finds a pre-tokenized query', { skip: NO_SITE }, async () => {
+  const text = await readFile(join(SITE, 'search_index.zh.json'), 'utf8');
   const elasticlunr = createRequire(import.meta.url)('elasticlunr');
   const json = JSON.parse(text);
   assert.deepEqual(json.pipeline, []);
@@ -42,6 +40,10 @@ test('stock elasticlunr.js loads search_index.zh.json and finds a pre-tokenized 
   const hits = index.search(query, json.searchOptions);
   assert.ok(hits.length > 0);
   const top = index.documentStore.getDoc(hits[0].ref);
-  assert.equal(top.title, '医保个人账户怎么充值缴费');
+  assert.equal(top.url, hits[0].ref, 'refs are page URLs');
   assert.equal(top.body, undefined, 'bodies stay out of the document store');
+  // Above 1,000 pages the file covers titles, answers, regions and topics
+  // only, so another page may win; the query's words are in the title.
+  if (json.documentStore.length <= 1000) assert.equal(top.title, '医保个人账户怎么充值缴费');
+  else assert.ok(['个人', '账户', '充值'].some((w) => top.title.includes(w)), top.title);
 });

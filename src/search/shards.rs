@@ -32,7 +32,7 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -289,9 +289,12 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
     fs::create_dir_all(tmp.join("t"))?;
     fs::create_dir_all(tmp.join("d"))?;
 
-    let chunk_files: Vec<(Vec<u8>, u64)> = (0..buckets)
+    // Files are generated in parallel but created one directory per thread:
+    // creating files in one directory from two threads mostly waits on the
+    // directory's lock, and creating files is most of the cost left.
+    let chunk_files: Vec<Vec<u8>> = (0..buckets)
         .into_par_iter()
-        .map_init(Vec::new, |out, b| {
+        .map(|b| {
             let mut chunk: Vec<(TermText<'_>, &TermPostings)> = members[starts[b]..starts[b + 1]]
                 .iter()
                 .map(|&(p, t)| {
@@ -300,28 +303,35 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
                 })
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
-            out.clear();
-            chunk_json(&chunk, out);
-            write_hashed(&tmp.join("t").join(format!("{b}.json")), out)
+            let mut out = Vec::new();
+            chunk_json(&chunk, &mut out);
+            out
         })
-        .collect::<io::Result<_>>()?;
+        .collect();
     drop(members);
     drop(partitions);
-    let fragment_files: Vec<(Vec<u8>, u64)> = docs
+    let fragment_files: Vec<Vec<u8>> = docs
         .par_chunks(FRAGMENT_DOCS)
-        .enumerate()
-        .map_init(Vec::new, |out, (n, group)| {
-            out.clear();
-            fragment_json(group, out)?;
-            write_hashed(&tmp.join("d").join(format!("{n}.json")), out)
+        .map(|group| {
+            let mut out = Vec::new();
+            fragment_json(group, &mut out).map(|()| out)
         })
         .collect::<io::Result<_>>()?;
+    let (digests, written) = rayon::join(
+        || {
+            let files: Vec<&[u8]> = chunk_files.iter().chain(&fragment_files).map(Vec::as_slice).collect();
+            files.par_iter().map(Sha256::digest).collect::<Vec<_>>()
+        },
+        || rayon::join(|| write_files(&tmp.join("t"), &chunk_files), || write_files(&tmp.join("d"), &fragment_files)),
+    );
+    written.0?;
+    written.1?;
 
     let mut generation = Sha256::new();
     let mut bytes = 0;
-    for (digest, size) in chunk_files.iter().chain(&fragment_files) {
+    for (digest, file) in digests.iter().zip(chunk_files.iter().chain(&fragment_files)) {
         generation.update(digest);
-        bytes += size;
+        bytes += file.len() as u64;
     }
     let generation: String = generation.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     let final_dir = dir.join(&generation);
@@ -432,10 +442,9 @@ fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
     serde_json::to_writer(out, &rows).map_err(io::Error::other)
 }
 
-/// Writes `bytes` to `path`, returning their SHA-256 and size.
-fn write_hashed(path: &PathBuf, bytes: &[u8]) -> io::Result<(Vec<u8>, u64)> {
-    fs::write(path, bytes)?;
-    Ok((Sha256::digest(bytes).to_vec(), bytes.len() as u64))
+/// Writes `files[n]` to `dir/<n>.json`.
+fn write_files(dir: &Path, files: &[Vec<u8>]) -> io::Result<()> {
+    files.iter().enumerate().try_for_each(|(n, bytes)| fs::write(dir.join(format!("{n}.json")), bytes))
 }
 
 /// Deletes shard sets of earlier builds (and interrupted ones) so `public/`

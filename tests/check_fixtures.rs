@@ -1,7 +1,7 @@
 //! `check` on a site with one file per kind of mistake: every problem is
 //! reported in one run, at the right file, line and column, with a fix.
 
-mod tools_support;
+mod build_support;
 
 use std::path::Path;
 
@@ -171,8 +171,8 @@ fn json_output_is_an_array_of_located_diagnostics() {
 fn warnings_alone_do_not_fail_the_check() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    tools_support::copy_tree(&broken_root().join("content/topics.yaml"), &root.join("content/topics.yaml"));
-    tools_support::copy_tree(
+    build_support::copy_dir(&broken_root().join("content/topics.yaml"), &root.join("content/topics.yaml"));
+    build_support::copy_dir(
         &broken_root().join("content/recommendations/no-excerpt.md"),
         &root.join("content/recommendations/no-excerpt.md"),
     );

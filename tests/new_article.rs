@@ -1,6 +1,6 @@
 //! `new` writes an article that passes `check`, and never overwrites one.
 
-mod tools_support;
+mod build_support;
 
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use policypress::new::{NewError, new_article, today};
 fn site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let topics = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken/content/topics.yaml");
-    tools_support::copy_tree(&topics, &dir.path().join("content/topics.yaml"));
+    build_support::copy_dir(&topics, &dir.path().join("content/topics.yaml"));
     dir
 }
 

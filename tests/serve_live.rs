@@ -1,7 +1,7 @@
 //! `policypress serve` as a user runs it: the real binary on a free port,
 //! fetched over HTTP while the site's files change under it.
 
-mod tools_support;
+mod build_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -17,7 +17,7 @@ fn small_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    tools_support::copy_tree(&manifest.join("content/topics.yaml"), &root.join("content/topics.yaml"));
+    build_support::copy_dir(&manifest.join("content/topics.yaml"), &root.join("content/topics.yaml"));
     std::fs::create_dir_all(root.join("content/articles")).unwrap();
     std::fs::write(root.join("config.toml"), "title = \"预览测试\"\n").unwrap();
     std::fs::write(

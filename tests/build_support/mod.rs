@@ -32,7 +32,13 @@ pub fn build_fixture(minify: bool) -> (tempfile::TempDir, PathBuf, BuildReport) 
     (dir, out, report)
 }
 
+/// Copies a file or a directory tree, for tests that change a site.
 pub fn copy_dir(from: &Path, to: &Path) {
+    if from.is_file() {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+        return;
+    }
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let target = to.join(entry.path().strip_prefix(from).unwrap());

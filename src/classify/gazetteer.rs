@@ -43,6 +43,8 @@ pub struct Gazetteer {
     pub units: Vec<Unit>,
     by_path: HashMap<String, usize>,
     by_code: HashMap<u32, usize>,
+    /// Full and short names to the units that carry them (朝阳 → several).
+    by_name: HashMap<String, Vec<usize>>,
     /// Children of each unit, and (last slot) the provinces.
     children: Vec<Vec<usize>>,
 }
@@ -86,6 +88,10 @@ impl Gazetteer {
             let index = gazetteer.units.len();
             gazetteer.by_path.insert(path.clone(), index);
             gazetteer.by_code.insert(code, index);
+            gazetteer.by_name.entry(name.to_string()).or_default().push(index);
+            if short != name {
+                gazetteer.by_name.entry(short.to_string()).or_default().push(index);
+            }
             gazetteer.units.push(Unit {
                 code,
                 name: name.to_string(),
@@ -113,6 +119,13 @@ impl Gazetteer {
     /// The unit with a six-digit GB/T 2260 code (`440300` → 深圳市).
     pub fn by_code(&self, code: u32) -> Option<&Unit> {
         self.by_code.get(&code).map(|&i| &self.units[i])
+    }
+
+    /// Units whose full or short name is `name`, in code order: `深圳` → 深圳市,
+    /// `朝阳` → 朝阳区 (北京), 朝阳市, 朝阳县, 朝阳区 (长春). No context is applied; for
+    /// text use [`crate::classify::Classifier`].
+    pub fn by_name(&self, name: &str) -> Vec<&Unit> {
+        self.by_name.get(name).map(|units| units.iter().map(|&i| &self.units[i]).collect()).unwrap_or_default()
     }
 
     /// The unit and its ancestors, province first.
@@ -208,6 +221,17 @@ mod tests {
         let guangdong = g.index_of(g.by_path("广东省").expect("广东省"));
         assert!(g.children(Some(guangdong)).iter().any(|&i| g.units[i].name == "深圳市"));
         assert!(g.is_ancestor(guangdong, g.index_of(shenzhen)));
+    }
+
+    #[test]
+    fn names_resolve_to_units() {
+        let paths = |name| gazetteer().by_name(name).iter().map(|u| u.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths("深圳"), ["广东省/深圳市"]);
+        assert_eq!(paths("深圳市"), ["广东省/深圳市"]);
+        assert_eq!(paths("文昌"), ["海南省/文昌市"]);
+        assert_eq!(paths("北京"), ["北京市"]);
+        assert!(paths("朝阳").len() >= 4);
+        assert!(paths("不是地名").is_empty());
     }
 
     #[test]

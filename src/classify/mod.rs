@@ -145,6 +145,7 @@ mod tests {
         assert_eq!(regions("和平年代的医保"), Vec::<String>::new());
         assert_eq!(regions("惠民医保双通报销比例"), Vec::<String>::new());
         assert_eq!(regions("城区医保和郊区医保有什么区别"), Vec::<String>::new());
+        assert_eq!(regions("只能在医保定点药店消费"), Vec::<String>::new());
     }
 
     #[test]

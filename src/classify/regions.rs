@@ -58,6 +58,10 @@ const GUARDS: &[&str] = &[
     "香港脚",
     "四川话",
     "广东话",
+    // 医保定点 reads 保定 across a word boundary.
+    "保定点",
+    "保定期",
+    "保定额",
 ];
 
 /// Prefecture short names that are also everyday words (安康 "well-being", 白银

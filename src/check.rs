@@ -18,6 +18,7 @@ use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ARTICLES_DIR, ContentError, Document, RECOMMENDATIONS_DIR, TOPICS_FILE};
 use crate::model::{ARTICLE_FIELDS, ArticleMeta, RECOMMENDATION_FIELDS, RecommendationMeta};
+use crate::slug::is_valid_slug;
 
 /// A sentence `policypress new` puts in every skeleton body, so that `check`
 /// can tell an author who forgot to replace it.
@@ -181,14 +182,6 @@ pub fn check(root: &Path) -> CheckReport {
         (&a.file, a.line, a.column, b.severity, &a.message).cmp(&(&b.file, b.line, b.column, a.severity, &b.message))
     });
     CheckReport { diagnostics, articles: articles.len(), recommendations: recommendations.len() }
-}
-
-/// `^[a-z0-9]+(-[a-z0-9]+)*$`: what URLs and file names can carry unchanged.
-pub fn is_valid_slug(slug: &str) -> bool {
-    !slug.is_empty()
-        && slug
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// The gazetteer path a contributor most likely meant by `wanted`: a unit
@@ -1005,14 +998,6 @@ fn warning(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slugs_are_lowercase_words_joined_by_single_hyphens() {
-        assert!(is_valid_slug("yi-bao-2025"));
-        for bad in ["", "-a", "a-", "a--b", "Yi-bao", "yi_bao", "医保"] {
-            assert!(!is_valid_slug(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn required_fields_come_from_the_model() {

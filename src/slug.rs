@@ -167,6 +167,16 @@ fn write(text: &str, separator: &'static str, max: usize) -> String {
     writer.finish()
 }
 
+/// `^[a-z0-9]+(-[a-z0-9]+)*$`: what [`slugify`] produces, and what URL path
+/// segments and file names carry unchanged — nothing that could climb out
+/// of the output directory or need escaping.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
 /// `医保个人账户怎么充值缴费` → `yi-bao-ge-ren-zhang-hu-zen-me-chong-zhi-jiao-fei`:
 /// one toneless syllable per hyphen, Latin letters and digits kept as lowercase
 /// words. Only `[a-z0-9-]`, never empty, never longer than [`MAX_SLUG_LEN`].
@@ -183,6 +193,14 @@ pub fn pinyin_word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_single_hyphens() {
+        assert!(is_valid_slug("yi-bao-2025"));
+        for bad in ["", "-a", "a-", "a--b", "Yi-bao", "yi_bao", "医保", "../x", "a/b", "A", "a b", "a.b"] {
+            assert!(!is_valid_slug(bad), "{bad}");
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

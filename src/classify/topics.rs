@@ -65,12 +65,7 @@ impl TopicVocabulary {
             if !names.insert(topic.name.as_str()) {
                 return fail(format!("topics: duplicate name `{}`", topic.name), "merge the two topics or rename one");
             }
-            let slug_ok = !topic.slug.is_empty()
-                && topic.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !topic.slug.starts_with('-')
-                && !topic.slug.ends_with('-')
-                && !topic.slug.contains("--");
-            if !slug_ok {
+            if !crate::slug::is_valid_slug(&topic.slug) {
                 return fail(
                     format!("topics: slug `{}` of `{}` is not [a-z0-9-]", topic.slug, topic.name),
                     "use lowercase pinyin words joined by hyphens, e.g. geren-zhanghu",

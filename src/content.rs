@@ -109,6 +109,19 @@ pub fn render_document<T: Serialize>(meta: &T, body: &str) -> String {
     signed
 }
 
+/// An article as its generated file: a fresh checksum over the rest.
+pub fn render_article(article: &Article) -> String {
+    let meta = ArticleMeta { checksum: None, ..article.meta.clone() };
+    render_document(&meta, &article.body)
+}
+
+/// A recommendation as its generated file; the body is the excerpt.
+pub fn render_recommendation(rec: &Recommendation) -> String {
+    let meta = RecommendationMeta { checksum: None, ..rec.meta.clone() };
+    let body = if rec.excerpt.is_empty() { String::new() } else { format!("{}\n", rec.excerpt) };
+    render_document(&meta, &body)
+}
+
 fn checksum_of(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()

@@ -42,9 +42,9 @@ pub struct RefreshReport {
 pub fn refresh(content_dir: &Path, check: bool) -> Result<RefreshReport, ContentError> {
     let classifier = Classifier::new(crate::import::load_vocabulary(content_dir)?);
     let tree = content::load_tree(content_dir);
-    let articles: Vec<Outcome> = tree.articles.par_iter().map(|a| refresh_article(&classifier, a, check)).collect();
+    let articles: Vec<Outcome> = tree.articles.par_iter().map(|a| refresh_one(&classifier, a, check)).collect();
     let recommendations: Vec<Outcome> =
-        tree.recommendations.par_iter().map(|r| refresh_recommendation(&classifier, r, check)).collect();
+        tree.recommendations.par_iter().map(|r| refresh_one(&classifier, r, check)).collect();
     let mut report = RefreshReport {
         checked: articles.len() + recommendations.len(),
         errors: tree.errors,
@@ -68,64 +68,75 @@ enum Outcome {
     Failed(ContentError),
 }
 
-fn decide(
-    path: &Path,
-    pristine: bool,
-    before: Classification,
-    after: Classification,
-    write: impl FnOnce() -> std::io::Result<()>,
-    check: bool,
-) -> Outcome {
+/// A stored item the classifier can judge and the store can rewrite.
+trait Classified {
+    fn input(&self) -> ClassifyInput<'_>;
+    fn stored(&self) -> Classification;
+    /// The item's generated file with `class` in place of what it stored.
+    fn render_with(&self, class: &Classification) -> String;
+}
+
+impl Classified for Article {
+    fn input(&self) -> ClassifyInput<'_> {
+        ClassifyInput { title: &self.meta.title, answer: self.meta.answer.as_deref(), body: &self.body }
+    }
+
+    fn stored(&self) -> Classification {
+        Classification {
+            regions: self.meta.regions.clone(),
+            topics: self.meta.topics.clone(),
+            relevant: self.meta.relevant,
+        }
+    }
+
+    fn render_with(&self, class: &Classification) -> String {
+        let mut article = self.clone();
+        (article.meta.regions, article.meta.topics, article.meta.relevant) =
+            (class.regions.clone(), class.topics.clone(), class.relevant);
+        content::render_article(&article)
+    }
+}
+
+impl Classified for Recommendation {
+    fn input(&self) -> ClassifyInput<'_> {
+        ClassifyInput { title: &self.meta.title, answer: None, body: &self.excerpt }
+    }
+
+    fn stored(&self) -> Classification {
+        Classification {
+            regions: self.meta.regions.clone(),
+            topics: self.meta.topics.clone(),
+            relevant: self.meta.relevant,
+        }
+    }
+
+    fn render_with(&self, class: &Classification) -> String {
+        let mut rec = self.clone();
+        (rec.meta.regions, rec.meta.topics, rec.meta.relevant) =
+            (class.regions.clone(), class.topics.clone(), class.relevant);
+        content::render_recommendation(&rec)
+    }
+}
+
+fn refresh_one<T: Classified>(classifier: &Classifier, loaded: &Loaded<T>, check: bool) -> Outcome {
+    let before = loaded.item.stored();
+    let after = classifier.classify(loaded.item.input());
     if before == after {
         return Outcome::Same;
     }
-    let change = Change { path: path.to_path_buf(), before, after };
-    if !pristine {
+    let rendered = (loaded.pristine && !check).then(|| loaded.item.render_with(&after));
+    let change = Change { path: loaded.path.clone(), before, after };
+    if !loaded.pristine {
         return Outcome::HandEdited(change);
     }
-    if check {
-        return Outcome::Changed(change);
-    }
-    match write() {
-        Ok(()) => Outcome::Changed(change),
-        Err(err) => Outcome::Failed(ContentError::new(
-            path,
+    match rendered.map(|text| content::write_atomically(&loaded.path, text.as_bytes())) {
+        None | Some(Ok(())) => Outcome::Changed(change),
+        Some(Err(err)) => Outcome::Failed(ContentError::new(
+            &loaded.path,
             1,
             1,
             format!("cannot write: {err}"),
             "check the file's permissions",
         )),
     }
-}
-
-fn refresh_article(classifier: &Classifier, loaded: &Loaded<Article>, check: bool) -> Outcome {
-    let meta = &loaded.item.meta;
-    let before = Classification { regions: meta.regions.clone(), topics: meta.topics.clone(), relevant: meta.relevant };
-    let after = classifier.classify(ClassifyInput {
-        title: &meta.title,
-        answer: meta.answer.as_deref(),
-        body: &loaded.item.body,
-    });
-    let write = || {
-        let mut meta = meta.clone();
-        meta.checksum = None;
-        (meta.regions, meta.topics, meta.relevant) = (after.regions.clone(), after.topics.clone(), after.relevant);
-        content::write_atomically(&loaded.path, content::render_document(&meta, &loaded.item.body).as_bytes())
-    };
-    decide(&loaded.path, loaded.pristine, before.clone(), after.clone(), write, check)
-}
-
-fn refresh_recommendation(classifier: &Classifier, loaded: &Loaded<Recommendation>, check: bool) -> Outcome {
-    let meta = &loaded.item.meta;
-    let excerpt = &loaded.item.excerpt;
-    let before = Classification { regions: meta.regions.clone(), topics: meta.topics.clone(), relevant: meta.relevant };
-    let after = classifier.classify(ClassifyInput { title: &meta.title, answer: None, body: excerpt });
-    let write = || {
-        let mut meta = meta.clone();
-        meta.checksum = None;
-        (meta.regions, meta.topics, meta.relevant) = (after.regions.clone(), after.topics.clone(), after.relevant);
-        let body = if excerpt.is_empty() { String::new() } else { format!("{excerpt}\n") };
-        content::write_atomically(&loaded.path, content::render_document(&meta, &body).as_bytes())
-    };
-    decide(&loaded.path, loaded.pristine, before.clone(), after.clone(), write, check)
 }

@@ -264,8 +264,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         .map(|(page, slug)| {
             let article = build_article(page, slug, &record_slugs, &classifier);
             let path = articles_dir.join(format!("{slug}.md"));
-            let outcome =
-                content::write_generated(&path, &content::render_document(&article.meta, &article.body), options.force);
+            let outcome = content::write_generated(&path, &content::render_article(&article), options.force);
             (path, outcome, linkable(&article).then(|| article_text(&article)))
         })
         .collect();
@@ -291,8 +290,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         .map(|snippet| {
             let rec = recommendation_record(snippet, &page_slugs, &classifier);
             let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
-            let body = if rec.excerpt.is_empty() { String::new() } else { format!("{}\n", rec.excerpt) };
-            let outcome = content::write_generated(&path, &content::render_document(&rec.meta, &body), options.force);
+            let outcome = content::write_generated(&path, &content::render_recommendation(&rec), options.force);
             (false, path, outcome)
         })
         .collect();

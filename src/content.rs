@@ -255,28 +255,25 @@ pub struct ContentTree {
 }
 
 pub fn load_tree(content_dir: &Path) -> ContentTree {
-    let articles: Vec<_> = markdown_files(&content_dir.join(ARTICLES_DIR))
-        .par_iter()
-        .map(|path| read_text(path).and_then(|text| parse_article(path, &text)))
-        .collect();
-    let recommendations: Vec<_> = markdown_files(&content_dir.join(RECOMMENDATIONS_DIR))
-        .par_iter()
-        .map(|path| read_text(path).and_then(|text| parse_recommendation(path, &text)))
-        .collect();
-    let mut tree = ContentTree::default();
-    for result in articles {
+    let mut errors = Vec::new();
+    let articles = load_dir(&content_dir.join(ARTICLES_DIR), parse_article, &mut errors);
+    let recommendations = load_dir(&content_dir.join(RECOMMENDATIONS_DIR), parse_recommendation, &mut errors);
+    ContentTree { articles, recommendations, errors }
+}
+
+type Parse<T> = fn(&Path, &str) -> Result<Loaded<T>, ContentError>;
+
+fn load_dir<T: Send>(dir: &Path, parse: Parse<T>, errors: &mut Vec<ContentError>) -> Vec<Loaded<T>> {
+    let results: Vec<_> =
+        markdown_files(dir).par_iter().map(|path| read_text(path).and_then(|text| parse(path, &text))).collect();
+    let mut items = Vec::with_capacity(results.len());
+    for result in results {
         match result {
-            Ok(item) => tree.articles.push(item),
-            Err(err) => tree.errors.push(err),
+            Ok(item) => items.push(item),
+            Err(err) => errors.push(err),
         }
     }
-    for result in recommendations {
-        match result {
-            Ok(item) => tree.recommendations.push(item),
-            Err(err) => tree.errors.push(err),
-        }
-    }
-    tree
+    items
 }
 
 #[cfg(test)]

@@ -208,26 +208,52 @@ pub fn read_text(path: &Path) -> Result<String, ContentError> {
 }
 
 pub fn parse_article(path: &Path, text: &str) -> Result<Loaded<Article>, ContentError> {
-    let doc = split_document(path, text)?;
-    let meta: ArticleMeta = parse_front_matter(path, &doc)?;
-    let body = doc.body.replace("\r\n", "\n");
-    Ok(Loaded {
-        path: path.to_path_buf(),
-        pristine: is_pristine(text),
-        body_line: doc.body_line,
-        item: Article { meta, body },
-    })
+    parse(path, text)
 }
 
 pub fn parse_recommendation(path: &Path, text: &str) -> Result<Loaded<Recommendation>, ContentError> {
+    parse(path, text)
+}
+
+/// The kinds of content file, each in its own directory.
+trait Kind: Sized + Send {
+    type Meta: Serialize + DeserializeOwned;
+    /// Marks this kind's lines in the front-matter cache.
+    const TAG: &'static str;
+    fn assemble(meta: Self::Meta, body: &str) -> Self;
+    fn meta(&self) -> &Self::Meta;
+}
+
+impl Kind for Article {
+    type Meta = ArticleMeta;
+    const TAG: &'static str = "article";
+    fn assemble(meta: ArticleMeta, body: &str) -> Article {
+        Article { meta, body: body.replace("\r\n", "\n") }
+    }
+    fn meta(&self) -> &ArticleMeta {
+        &self.meta
+    }
+}
+
+impl Kind for Recommendation {
+    type Meta = RecommendationMeta;
+    const TAG: &'static str = "recommendation";
+    fn assemble(meta: RecommendationMeta, body: &str) -> Recommendation {
+        Recommendation { meta, excerpt: body.replace("\r\n", "\n").trim().to_string() }
+    }
+    fn meta(&self) -> &RecommendationMeta {
+        &self.meta
+    }
+}
+
+fn parse<T: Kind>(path: &Path, text: &str) -> Result<Loaded<T>, ContentError> {
     let doc = split_document(path, text)?;
-    let meta: RecommendationMeta = parse_front_matter(path, &doc)?;
-    let excerpt = doc.body.replace("\r\n", "\n").trim().to_string();
+    let meta = parse_front_matter(path, &doc)?;
     Ok(Loaded {
         path: path.to_path_buf(),
         pristine: is_pristine(text),
         body_line: doc.body_line,
-        item: Recommendation { meta, excerpt },
+        item: T::assemble(meta, doc.body),
     })
 }
 
@@ -255,21 +281,130 @@ pub struct ContentTree {
 }
 
 pub fn load_tree(content_dir: &Path) -> ContentTree {
-    let mut errors = Vec::new();
-    let articles = load_dir(&content_dir.join(ARTICLES_DIR), parse_article, &mut errors);
-    let recommendations = load_dir(&content_dir.join(RECOMMENDATIONS_DIR), parse_recommendation, &mut errors);
-    ContentTree { articles, recommendations, errors }
+    load(content_dir, None).0
 }
 
-type Parse<T> = fn(&Path, &str) -> Result<Loaded<T>, ContentError>;
+/// [`load_tree`] for a build: front matter that an earlier build parsed is
+/// taken from `cache_file` instead of parsed again. YAML parsing is most of
+/// the cost of loading a large site, and most files are unchanged from one
+/// build to the next. The returned update brings the file up to date.
+pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, FrontMatterUpdate) {
+    let previous = fs::read_to_string(cache_file).unwrap_or_default();
+    let cache = FrontMatterCache::parse(&previous);
+    let (tree, mut lines) = load(content_dir, Some(&cache));
+    lines.sort_unstable();
+    let mut text = String::with_capacity(previous.len());
+    text.push_str(&FrontMatterCache::header());
+    for line in lines {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    let changed = text != previous;
+    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), text: changed.then_some(text) })
+}
 
-fn load_dir<T: Send>(dir: &Path, parse: Parse<T>, errors: &mut Vec<ContentError>) -> Vec<Loaded<T>> {
-    let results: Vec<_> =
-        markdown_files(dir).par_iter().map(|path| read_text(path).and_then(|text| parse(path, &text))).collect();
+/// The front-matter cache as the last load left it, to be saved when
+/// convenient (it is tens of megabytes on a large site).
+pub struct FrontMatterUpdate {
+    path: PathBuf,
+    text: Option<String>,
+}
+
+impl FrontMatterUpdate {
+    /// Writes the cache if it changed. The cache only saves time, so
+    /// failing to write it costs nothing but the next build's speed.
+    pub fn save(self) {
+        let Some(text) = self.text else { return };
+        if self.path.parent().is_some_and(|dir| fs::create_dir_all(dir).is_ok()) {
+            let _ = write_atomically(&self.path, text.as_bytes());
+        }
+    }
+}
+
+/// Parsed front matter by kind and digest of the whole file, one line per
+/// file: `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
+#[derive(Default)]
+struct FrontMatterCache<'a> {
+    entries: std::collections::HashMap<(&'a str, &'a str), (bool, &'a str)>,
+}
+
+impl<'a> FrontMatterCache<'a> {
+    /// Names the format and the program: another version may read front
+    /// matter differently.
+    fn header() -> String {
+        format!("policypress-front-matter-v1\t{}\n", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn parse(text: &'a str) -> FrontMatterCache<'a> {
+        let Some(rest) = text.strip_prefix(FrontMatterCache::header().as_str()) else {
+            return FrontMatterCache::default();
+        };
+        let entries = rest
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.splitn(4, '\t');
+                let (kind, digest, pristine, json) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
+                Some(((kind, digest), (pristine == "1", json)))
+            })
+            .collect();
+        FrontMatterCache { entries }
+    }
+
+    /// The file as `T`, from the cache if it holds the file's front matter.
+    /// Also returns the file's cache line.
+    fn load<T: Kind>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<String>), ContentError> {
+        let digest = format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+        if let Some(&(pristine, json)) = self.entries.get(&(T::TAG, digest.as_str()))
+            && let Ok(meta) = serde_json::from_str::<T::Meta>(json)
+            && let Ok(doc) = split_document(path, text)
+        {
+            let loaded = Loaded {
+                path: path.to_path_buf(),
+                pristine,
+                body_line: doc.body_line,
+                item: T::assemble(meta, doc.body),
+            };
+            return Ok((loaded, Some(format!("{}\t{digest}\t{}\t{json}", T::TAG, u8::from(pristine)))));
+        }
+        let loaded = parse::<T>(path, text)?;
+        let line = serde_json::to_string(loaded.item.meta())
+            .ok()
+            .map(|json| format!("{}\t{digest}\t{}\t{json}", T::TAG, u8::from(loaded.pristine)));
+        Ok((loaded, line))
+    }
+}
+
+fn load(content_dir: &Path, cache: Option<&FrontMatterCache<'_>>) -> (ContentTree, Vec<String>) {
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    let articles = load_dir(&content_dir.join(ARTICLES_DIR), cache, &mut errors, &mut lines);
+    let recommendations = load_dir(&content_dir.join(RECOMMENDATIONS_DIR), cache, &mut errors, &mut lines);
+    (ContentTree { articles, recommendations, errors }, lines)
+}
+
+fn load_dir<T: Kind>(
+    dir: &Path,
+    cache: Option<&FrontMatterCache<'_>>,
+    errors: &mut Vec<ContentError>,
+    lines: &mut Vec<String>,
+) -> Vec<Loaded<T>> {
+    let results: Vec<_> = markdown_files(dir)
+        .par_iter()
+        .map(|path| {
+            let text = read_text(path)?;
+            match cache {
+                Some(cache) => cache.load::<T>(path, &text),
+                None => parse::<T>(path, &text).map(|loaded| (loaded, None)),
+            }
+        })
+        .collect();
     let mut items = Vec::with_capacity(results.len());
     for result in results {
         match result {
-            Ok(item) => items.push(item),
+            Ok((item, line)) => {
+                items.push(item);
+                lines.extend(line);
+            }
             Err(err) => errors.push(err),
         }
     }
@@ -324,5 +459,52 @@ mod tests {
         let err = parse_article(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
         assert!(err.message.contains("titel"), "{err}");
         assert_eq!(err.line, 2);
+    }
+
+    /// What a build sees of a tree: every field of every item.
+    fn snapshot(tree: &ContentTree) -> Vec<String> {
+        let articles = tree.articles.iter().map(|a| format!("{:?}", (&a.path, &a.item, a.pristine, a.body_line)));
+        let recs = tree.recommendations.iter().map(|r| format!("{:?}", (&r.path, &r.item, r.pristine, r.body_line)));
+        articles.chain(recs).chain(tree.errors.iter().map(ToString::to_string)).collect()
+    }
+
+    #[test]
+    fn cached_front_matter_loads_exactly_what_parsing_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let cache = dir.path().join("cache/front-matter.tsv");
+        fs::create_dir_all(content.join(ARTICLES_DIR)).unwrap();
+        fs::create_dir_all(content.join(RECOMMENDATIONS_DIR)).unwrap();
+        let mut full = meta();
+        full.answer = Some("能用".into());
+        full.regions = vec!["广东省/深圳市".into()];
+        full.relevant = false;
+        full.recommendations = vec!["a".into(), "b".into()];
+        fs::write(content.join("articles/a.md"), render_document(&full, "正文\r\n")).unwrap();
+        fs::write(content.join("articles/b.md"), "---\ntitle: 手写\nslug: b\n---\n正文\n").unwrap();
+        fs::write(content.join("articles/broken.md"), "---\ntitle: [\n---\n").unwrap();
+        fs::write(content.join("recommendations/r.md"), "---\ntitle: 片段\nslug: r\noccurrences: 3\n---\n 摘要 \n")
+            .unwrap();
+        let parsed = snapshot(&load_tree(&content));
+
+        let (cold, update) = load_tree_cached(&content, &cache);
+        update.save();
+        let written = fs::read_to_string(&cache).unwrap();
+        assert_eq!(written.lines().count(), 4, "a header and one line per parsed file: {written}");
+        let (warm, update) = load_tree_cached(&content, &cache);
+        update.save();
+        assert_eq!(snapshot(&cold), parsed);
+        assert_eq!(snapshot(&warm), parsed);
+        assert_eq!(fs::read_to_string(&cache).unwrap(), written, "nothing changed, nothing to save");
+
+        fs::write(content.join("articles/b.md"), "---\ntitle: 改过\nslug: b\n---\n正文\n").unwrap();
+        let (edited, update) = load_tree_cached(&content, &cache);
+        update.save();
+        assert_eq!(snapshot(&edited), snapshot(&load_tree(&content)));
+        assert!(snapshot(&edited).iter().any(|item| item.contains("改过")));
+
+        // A damaged cache costs a parse, never a wrong item.
+        fs::write(&cache, written.replace("\"title\"", "\"titel\"")).unwrap();
+        assert_eq!(snapshot(&load_tree_cached(&content, &cache).0), snapshot(&load_tree(&content)));
     }
 }

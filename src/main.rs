@@ -65,6 +65,10 @@ enum Command {
         /// Write readable, unminified output.
         #[arg(long)]
         no_minify: bool,
+        /// Ignore the build cache: render every page and replace the whole
+        /// output directory, removing files that other tools put there.
+        #[arg(long)]
+        fresh: bool,
         /// No progress bar or summary.
         #[arg(long, short)]
         quiet: bool,
@@ -156,8 +160,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let failed = !report.errors.is_empty() || (check && !report.changes.is_empty());
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build { root, out, base_url, no_minify, quiet } => {
-            let report = render::build(&BuildOptions { root, out, base_url, no_minify, quiet })?;
+        Command::Build { root, out, base_url, no_minify, fresh, quiet } => {
+            let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet })?;
             if !quiet {
                 println!(
                     "built {} pages ({} articles, {} recommendations, {} search documents) into {}: {} files, {:.1} MB in {:.2?}",

@@ -16,6 +16,17 @@ fn site_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, root)
 }
 
+/// Every file and directory under `dir`, relative.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut entries: Vec<String> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap().path().strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    entries
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =
         fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -73,7 +84,11 @@ fn rebuilding_replaces_the_site_and_cleans_up() {
     fs::write(out.join("stale.html"), "old").unwrap();
     fs::remove_file(root.join("content/articles/yi-di-jiu-yi-bei-an-zen-me-ban.md")).unwrap();
     build(&options(&root, &out, true)).unwrap();
-    assert!(!out.join("stale.html").exists());
+    assert!(out.join("stale.html").exists(), "an incremental build removes only what it wrote");
+    let mut fresh = options(&root, &out, true);
+    fresh.fresh = true;
+    build(&fresh).unwrap();
+    assert!(!out.join("stale.html").exists(), "--fresh replaces the whole directory");
     assert!(!out.join("articles/yi-di-jiu-yi-bei-an-zen-me-ban").exists());
     assert!(out.join("index.html").exists());
     assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static"]);
@@ -140,6 +155,18 @@ fn a_rebuild_reuses_unchanged_pages_and_equals_a_clean_build() {
     let clean = dir.path().join("clean");
     build(&options(&root, &clean, true)).unwrap();
     assert_eq!(read_tree(&out), read_tree(&clean), "incremental output differs from a clean build");
+
+    // Deleting an article removes its page and its now empty directory, and
+    // every list that showed it changes with it.
+    let gone = "yi-di-jiu-yi-bei-an-zen-me-ban";
+    fs::remove_file(root.join(format!("content/articles/{gone}.md"))).unwrap();
+    build(&options(&root, &out, true)).unwrap();
+    assert!(!out.join(format!("articles/{gone}")).exists());
+    fs::remove_dir_all(&clean).unwrap();
+    build(&options(&root, &clean, true)).unwrap();
+    assert_eq!(listing(&out), listing(&clean), "the same files and directories");
+    assert_eq!(read_tree(&out), read_tree(&clean), "incremental output differs from a clean build");
+    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static"]);
 
     let mut templates = options(&root, &out, true);
     templates.no_minify = true;

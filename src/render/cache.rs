@@ -1,10 +1,11 @@
-//! Incremental rebuilds. `.policypress-cache/pages.tsv` under the site root
-//! remembers, for each page written into the output directory, a digest of
-//! everything its bytes depend on (template set, template name, minify flag,
-//! context JSON) and the size and mtime of the file written. A page whose
-//! digest is unchanged and whose previous output file still has that size
-//! and mtime is hard-linked from the previous site instead of rendered, so a
-//! rebuild costs what changed, and its output equals a clean build's.
+//! Incremental rebuilds. `.policypress-cache/output.tsv` under the site root
+//! lists every file the last build wrote into the output directory and,
+//! for each page, a digest of everything its bytes depend on (template set,
+//! template name, minify flag, context JSON) and the size and mtime of the
+//! file written. A page whose digest is unchanged and whose previous output
+//! file still has that size and mtime is kept instead of rendered, and the
+//! file list lets the output be patched in place (see [`super::output`]),
+//! so a rebuild costs what changed, and its output equals a clean build's.
 
 use std::collections::HashMap;
 use std::fs;
@@ -13,11 +14,14 @@ use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 pub const CACHE_DIR: &str = ".policypress-cache";
-const PAGES_FILE: &str = "pages.tsv";
+const OUTPUT_FILE: &str = "output.tsv";
+/// See [`crate::content::load_tree_cached`].
+pub const FRONT_MATTER_FILE: &str = "front-matter.tsv";
 /// Bumped whenever rendering changes in a way the digest cannot see.
-const FORMAT: &str = "policypress-pages-v1";
+const FORMAT: &str = "policypress-output-v2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -40,18 +44,20 @@ impl Entry {
     }
 }
 
-/// What the previous build left: its output directory and page entries.
+/// What the previous build left: its output directory, its files and the
+/// entries of its pages.
 #[derive(Debug, Default)]
 pub struct Cache {
     previous_out: Option<PathBuf>,
     entries: HashMap<String, Entry>,
+    files: Vec<String>,
 }
 
 impl Cache {
     /// Loads the cache if it describes `out`; anything unreadable or stale
     /// means an empty cache, never an error: the cache only saves time.
     pub fn load(root: &Path, out: &Path) -> Cache {
-        let Ok(text) = fs::read_to_string(root.join(CACHE_DIR).join(PAGES_FILE)) else {
+        let Ok(text) = fs::read_to_string(root.join(CACHE_DIR).join(OUTPUT_FILE)) else {
             return Cache::default();
         };
         let mut lines = text.lines();
@@ -59,42 +65,66 @@ impl Cache {
         if lines.next() != Some(header.as_str()) || !out.is_dir() {
             return Cache::default();
         }
-        let entries = lines
-            .filter_map(|line| {
-                let mut fields = line.split('\t');
-                let (rel, digest, len, mtime) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
-                let digest = parse_hex(digest)?;
-                Some((rel.to_string(), Entry { digest, len: len.parse().ok()?, mtime_ns: mtime.parse().ok()? }))
-            })
-            .collect();
-        Cache { previous_out: Some(out.to_path_buf()), entries }
+        let mut files = Vec::new();
+        let mut entries = HashMap::new();
+        for line in lines {
+            let mut fields = line.split('\t');
+            let Some(rel) = fields.next().filter(|rel| !rel.is_empty()) else {
+                return Cache::default();
+            };
+            files.push(rel.to_string());
+            let entry = (|| {
+                let (digest, len, mtime) = (fields.next()?, fields.next()?, fields.next()?);
+                Some(Entry { digest: parse_hex(digest)?, len: len.parse().ok()?, mtime_ns: mtime.parse().ok()? })
+            })();
+            if let Some(entry) = entry {
+                entries.insert(rel.to_string(), entry);
+            }
+        }
+        Cache { previous_out: Some(out.to_path_buf()), entries, files }
     }
 
-    /// The previous output file for `rel` if it can be reused as is.
-    pub fn reusable(&self, rel: &str, digest: [u8; 16]) -> Option<PathBuf> {
+    /// Every file the previous build wrote, if the cache describes one.
+    pub fn previous_files(&self) -> Option<Vec<String>> {
+        self.previous_out.as_ref().map(|_| self.files.clone())
+    }
+
+    /// The previous output file for `rel` and its entry, if it can be
+    /// reused as is.
+    pub fn reusable(&self, rel: &str, digest: [u8; 16]) -> Option<(PathBuf, Entry)> {
         let previous = self.previous_out.as_ref()?;
         let entry = self.entries.get(rel).filter(|e| e.digest == digest)?;
         let path = previous.join(rel);
-        entry.matches_file(&path).then_some(path)
+        entry.matches_file(&path).then_some((path, *entry))
     }
 
-    /// Records the pages of the build just committed to `out`.
-    pub fn save(root: &Path, out: &Path, mut entries: Vec<(String, Entry)>) -> io::Result<()> {
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    /// Records the build just committed to `out`: all its `files`, and the
+    /// entries of those that are pages.
+    pub fn save(root: &Path, out: &Path, files: &[String], entries: &HashMap<String, Entry>) -> io::Result<()> {
         let mut text = format!("{FORMAT}\t{}\n", out.display());
-        for (rel, entry) in entries {
-            text.push_str(&format!("{rel}\t{}\t{}\t{}\n", hex(&entry.digest), entry.len, entry.mtime_ns));
+        for rel in files {
+            text.push_str(rel);
+            if let Some(entry) = entries.get(rel) {
+                text.push_str(&format!("\t{}\t{}\t{}", hex(&entry.digest), entry.len, entry.mtime_ns));
+            }
+            text.push('\n');
         }
         let dir = root.join(CACHE_DIR);
         fs::create_dir_all(&dir)?;
-        crate::content::write_atomically(&dir.join(PAGES_FILE), text.as_bytes())
+        crate::content::write_atomically(&dir.join(OUTPUT_FILE), text.as_bytes())
+    }
+
+    /// Forgets the cache before the output is changed in place: should the
+    /// process die half-way, the next build starts fresh.
+    pub fn invalidate(root: &Path) {
+        let _ = fs::remove_file(root.join(CACHE_DIR).join(OUTPUT_FILE));
     }
 }
 
 /// Digest of what a page's bytes depend on. The context is streamed into
 /// the hasher rather than serialized into a buffer first.
 pub fn page_digest(templates: &[u8; 16], template: &str, minify: bool, context: &serde_json::Value) -> [u8; 16] {
-    struct HashWriter(Sha256);
+    struct HashWriter(Xxh3);
     impl Write for HashWriter {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
             self.0.update(bytes);
@@ -104,16 +134,16 @@ pub fn page_digest(templates: &[u8; 16], template: &str, minify: bool, context: 
             Ok(())
         }
     }
-    let mut hasher = HashWriter(Sha256::new());
+    let mut hasher = HashWriter(Xxh3::new());
     hasher.0.update(FORMAT.as_bytes());
     hasher.0.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.0.update(templates);
-    hasher.0.update([u8::from(minify)]);
+    hasher.0.update(&[u8::from(minify)]);
     hasher.0.update(template.as_bytes());
-    hasher.0.update([0]);
+    hasher.0.update(&[0]);
     // Writing JSON into a hasher cannot fail; a failure would only cost a miss.
     let _ = serde_json::to_writer(&mut hasher, context);
-    truncate(hasher.0.finalize().as_slice())
+    hasher.0.digest128().to_le_bytes()
 }
 
 /// Digest of every template name and source, in name order.
@@ -161,10 +191,12 @@ mod tests {
         fs::write(out.join("a/index.html"), "page").unwrap();
         let digest = page_digest(&[1; 16], "article.html", true, &serde_json::json!({"title": "标题"}));
         let entry = Entry::of(&out.join("a/index.html"), digest).unwrap();
-        Cache::save(root.path(), &out, vec![("a/index.html".into(), entry)]).unwrap();
+        let files = vec!["a/index.html".to_string(), "style.css".to_string()];
+        Cache::save(root.path(), &out, &files, &HashMap::from([("a/index.html".to_string(), entry)])).unwrap();
 
         let cache = Cache::load(root.path(), &out);
-        assert_eq!(cache.reusable("a/index.html", digest), Some(out.join("a/index.html")));
+        assert_eq!(cache.reusable("a/index.html", digest), Some((out.join("a/index.html"), entry)));
+        assert_eq!(cache.previous_files(), Some(files));
         let other = page_digest(&[1; 16], "article.html", true, &serde_json::json!({"title": "别的"}));
         assert_eq!(cache.reusable("a/index.html", other), None);
         assert_eq!(Cache::load(root.path(), &root.path().join("elsewhere")).reusable("a/index.html", digest), None);

@@ -11,6 +11,7 @@ mod output;
 mod pages;
 mod theme;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -40,6 +41,10 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Writes pages and assets unminified, for debugging templates.
     pub no_minify: bool,
+    /// Ignores the build cache: renders every page and replaces the whole
+    /// output directory. Without it, a rebuild patches the output in place
+    /// and leaves alone files that it did not write itself.
+    pub fresh: bool,
     /// No progress bar.
     pub quiet: bool,
 }
@@ -135,7 +140,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let topics_path = content_dir.join(content::TOPICS_FILE);
     let vocabulary =
         if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
-    let mut tree = content::load_tree(&content_dir);
+    let front_matter_cache = root.join(cache::CACHE_DIR).join(cache::FRONT_MATTER_FILE);
+    if options.fresh {
+        let _ = std::fs::remove_file(&front_matter_cache);
+    }
+    let (mut tree, front_matter) = content::load_tree_cached(&content_dir, &front_matter_cache);
+    let saving_front_matter = std::thread::spawn(move || front_matter.save());
     // Without the vocabulary every topic would be reported unknown; the
     // vocabulary's own error and the files that do not parse say enough.
     let vocabulary = vocabulary.map_err(|err| {
@@ -151,8 +161,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     check_collisions(&pages, &specs, &theme)?;
 
     let out_dir = options.out_dir();
-    let staging = Staging::new(&out_dir, root)?;
-    let cache = Cache::load(root, staging.out());
+    let mut staging = Staging::new(&out_dir, root)?;
+    let cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
+    if let Some(files) = cache.previous_files() {
+        staging.patch_in_place(files);
+    }
 
     let progress = progress_bar(options.quiet, specs.len());
     let mut bytes: u64 = 0;
@@ -166,19 +179,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             let rel = pages.output_path(spec);
             let (template, context) = pages.context(spec);
             let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
-            let reused = match cache.reusable(&rel, digest) {
-                Some(previous) => staging.link(&previous, &rel).is_ok(),
-                None => false,
+            let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
+            let reused = kept.is_some();
+            let entry = match kept {
+                // A hard link shares the mtime, and patching moves files.
+                Some((_, entry)) => entry,
+                None => {
+                    let path = staging.put(&rel, &render_page(&theme, &rel, template, context, config.minify)?)?;
+                    Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+                        path: path.clone(),
+                        source: std::io::Error::other("cannot read back the file just written"),
+                    })?
+                }
             };
-            if !reused {
-                let html = render_page(&theme, &rel, template, context, config.minify)?;
-                staging.put(&rel, &html)?;
-            }
-            let path = staging.dir().join(&rel);
-            let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
-                path: path.clone(),
-                source: std::io::Error::other("cannot read back the file just written"),
-            })?;
             progress.inc(1);
             Ok((rel, entry, reused))
         })
@@ -203,12 +216,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
-    let search = search::write_index(&search_docs(&pages, &vocabulary), staging.dir()).map_err(BuildError::Search)?;
+    let index = search::write_index(&search_docs(&pages, &vocabulary), staging.dir(), staging.previous())
+        .map_err(BuildError::Search)?;
+    staging.record(index.files);
     let committed_to = staging.out().to_path_buf();
-    staging.commit()?;
+    Cache::invalidate(root);
+    let files = staging.commit()?;
     // The cache only saves time; a build whose cache cannot be written has
     // still produced the right site, and the next build is merely slower.
-    let _ = Cache::save(root, &committed_to, written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect());
+    let pages_written: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
+    let _ = Cache::save(root, &committed_to, &files, &pages_written);
+    let _ = saving_front_matter.join();
     Ok(BuildReport {
         out_dir,
         pages: specs.len(),
@@ -218,7 +236,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         articles: site.articles.len(),
         recommendations: site.recommendations.len(),
         elapsed: started.elapsed(),
-        search,
+        search: index.stats,
     })
 }
 

@@ -1,19 +1,37 @@
-//! Atomic output: the site is written into a staging directory beside the
-//! output directory and swapped in only once everything succeeded, so a
-//! failed build leaves the previous site as it was.
+//! Atomic output. A failed build leaves the previous site as it was; a
+//! build never leaves a half-written output directory.
+//!
+//! Two ways to get there, chosen by [`Staging::new`]:
+//!
+//! * **Fresh**: the whole site is written into a staging directory beside
+//!   the output directory and swapped in once everything succeeded. Files
+//!   whose bytes did not change are hard-linked from the previous site.
+//! * **Patch**, when the build cache lists every file of the previous site:
+//!   the staging directory receives only new and changed files, and commit
+//!   moves them into the output directory and moves stale files out, undoing
+//!   every step if one fails. Creating and deleting tens of thousands of
+//!   directory entries is what a rebuild of a large site costs otherwise
+//!   (1.7 s of a 3 s no-op rebuild at 10k articles on an ext4 disk mounted
+//!   `discard`), so an edit now costs the files it changes.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::BuildError;
 
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
-    /// The site being replaced, whose unchanged files are hard-linked
-    /// rather than written again.
+    /// The site being replaced, whose unchanged files are kept (patch) or
+    /// hard-linked (fresh) rather than written again.
     previous: Option<PathBuf>,
+    /// Patch mode: every file of the previous site.
+    patch_of: Option<Vec<String>>,
+    /// Every file of the new site, as `/`-separated paths under the output.
+    files: Mutex<Vec<String>>,
     committed: bool,
 }
 
@@ -26,11 +44,7 @@ impl Staging {
             .and_then(|n| n.to_str())
             .ok_or_else(|| BuildError::Output(format!("{} cannot be the output directory", out.display())))?;
         let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(|source| BuildError::Io { path: parent.to_path_buf(), source })?;
-        let io_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| BuildError::Io { path, source }
-        };
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
         let parent_abs = fs::canonicalize(parent).map_err(io_err(parent))?;
         let out_abs = parent_abs.join(name);
         let root_abs = fs::canonicalize(root).map_err(io_err(root))?;
@@ -64,9 +78,18 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
         }
         fs::create_dir(&dir).map_err(io_err(&dir))?;
-        Ok(Staging { dir, out: out_abs, previous, committed: false })
+        Ok(Staging { dir, out: out_abs, previous, patch_of: None, files: Mutex::default(), committed: false })
     }
 
+    /// Switches to patch mode, given every file the last build wrote into
+    /// the output directory as the cache recorded them. Call before writing.
+    pub fn patch_in_place(&mut self, previous_files: Vec<String>) {
+        if self.previous.is_some() {
+            self.patch_of = Some(previous_files);
+        }
+    }
+
+    /// Where files of the new site are written.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -76,38 +99,73 @@ impl Staging {
         &self.out
     }
 
-    /// Writes `dir/rel`, or hard-links the previous site's file when its
-    /// bytes are the same: on some disks freeing a file's blocks when the
-    /// old site is deleted costs far more than writing it did.
-    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), BuildError> {
+    /// The site being replaced, if there is one.
+    pub fn previous(&self) -> Option<&Path> {
+        self.previous.as_deref()
+    }
+
+    /// Writes `rel` unless the previous site's file has the same bytes, and
+    /// returns where the file is until commit.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<PathBuf, BuildError> {
         if let Some(old) = self.previous.as_ref().map(|p| p.join(rel)) {
             let same_len = fs::metadata(&old).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-            if same_len && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes) && self.link(&old, rel).is_ok() {
-                return Ok(());
+            if same_len
+                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes)
+                && let Ok(path) = self.keep(&old, rel)
+            {
+                return Ok(path);
             }
         }
-        write_file(&self.dir, rel, bytes)
+        write_file(&self.dir, rel, bytes)?;
+        self.record([rel.to_string()]);
+        Ok(self.dir.join(rel))
     }
 
-    /// Hard-links an existing file into the staging directory as `rel`.
-    pub fn link(&self, from: &Path, rel: &str) -> Result<(), BuildError> {
+    /// Takes `from`, a file of the previous site, unchanged as `rel`, and
+    /// returns where it is until commit.
+    pub fn keep(&self, from: &Path, rel: &str) -> Result<PathBuf, BuildError> {
+        let in_place = self.out.join(rel);
+        if self.patch_of.is_some() && from == in_place {
+            self.record([rel.to_string()]);
+            return Ok(in_place);
+        }
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|source| BuildError::Io { path: parent.to_path_buf(), source })?;
+            fs::create_dir_all(parent).map_err(io_err(parent))?;
         }
-        fs::hard_link(from, &path).map_err(|source| BuildError::Io { path, source })
+        fs::hard_link(from, &path).map_err(io_err(&path))?;
+        self.record([rel.to_string()]);
+        Ok(path)
     }
 
-    /// Moves the old site aside, the new one in, then deletes the old one.
-    pub fn commit(mut self) -> Result<(), BuildError> {
-        let name = self.out.file_name().and_then(|n| n.to_str()).unwrap_or("public").to_string();
-        let old = self.out.with_file_name(format!("{name}.old-{}", std::process::id()));
+    /// Notes files written into [`Staging::dir`] directly.
+    pub fn record(&self, rels: impl IntoIterator<Item = String>) {
+        self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(rels);
+    }
+
+    /// Installs the new site and returns the list of its files, sorted.
+    pub fn commit(mut self) -> Result<Vec<String>, BuildError> {
+        let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        files.sort_unstable();
+        files.dedup();
+        match self.patch_of.take() {
+            Some(previous_files) => self.patch(&previous_files, &files)?,
+            None => self.swap()?,
+        }
+        self.committed = true;
+        Ok(files)
+    }
+
+    /// Fresh mode: moves the old site aside, the new one in, then deletes
+    /// the old one.
+    fn swap(&self) -> Result<(), BuildError> {
+        let old = self.aside();
         let had_old = self.out.exists();
         if had_old {
             if old.exists() {
-                fs::remove_dir_all(&old).map_err(|source| BuildError::Io { path: old.clone(), source })?;
+                fs::remove_dir_all(&old).map_err(io_err(&old))?;
             }
-            fs::rename(&self.out, &old).map_err(|source| BuildError::Io { path: self.out.clone(), source })?;
+            fs::rename(&self.out, &old).map_err(io_err(&self.out))?;
         }
         if let Err(source) = fs::rename(&self.dir, &self.out) {
             if had_old {
@@ -115,12 +173,144 @@ impl Staging {
             }
             return Err(BuildError::Io { path: self.out.clone(), source });
         }
-        self.committed = true;
         if had_old {
-            remove_tree(&old).map_err(|source| BuildError::Io { path: old, source })?;
+            remove_tree(&old).map_err(io_err(&old))?;
         }
         Ok(())
     }
+
+    /// Patch mode: moves each staged entry into the output directory (a
+    /// directory the output lacks moves whole) and each file the new site no
+    /// longer has out, keeping what it replaces or removes in a directory
+    /// aside until every step succeeded.
+    fn patch(&self, previous_files: &[String], files: &[String]) -> Result<(), BuildError> {
+        let keep: HashSet<&str> = files.iter().map(String::as_str).collect();
+        let stale: Vec<&str> = previous_files.iter().map(String::as_str).filter(|rel| !keep.contains(rel)).collect();
+        let staged = self.staged_entries().map_err(io_err(&self.dir))?;
+        let mut move_set = Moves { out: &self.out, aside: self.aside(), staging: &self.dir, done: Vec::new() };
+        let applied = stale
+            .iter()
+            .filter(|rel| self.out.join(rel).exists())
+            .try_for_each(|rel| move_set.remove(rel))
+            .and_then(|()| staged.iter().try_for_each(|rel| move_set.install(rel)));
+        if let Err(source) = applied {
+            move_set.undo();
+            return Err(BuildError::Io { path: self.out.clone(), source });
+        }
+        for rel in &stale {
+            remove_empty_parents(&self.out, rel);
+        }
+        let _ = fs::remove_dir_all(&move_set.aside);
+        let _ = fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
+
+    /// The staged entries to move: files, and directories the output does
+    /// not have (whose contents then move with them).
+    fn staged_entries(&self) -> io::Result<Vec<String>> {
+        let mut entries = Vec::new();
+        let mut walk = walkdir::WalkDir::new(&self.dir).min_depth(1).sort_by_file_name().into_iter();
+        while let Some(entry) = walk.next() {
+            let entry = entry?;
+            let rel = relative(&self.dir, entry.path());
+            if entry.file_type().is_dir() {
+                if self.out.join(&rel).is_dir() {
+                    continue;
+                }
+                walk.skip_current_dir();
+            }
+            entries.push(rel);
+        }
+        Ok(entries)
+    }
+
+    fn aside(&self) -> PathBuf {
+        let name = self.out.file_name().and_then(|n| n.to_str()).unwrap_or("public");
+        self.out.with_file_name(format!("{name}.old-{}", std::process::id()))
+    }
+}
+
+/// The renames of a patch, remembered so that they can be undone.
+struct Moves<'a> {
+    out: &'a Path,
+    aside: PathBuf,
+    staging: &'a Path,
+    done: Vec<Move>,
+}
+
+enum Move {
+    /// `out/rel` went to `aside/rel`.
+    Aside(String),
+    /// `staging/rel` went to `out/rel`.
+    Installed(String),
+    /// A directory was created under `out`.
+    Created(PathBuf),
+}
+
+impl Moves<'_> {
+    fn remove(&mut self, rel: &str) -> io::Result<()> {
+        let to = self.aside.join(rel);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::rename(self.out.join(rel), to)?;
+        self.done.push(Move::Aside(rel.to_string()));
+        Ok(())
+    }
+
+    fn install(&mut self, rel: &str) -> io::Result<()> {
+        let to = self.out.join(rel);
+        if fs::symlink_metadata(&to).is_ok() {
+            self.remove(rel)?;
+        }
+        if let Some(parent) = to.parent() {
+            self.create_dirs(parent)?;
+        }
+        fs::rename(self.staging.join(rel), &to)?;
+        self.done.push(Move::Installed(rel.to_string()));
+        Ok(())
+    }
+
+    fn create_dirs(&mut self, dir: &Path) -> io::Result<()> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        if let Some(parent) = dir.parent() {
+            self.create_dirs(parent)?;
+        }
+        fs::create_dir(dir)?;
+        self.done.push(Move::Created(dir.to_path_buf()));
+        Ok(())
+    }
+
+    /// Reverses every step taken, newest first. Best effort: a step that
+    /// cannot be undone leaves its file in the staging or aside directory.
+    fn undo(&mut self) {
+        for step in self.done.drain(..).rev() {
+            let _ = match step {
+                Move::Aside(rel) => fs::rename(self.aside.join(&rel), self.out.join(&rel)),
+                Move::Installed(rel) => fs::rename(self.out.join(&rel), self.staging.join(&rel)),
+                Move::Created(dir) => fs::remove_dir(dir),
+            };
+        }
+        let _ = fs::remove_dir_all(&self.aside);
+    }
+}
+
+/// Removes the directories a stale file leaves empty, up to `out`.
+fn remove_empty_parents(out: &Path, rel: &str) {
+    let mut dir = out.join(rel);
+    while dir.pop() && dir != out && fs::remove_dir(&dir).is_ok() {}
+}
+
+fn relative(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BuildError + use<> {
+    let path = path.to_path_buf();
+    move |source| BuildError::Io { path, source }
 }
 
 /// Deletes a directory tree, unlinking files from many threads at once:
@@ -159,14 +349,26 @@ impl Drop for Staging {
 pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), BuildError> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|source| BuildError::Io { path: parent.to_path_buf(), source })?;
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
     }
-    fs::write(&path, bytes).map_err(|source| BuildError::Io { path, source })
+    fs::write(&path, bytes).map_err(io_err(&path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    fn inode(path: &Path) -> u64 {
+        fs::metadata(path).unwrap().ino()
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut entries: Vec<String> =
+            walkdir::WalkDir::new(dir).min_depth(1).into_iter().map(|e| relative(dir, e.unwrap().path())).collect();
+        entries.sort();
+        entries
+    }
 
     #[test]
     fn never_replaces_the_root_or_a_foreign_directory() {
@@ -180,16 +382,16 @@ mod tests {
     }
 
     #[test]
-    fn commit_swaps_and_drop_cleans_up() {
+    fn fresh_commit_swaps_and_drop_cleans_up() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("public");
         let staging = Staging::new(&out, root.path()).unwrap();
-        write_file(staging.dir(), "index.html", b"one").unwrap();
-        staging.commit().unwrap();
+        staging.put("index.html", b"one").unwrap();
+        assert_eq!(staging.commit().unwrap(), ["index.html"]);
         assert_eq!(fs::read(out.join("index.html")).unwrap(), b"one");
 
         let staging = Staging::new(&out, root.path()).unwrap();
-        write_file(staging.dir(), "index.html", b"two").unwrap();
+        staging.put("index.html", b"two").unwrap();
         let tmp = staging.dir().to_path_buf();
         drop(staging);
         assert!(!tmp.exists());
@@ -202,17 +404,83 @@ mod tests {
         assert_eq!(fs::read(out.join("index.html")).unwrap(), b"three");
 
         // Unchanged files keep their inode; changed ones get a new file.
-        use std::os::unix::fs::MetadataExt;
-        let inode = |rel: &str| fs::metadata(out.join(rel)).unwrap().ino();
-        let (index, same) = (inode("index.html"), inode("a/same.html"));
+        let (index, same) = (inode(&out.join("index.html")), inode(&out.join("a/same.html")));
         let staging = Staging::new(&out, root.path()).unwrap();
         staging.put("index.html", b"four").unwrap();
         staging.put("a/same.html", b"one").unwrap();
         staging.commit().unwrap();
-        assert_eq!(inode("a/same.html"), same);
-        assert_ne!(inode("index.html"), index);
+        assert_eq!(inode(&out.join("a/same.html")), same);
+        assert_ne!(inode(&out.join("index.html")), index);
         assert_eq!(fs::read(out.join("index.html")).unwrap(), b"four");
-        let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+        assert_eq!(listing(root.path()), ["public", "public/a", "public/a/same.html", "public/index.html"]);
+    }
+
+    /// Builds `files` fresh into `root/public`, then returns a staging in
+    /// patch mode over it.
+    fn patching(root: &Path, files: &[(&str, &str)]) -> Staging {
+        let out = root.join("public");
+        let staging = Staging::new(&out, root).unwrap();
+        for (rel, text) in files {
+            staging.put(rel, text.as_bytes()).unwrap();
+        }
+        let previous = staging.commit().unwrap();
+        let mut staging = Staging::new(&out, root).unwrap();
+        staging.patch_in_place(previous);
+        staging
+    }
+
+    #[test]
+    fn patch_writes_only_changes_and_removes_stale_files() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("public");
+        let staging = patching(
+            root.path(),
+            &[("index.html", "home"), ("a/index.html", "a"), ("gone/index.html", "old"), ("s/1/x.json", "x")],
+        );
+        let kept = inode(&out.join("a/index.html"));
+        assert_eq!(staging.put("a/index.html", b"a").unwrap(), out.join("a/index.html"));
+        staging.put("index.html", b"home, edited").unwrap();
+        staging.put("s/2/x.json", b"x").unwrap();
+        staging.put("new/deep/index.html", b"new").unwrap();
+        assert_eq!(
+            listing(staging.dir()),
+            ["index.html", "new", "new/deep", "new/deep/index.html", "s", "s/2", "s/2/x.json"],
+            "only changes are staged"
+        );
+        staging.commit().unwrap();
+
+        assert_eq!(inode(&out.join("a/index.html")), kept);
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"home, edited");
+        assert_eq!(
+            listing(&out),
+            ["a", "a/index.html", "index.html", "new", "new/deep", "new/deep/index.html", "s", "s/2", "s/2/x.json"]
+        );
+        assert_eq!(listing(root.path()).iter().filter(|e| !e.starts_with("public/")).count(), 1, "no leftovers");
+    }
+
+    #[test]
+    fn a_failed_patch_is_undone() {
+        let root = tempfile::tempdir().unwrap();
+        let (out, staging) = (root.path().join("public"), root.path().join("staging"));
+        for (dir, rel, text) in [
+            (&out, "index.html", "home"),
+            (&out, "gone.html", "old"),
+            (&staging, "index.html", "new"),
+            (&staging, "b/c.html", "c"),
+        ] {
+            fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
+            fs::write(dir.join(rel), text).unwrap();
+        }
+        let mut moves = Moves { out: &out, aside: root.path().join("aside"), staging: &staging, done: Vec::new() };
+        moves.remove("gone.html").unwrap();
+        moves.install("index.html").unwrap();
+        moves.install("b").unwrap();
+        assert!(moves.install("missing.html").is_err());
+        moves.undo();
+        assert_eq!(listing(&out), ["gone.html", "index.html"]);
+        assert_eq!(fs::read(out.join("index.html")).unwrap(), b"home");
+        assert_eq!(fs::read(out.join("gone.html")).unwrap(), b"old");
+        assert_eq!(listing(&staging), ["b", "b/c.html", "index.html"]);
+        assert!(!root.path().join("aside").exists());
     }
 }

@@ -70,32 +70,52 @@ pub const MONOLITHIC_FULL_MAX_DOCS: usize = 1_000;
 /// (24 MB) with the first 200.
 pub const LARGE_SITE_BODY_CHARS: usize = 0;
 
+/// The elasticlunr.js index, relative to the output directory.
+pub const MONOLITHIC_FILE: &str = "search_index.zh.json";
+
 /// The indexed fields, in the order the shards number them.
 pub const FIELDS: [&str; 5] = ["title", "answer", "body", "regions", "topics"];
 
 /// Query-time boost of each field in [`FIELDS`].
 pub const BOOSTS: [u8; 5] = [3, 2, 1, 2, 2];
 
+/// What [`write_index`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexFiles {
+    pub stats: SearchStats,
+    /// Every file, as a `/`-separated path relative to the output directory.
+    pub files: Vec<String>,
+}
+
 /// Writes `search_index.zh.json`, `search/manifest.json`
-/// and the shards into `out_dir`. Output depends only on the set of
-/// documents, not their order; of two documents with one URL the one that
-/// sorts first is kept.
-pub fn write_index(docs: &[SearchDoc], out_dir: &Path) -> io::Result<SearchStats> {
+/// and the shards into `out_dir`, hard-linking shards that have not changed
+/// from `previous_out`, the site this one replaces. Output depends only on
+/// the set of documents, not their order; of two documents with one URL the
+/// one that sorts first is kept.
+pub fn write_index(docs: &[SearchDoc], out_dir: &Path, previous_out: Option<&Path>) -> io::Result<IndexFiles> {
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
-    let written = shards::write(&docs, &out_dir.join("search"))?;
+    let previous_search = previous_out.map(|out| out.join("search"));
     let coverage = if docs.len() <= MONOLITHIC_FULL_MAX_DOCS {
         elastic::Coverage::Full
     } else {
         elastic::Coverage::BodyPrefix(LARGE_SITE_BODY_CHARS)
     };
-    let monolithic_bytes = elastic::write(&docs, coverage, &out_dir.join("search_index.zh.json"))?;
-    Ok(SearchStats {
+    // The elasticlunr file is written by one thread; the shards keep the
+    // other cores busy meanwhile.
+    let (written, monolithic_bytes) = rayon::join(
+        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref()),
+        || elastic::write(&docs, coverage, &out_dir.join(MONOLITHIC_FILE)),
+    );
+    let (written, monolithic_bytes) = (written?, monolithic_bytes?);
+    let stats = SearchStats {
         documents: docs.len(),
         index_bytes: written.bytes + monolithic_bytes,
-        shard_files: written.files,
+        shard_files: written.files.len(),
         monolithic_bytes,
-    })
+    };
+    let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain([MONOLITHIC_FILE.to_string()]);
+    Ok(IndexFiles { stats, files: files.collect() })
 }
 
 /// Documents sorted by URL (then content, so duplicates resolve the same way

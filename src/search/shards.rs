@@ -32,7 +32,7 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -134,7 +134,8 @@ fn partition_of(key: Key) -> usize {
 
 /// What was written.
 pub(super) struct Written {
-    pub files: usize,
+    /// Paths relative to the directory written into, manifest included.
+    pub files: Vec<String>,
     pub bytes: u64,
 }
 
@@ -197,8 +198,11 @@ fn tokenize_task(
     TaskOutput { entries: grouped, starts }
 }
 
-/// Writes the shards under `dir` (normally `public/search`).
-pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
+/// Writes the shards under `dir` (normally `public/search`). Shard files
+/// equal to those of the generation `previous` (the last build's
+/// `search/`) names are hard-linked from there, because an edit changes
+/// a few of thousands and creating files is the expensive part.
+pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) -> io::Result<Written> {
     // Document numbers are u32 to keep postings small.
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
@@ -317,12 +321,19 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
             fragment_json(group, &mut out).map(|()| out)
         })
         .collect::<io::Result<_>>()?;
+    let before = previous.and_then(previous_generation);
+    let before = |sub: &str| before.as_ref().map(|dir| dir.join(sub));
     let (digests, written) = rayon::join(
         || {
             let files: Vec<&[u8]> = chunk_files.iter().chain(&fragment_files).map(Vec::as_slice).collect();
             files.par_iter().map(Sha256::digest).collect::<Vec<_>>()
         },
-        || rayon::join(|| write_files(&tmp.join("t"), &chunk_files), || write_files(&tmp.join("d"), &fragment_files)),
+        || {
+            rayon::join(
+                || write_files(&tmp.join("t"), &chunk_files, before("t")),
+                || write_files(&tmp.join("d"), &fragment_files, before("d")),
+            )
+        },
     );
     written.0?;
     written.1?;
@@ -356,7 +367,15 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path) -> io::Result<Written> {
     .to_string();
     crate::content::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
     bytes += manifest.len() as u64;
-    Ok(Written { files: chunk_files.len() + fragment_files.len() + 1, bytes })
+    let names = |sub: &'static str, count: usize| {
+        let generation = &generation;
+        (0..count).map(move |n| format!("{generation}/{sub}/{n}.json"))
+    };
+    let files = names("t", chunk_files.len())
+        .chain(names("d", fragment_files.len()))
+        .chain(["manifest.json".to_string()])
+        .collect();
+    Ok(Written { files, bytes })
 }
 
 /// Per-field BM25 term-frequency factors, quantized.
@@ -442,9 +461,31 @@ fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
     serde_json::to_writer(out, &rows).map_err(io::Error::other)
 }
 
-/// Writes `files[n]` to `dir/<n>.json`.
-fn write_files(dir: &Path, files: &[Vec<u8>]) -> io::Result<()> {
-    files.iter().enumerate().try_for_each(|(n, bytes)| fs::write(dir.join(format!("{n}.json")), bytes))
+/// Writes `files[n]` to `dir/<n>.json`, or hard-links `previous/<n>.json`
+/// when it holds the same bytes.
+fn write_files(dir: &Path, files: &[Vec<u8>], previous: Option<PathBuf>) -> io::Result<()> {
+    files.iter().enumerate().try_for_each(|(n, bytes)| {
+        let name = format!("{n}.json");
+        let path = dir.join(&name);
+        if let Some(old) = previous.as_ref().map(|p| p.join(&name)) {
+            let same_len = fs::metadata(&old).is_ok_and(|m| m.len() == bytes.len() as u64);
+            if same_len
+                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == *bytes)
+                && fs::hard_link(&old, &path).is_ok()
+            {
+                return Ok(());
+            }
+        }
+        fs::write(path, bytes)
+    })
+}
+
+/// The generation directory `search/manifest.json` under `search_dir` names.
+fn previous_generation(search_dir: &Path) -> Option<PathBuf> {
+    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(search_dir.join("manifest.json")).ok()?).ok()?;
+    let base = manifest.get("base")?.as_str()?.trim_end_matches('/');
+    let is_generation = base.len() == 16 && base.bytes().all(|b| b.is_ascii_hexdigit());
+    is_generation.then(|| search_dir.join(base))
 }
 
 /// Deletes shard sets of earlier builds (and interrupted ones) so `public/`
@@ -505,7 +546,7 @@ mod tests {
             .collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path()).unwrap();
+        write(&refs, dir.path(), None).unwrap();
         let common = entry(dir.path(), "医保");
         assert_eq!(common[0], POSTING_CAP + 50, "df counts every document");
         assert_eq!(common[1], 1, "cut");

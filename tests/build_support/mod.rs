@@ -17,6 +17,7 @@ pub fn options(root: &Path, out: &Path, minify: bool) -> BuildOptions {
         out: Some(out.to_path_buf()),
         base_url: None,
         no_minify: !minify,
+        fresh: false,
         quiet: true,
     }
 }

@@ -3,7 +3,7 @@
 //! writes that leave a file untouched when its bytes would not change.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -293,30 +293,39 @@ pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, 
     let cache = FrontMatterCache::parse(&previous);
     let (tree, mut lines) = load(content_dir, Some(&cache));
     lines.sort_unstable();
-    let mut text = String::with_capacity(previous.len());
-    text.push_str(&FrontMatterCache::header());
-    for line in lines {
-        text.push_str(&line);
-        text.push('\n');
-    }
-    let changed = text != previous;
-    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), text: changed.then_some(text) })
+    let unchanged = previous
+        .strip_prefix(FrontMatterCache::header().as_str())
+        .is_some_and(|rest| rest.lines().eq(lines.iter().map(String::as_str)));
+    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), lines: (!unchanged).then_some(lines) })
 }
 
 /// The front-matter cache as the last load left it, to be saved when
 /// convenient (it is tens of megabytes on a large site).
 pub struct FrontMatterUpdate {
     path: PathBuf,
-    text: Option<String>,
+    /// Sorted; `None` when the file is up to date.
+    lines: Option<Vec<String>>,
 }
 
 impl FrontMatterUpdate {
     /// Writes the cache if it changed. The cache only saves time, so
     /// failing to write it costs nothing but the next build's speed.
     pub fn save(self) {
-        let Some(text) = self.text else { return };
-        if self.path.parent().is_some_and(|dir| fs::create_dir_all(dir).is_ok()) {
-            let _ = write_atomically(&self.path, text.as_bytes());
+        let Some(lines) = self.lines else { return };
+        let Some(dir) = self.path.parent() else { return };
+        let tmp = self.path.with_extension("tmp");
+        let written = fs::create_dir_all(dir).and_then(|()| {
+            let mut out = io::BufWriter::new(fs::File::create(&tmp)?);
+            out.write_all(FrontMatterCache::header().as_bytes())?;
+            for line in &lines {
+                out.write_all(line.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            out.into_inner().map_err(io::IntoInnerError::into_error)?;
+            fs::rename(&tmp, &self.path)
+        });
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
         }
     }
 }

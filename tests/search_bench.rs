@@ -56,7 +56,7 @@ fn index_real_documents() {
             url: d.url,
             title: d.title,
             answer: d.answer,
-            body: d.body,
+            body: d.body.into(),
             regions: d.regions,
             topics: d.topics,
             kind: d.kind,

@@ -39,7 +39,7 @@ fn summary_of(text: &str) -> String {
 
 /// Articles (the top of each fixture page) and the recommendation snippets
 /// listed under 相关推荐 (title, excerpt, `健康新闻 <date>`).
-fn fixture_docs() -> Vec<SearchDoc> {
+fn fixture_docs() -> Vec<SearchDoc<'static>> {
     let mut paths: Vec<PathBuf> = fs::read_dir(FIXTURES).unwrap().map(|e| e.unwrap().path()).collect();
     paths.sort();
     let mut docs = Vec::new();
@@ -63,7 +63,7 @@ fn fixture_docs() -> Vec<SearchDoc> {
             summary: summary_of(&body_lines.join("")),
             title,
             answer,
-            body,
+            body: body.into(),
             regions,
             topics,
             kind: "article".into(),
@@ -77,7 +77,7 @@ fn fixture_docs() -> Vec<SearchDoc> {
                     summary: summary_of(&excerpt),
                     title,
                     answer: String::new(),
-                    body: excerpt,
+                    body: excerpt.into(),
                     regions,
                     topics,
                     kind: "recommendation".into(),
@@ -149,7 +149,7 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
     write_index(&docs, old.path(), None).unwrap();
     // One character of one body: field lengths, and so every other weight, stay.
     let doc = docs.iter_mut().find(|d| d.body.contains('医')).unwrap();
-    doc.body = doc.body.replacen('医', "药", 1);
+    doc.body = doc.body.replacen('医', "药", 1).into();
     let written = write_index(&docs, new.path(), Some(old.path())).unwrap();
     write_index(&docs, clean.path(), None).unwrap();
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "linking changes no byte");
@@ -241,7 +241,7 @@ impl Lcg {
 
 /// `count` documents recombined from fixture sentences: a fifth long
 /// articles, the rest snippet-sized, titles made distinct with a place name.
-fn synthetic_docs(count: usize) -> Vec<SearchDoc> {
+fn synthetic_docs(count: usize) -> Vec<SearchDoc<'static>> {
     let fixtures = fixture_docs();
     let sentences: Vec<String> = fixtures
         .iter()
@@ -274,7 +274,7 @@ fn synthetic_docs(count: usize) -> Vec<SearchDoc> {
                 summary: summary_of(&body),
                 answer: if article { sentences[rng.below(sentences.len())].clone() } else { String::new() },
                 title,
-                body,
+                body: body.into(),
                 regions,
                 topics,
                 kind: if article { "article" } else { "recommendation" }.into(),

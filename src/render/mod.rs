@@ -156,7 +156,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map_err(BuildError::Content)?;
 
     let favicon = theme.statics.contains_key("favicon.svg");
-    let pages = Pages::new(&config, &site, &tree, gazetteer, &vocabulary, favicon);
+    let mut pages = Pages::new(&config, &site, &tree, gazetteer, &vocabulary, favicon);
     let specs = pages.specs();
     check_collisions(&pages, &specs, &theme)?;
 
@@ -216,6 +216,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
+    pages.release_html();
     let index = search::write_index(&search_docs(&pages, &vocabulary), staging.dir(), staging.previous())
         .map_err(BuildError::Search)?;
     staging.record(index.files);
@@ -301,7 +302,7 @@ fn atom_feed(pages: &Pages<'_>, config: &Config) -> String {
 
 /// One document per page with content: built articles and the snippets
 /// that have pages of their own.
-fn search_docs(pages: &Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<SearchDoc> {
+fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<SearchDoc<'p>> {
     let site = pages.site;
     let names = |regions: &[usize], topics: &[usize]| {
         let regions = regions.iter().map(|&u| pages.gazetteer.units[u].path.clone()).collect();
@@ -316,7 +317,7 @@ fn search_docs(pages: &Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<SearchDoc
             url: site.url(ItemRef::Article(index)),
             title: meta.title.clone(),
             answer: meta.answer.clone().unwrap_or_default(),
-            body: body.text.clone(),
+            body: body.text.as_str().into(),
             regions,
             topics,
             kind: "article".into(),
@@ -329,7 +330,7 @@ fn search_docs(pages: &Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<SearchDoc
             url: site.url(ItemRef::Recommendation(index)),
             title: rec.loaded.item.meta.title.clone(),
             answer: String::new(),
-            body: excerpt.text.clone(),
+            body: excerpt.text.as_str().into(),
             regions,
             topics,
             kind: "recommendation".into(),

@@ -58,6 +58,17 @@ pub struct Pages<'a> {
 }
 
 impl<'a> Pages<'a> {
+    /// Frees what only page rendering needs (body HTML, list cards) once
+    /// every page is written: on a large site it is hundreds of megabytes
+    /// that the search index can use instead.
+    pub fn release_html(&mut self) {
+        for rendered in self.bodies.iter_mut().chain(&mut self.excerpts) {
+            rendered.html = String::new();
+        }
+        self.article_cards = Vec::new();
+        self.recommendation_cards = Vec::new();
+    }
+
     pub fn new(
         config: &'a Config,
         site: &'a Site<'a>,

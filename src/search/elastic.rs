@@ -358,7 +358,7 @@ mod tests {
         value.to_string()
     }
 
-    fn doc(url: &str, title: &str, body: &str) -> SearchDoc {
+    fn doc<'a>(url: &str, title: &str, body: &'a str) -> SearchDoc<'a> {
         SearchDoc {
             url: url.into(),
             title: title.into(),

@@ -22,20 +22,22 @@ mod shards;
 mod terms;
 pub mod tokenize;
 
+use std::borrow::Cow;
 use std::fs;
 use std::io;
 use std::path::Path;
 
 pub use tokenize::{query_terms, tokenize};
 
-/// One searchable page.
+/// One searchable page. The body is borrowed where it can be: bodies are
+/// most of a site's text, and the build holds them already.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDoc {
+pub struct SearchDoc<'a> {
     /// Site-root-relative URL without a leading slash, e.g. `articles/x/`.
     pub url: String,
     pub title: String,
     pub answer: String,
-    pub body: String,
+    pub body: Cow<'a, str>,
     pub regions: Vec<String>,
     pub topics: Vec<String>,
     /// `article` or `recommendation`.
@@ -121,8 +123,8 @@ pub fn write_index(docs: &[SearchDoc], out_dir: &Path, previous_out: Option<&Pat
 /// Documents sorted by URL (then content, so duplicates resolve the same way
 /// whatever the input order), one per URL. Document numbers in the shards
 /// are positions in this list.
-fn canonical(docs: &[SearchDoc]) -> Vec<&SearchDoc> {
-    let mut sorted: Vec<&SearchDoc> = docs.iter().collect();
+fn canonical<'d, 'a>(docs: &'d [SearchDoc<'a>]) -> Vec<&'d SearchDoc<'a>> {
+    let mut sorted: Vec<&SearchDoc<'a>> = docs.iter().collect();
     sorted.sort_by(|a, b| {
         (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary)
             .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary))
@@ -135,7 +137,7 @@ fn canonical(docs: &[SearchDoc]) -> Vec<&SearchDoc> {
 /// elasticlunr-rs is given them in the reference test.
 #[cfg(test)]
 fn field_texts(doc: &SearchDoc) -> [String; 5] {
-    [doc.title.clone(), doc.answer.clone(), doc.body.clone(), doc.regions.join(" "), doc.topics.join(" ")]
+    [doc.title.clone(), doc.answer.clone(), doc.body.to_string(), doc.regions.join(" "), doc.topics.join(" ")]
 }
 
 /// Calls `f(field, text)` with the texts of `doc` in [`FIELDS`] order, list

@@ -15,12 +15,17 @@
 //! page rewrites nearly every chunk anyway) and keeps the manifest a few
 //! hundred bytes instead of a list of thousands of names.
 //!
-//! A chunk maps each term to `[df, cut, docDeltas, fieldMasks, weights]`:
-//! `df` the number of documents containing the term, `docDeltas` the
-//! ascending document numbers delta-coded, `fieldMasks` one bit per field of
-//! [`FIELDS`] the term occurs in, and `weights` one number per set bit: the
+//! A chunk maps each term to `[df, cut, postings]`: `df` the number of
+//! documents containing the term and `postings` a string packing, for each
+//! document in ascending order, its number delta-coded, its field mask and
+//! its weights, all as digits of [`DIGITS`] (the base64url alphabet, so
+//! nothing needs escaping): the delta in 5-bit groups, lowest first, the
+//! digit plus 32 when more groups follow; the mask as one digit, one bit per
+//! field of [`FIELDS`] the term occurs in; then one digit per set bit, the
 //! BM25 term-frequency factor `tf·(k1+1)/(tf+k1·(1−b+b·len/avglen))` of that
-//! field, scaled to 1..=[`WEIGHT_SCALE`] by dividing by `k1+1`. Field lengths
+//! field, scaled to 1..=[`WEIGHT_SCALE`] by dividing by `k1+1`. About three
+//! bytes a posting where JSON arrays of numbers took nine, and a query's
+//! download is mostly postings. Field lengths
 //! are folded into the weights here, so the client needs no per-document
 //! lengths; it multiplies by IDF and the field boosts at query time. A term
 //! in more than [`POSTING_CAP`] documents keeps only its best postings and
@@ -41,17 +46,20 @@ use sha2::{Digest, Sha256};
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::{BOOSTS, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Documents per metadata fragment: a result list of ten touches up to ten
 /// fragments, so they are kept to a few kilobytes each.
-pub const FRAGMENT_DOCS: usize = 8;
+pub const FRAGMENT_DOCS: usize = 4;
 /// Postings kept per term; see the module doc.
 pub const POSTING_CAP: usize = 400;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
-pub const TARGET_CHUNK_BYTES: usize = 5_000;
+pub const TARGET_CHUNK_BYTES: usize = 3_500;
 /// Summaries longer than this many characters are clipped in fragments.
 pub const SUMMARY_CHARS: usize = 90;
-pub const WEIGHT_SCALE: f64 = 99.0;
+/// The largest weight one digit of [`DIGITS`] holds.
+pub const WEIGHT_SCALE: f64 = 63.0;
+/// Digits of the packed postings; `search.js` decodes with the same.
+pub const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 pub const K1: f64 = 1.2;
 pub const B: f64 = 0.75;
 /// Documents tokenized between merges; bounds the transient postings.
@@ -256,8 +264,8 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) ->
         .map(|partition| {
             partition.numbers = KeyMap::default();
             partition.terms.iter_mut().for_each(TermPostings::finish);
-            // Roughly 7 bytes per kept posting once delta-coded.
-            partition.terms.iter().map(|t| t.postings.len() * 7 + 16).sum::<usize>()
+            // Roughly 3 bytes per kept posting once packed.
+            partition.terms.iter().map(|t| t.postings.len() * 3 + 16).sum::<usize>()
         })
         .sum();
     let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
@@ -422,33 +430,21 @@ fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], out: &mut Vec<u8>) {
         out.extend_from_slice(text.as_str().as_bytes());
         out.extend_from_slice(b"\":[");
         push_number(out, u64::from(term.df));
-        out.extend_from_slice(if term.df as usize > POSTING_CAP { b",1,[" } else { b",0,[" });
+        out.extend_from_slice(if term.df as usize > POSTING_CAP { b",1,\"" } else { b",0,\"" });
         let mut previous = 0;
-        for (n, p) in term.postings.iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            push_number(out, u64::from(p.doc - previous));
+        for p in &term.postings {
+            let mut delta = p.doc - previous;
             previous = p.doc;
-        }
-        out.extend_from_slice(b"],[");
-        for (n, p) in term.postings.iter().enumerate() {
-            if n > 0 {
-                out.push(b',');
+            while delta >= 32 {
+                out.push(DIGITS[(delta & 31) as usize | 32]);
+                delta >>= 5;
             }
-            let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1u64 << f).sum();
-            push_number(out, mask);
+            out.push(DIGITS[delta as usize]);
+            let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1 << f).sum::<usize>();
+            out.push(DIGITS[mask]);
+            out.extend(p.weights.iter().filter(|w| **w > 0).map(|&w| DIGITS[usize::from(w)]));
         }
-        out.extend_from_slice(b"],[");
-        let mut first = true;
-        for &w in term.postings.iter().flat_map(|p| &p.weights).filter(|w| **w > 0) {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            push_number(out, u64::from(w));
-        }
-        out.extend_from_slice(b"]]");
+        out.extend_from_slice(b"\"]");
     }
     out.push(b'}');
 }
@@ -517,7 +513,7 @@ mod tests {
         assert_eq!(fnv1a(""), 2_166_136_261);
     }
 
-    fn doc(n: usize, body: &str) -> SearchDoc {
+    fn doc(n: usize, body: &str) -> SearchDoc<'_> {
         SearchDoc {
             url: format!("d{n:04}/"),
             title: format!("标题{n}"),
@@ -539,6 +535,38 @@ mod tests {
         chunk[term].clone()
     }
 
+    /// `(document, field mask, weights)` of packed postings, decoded as
+    /// `search.js` does.
+    fn unpack(packed: &str) -> Vec<(u32, u8, Vec<u8>)> {
+        let mut digits = packed.bytes().map(|c| DIGITS.iter().position(|&d| d == c).unwrap() as u32);
+        let mut postings = Vec::new();
+        let mut doc = 0;
+        while let Some(mut digit) = digits.next() {
+            let (mut delta, mut shift) = (0, 0);
+            while digit >= 32 {
+                delta |= (digit - 32) << shift;
+                shift += 5;
+                digit = digits.next().unwrap();
+            }
+            doc += delta | (digit << shift);
+            let mask = digits.next().unwrap() as u8;
+            let weights = (0..mask.count_ones()).map(|_| digits.next().unwrap() as u8).collect();
+            postings.push((doc, mask, weights));
+        }
+        postings
+    }
+
+    #[test]
+    fn packed_deltas_round_trip() {
+        let docs: Vec<SearchDoc> = (0..2_000).map(|n| doc(n, if n % 999 == 0 { "稀有词" } else { "别的" })).collect();
+        let refs: Vec<&SearchDoc> = docs.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        write(&refs, dir.path(), None).unwrap();
+        let entry = entry(dir.path(), "稀有");
+        let docs: Vec<u32> = unpack(entry[2].as_str().unwrap()).iter().map(|p| p.0).collect();
+        assert_eq!(docs, [0, 999, 1998], "deltas of several digits");
+    }
+
     #[test]
     fn common_terms_keep_their_best_postings_and_say_so() {
         let docs: Vec<SearchDoc> = (0..POSTING_CAP + 50)
@@ -550,20 +578,18 @@ mod tests {
         let common = entry(dir.path(), "医保");
         assert_eq!(common[0], POSTING_CAP + 50, "df counts every document");
         assert_eq!(common[1], 1, "cut");
-        assert_eq!(common[2].as_array().unwrap().len(), POSTING_CAP);
-        // The document that says 医保 most often survives the cut.
-        let kept: Vec<u64> = common[2]
-            .as_array()
-            .unwrap()
-            .iter()
-            .scan(0, |doc, delta| {
-                *doc += delta.as_u64().unwrap();
-                Some(*doc)
-            })
-            .collect();
-        assert!(kept.contains(&((POSTING_CAP + 10) as u64)));
+        let kept = unpack(common[2].as_str().unwrap());
+        assert_eq!(kept.len(), POSTING_CAP);
+        assert!(kept.windows(2).all(|w| w[0].0 < w[1].0), "ascending documents");
+        // The document that says 医保 most often survives the cut, ranked first.
+        let best = kept.iter().find(|p| p.0 == (POSTING_CAP + 10) as u32).unwrap();
+        assert!(kept.iter().all(|p| p.2[0] <= best.2[0]));
+        assert!(best.2[0] <= WEIGHT_SCALE as u8);
         let rare = entry(dir.path(), "7");
-        assert_eq!(rare, serde_json::json!([1, 0, [7], [1], [rare[4][0].clone()]]), "df 1, title only");
+        assert_eq!((&rare[0], &rare[1]), (&serde_json::json!(1), &serde_json::json!(0)), "df 1, not cut");
+        let rare = unpack(rare[2].as_str().unwrap());
+        assert_eq!(rare.len(), 1);
+        assert_eq!((rare[0].0, rare[0].1, rare[0].2.len()), (7, 1, 1), "document 7, title only");
         assert!(entry(dir.path(), "标题7").is_null(), "no token spans Han and digits");
     }
 }

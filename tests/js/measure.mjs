@@ -5,13 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { REPO, diskEngine } from './common.mjs';
+import { diskEngine } from './common.mjs';
 
 const site = process.argv[2] || process.env.POLICYPRESS_SITE || 'public';
 const queries = process.argv.slice(3);
 if (queries.length === 0) queries.push('个人账户充值', '家人交医保', '清零', '巴中 缴费标准', '异地就医备案', '医', 'app');
 
-const script = await readFile(join(REPO, 'themes/default/static/search.js'));
+// The site's own copy: the build minifies it.
+const script = await readFile(join(site, 'search.js'));
 const scriptGzip = gzipSync(script).length;
 console.log(`search.js: ${script.length} B raw, ${scriptGzip} B gzip`);
 console.log('query\tfiles\traw KB\tgzip KB\t(incl. search.js)\tresults\tms');

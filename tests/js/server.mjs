@@ -21,8 +21,9 @@ const TYPES = {
 };
 
 /** Starts serving `dir`; resolves to {url, stats, close}. `stats.bytes` and
- *  `stats.requests` grow with every response body sent. */
-export async function serve(dir, port = 0) {
+ *  `stats.requests` grow with every response body sent. `gzip: false`
+ *  sends every file as stored, to count raw bytes. */
+export async function serve(dir, port = 0, { gzip = true } = {}) {
   const root = resolve(dir);
   const stats = { bytes: 0, requests: 0, log: [] };
   const server = createServer(async (req, res) => {
@@ -40,7 +41,7 @@ export async function serve(dir, port = 0) {
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
       const type = TYPES[extname(file)] || 'application/octet-stream';
-      if (/\bgzip\b/.test(req.headers['accept-encoding'] || '') && /text|json|javascript|xml|svg/.test(type)) {
+      if (gzip && /\bgzip\b/.test(req.headers['accept-encoding'] || '') && /text|json|javascript|xml|svg/.test(type)) {
         send(200, type, gzipSync(body), { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
       } else {
         send(200, type, body);

@@ -4,12 +4,14 @@
  * DOM contract with the theme templates ({root} is the relative path from the
  * page to the site root, e.g. `../../`, or `./` on the home page):
  *
- *   <html lang="zh-CN" data-root="{root}">
- *   <form role="search" action="{root}search/" class="site-search">
- *     <input type="search" name="q" id="q" ...>
- *   </form>                                   (in every page header)
- *   <div id="search-results" aria-live="polite"></div>   (search/ page only)
- *   <script src="{root}search.js" defer></script>        (every page)
+ *   html[lang="zh-CN"][data-root="{root}"]
+ *   form.site-search[role="search"][action="{root}search/"]  (every page header)
+ *     > input#q[type="search"][name="q"]
+ *   div#search-results[aria-live="polite"]                (search/ page only)
+ *   script[src="{root}search.js"][defer]                  (every page)
+ *
+ * (Written as selectors: a closing tag in this file would keep the build
+ * from minifying it.)
  *
  * The site root is taken from `data-root` on this <script> tag, else on
  * <html>, else the directory this file was loaded from; every URL (index
@@ -169,7 +171,7 @@
   Engine.prototype.load = function () {
     var self = this;
     return this.get('search/manifest.json').then(function (m) {
-      if (m.version !== 1) throw new Error('unsupported search index version ' + m.version);
+      if (m.version !== 2) throw new Error('unsupported search index version ' + m.version);
       self.manifest = m;
       return m;
     });
@@ -196,6 +198,14 @@
       })
     );
   };
+
+  // Value of each character code of the packed postings' base64url digits.
+  var DIGIT = (function () {
+    var alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    var values = new Uint8Array(128);
+    for (var d = 0; d < alphabet.length; d++) values[alphabet.charCodeAt(d)] = d;
+    return values;
+  })();
 
   // Long pasted queries are cut to this many terms (a bitmask per document
   // records which terms it matched).
@@ -245,15 +255,24 @@
         var everywhere = 0;
         lists.forEach(function (entry, t) {
           if (!entry) return;
-          var df = entry[0], deltas = entry[2], fieldMasks = entry[3], weights = entry[4];
+          var df = entry[0], packed = entry[2];
           if (entry[1]) everywhere |= 1 << t;
           var idf = Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
-          var doc = 0, w = 0;
-          for (var i = 0; i < deltas.length; i++) {
-            doc += deltas[i];
+          var doc = 0, i = 0;
+          while (i < packed.length) {
+            // Packed as shards.rs documents: delta in 5-bit groups (+32 while
+            // more follow), field mask, one weight per field in the mask.
+            var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
+            while (digit >= 32) {
+              delta += (digit - 32) * shift;
+              shift *= 32;
+              digit = DIGIT[packed.charCodeAt(i++)];
+            }
+            doc += delta + digit * shift;
+            var mask = DIGIT[packed.charCodeAt(i++)];
             var s = 0;
             for (var f = 0; f < m.fields.length; f++) {
-              if (fieldMasks[i] & (1 << f)) s += m.boosts[f] * weights[w++];
+              if (mask & (1 << f)) s += m.boosts[f] * DIGIT[packed.charCodeAt(i++)];
             }
             scores.set(doc, (scores.get(doc) || 0) + (idf * s) / m.scale);
             masks.set(doc, (masks.get(doc) || 0) | (1 << t));

@@ -5,8 +5,11 @@
 #
 #   scripts/bench.sh [SIZES...]        e.g. scripts/bench.sh 10000
 #
-# Prints wall time and peak RSS (GNU time), output size, search index sizes
-# and the bytes a typical query fetches (tests/js/measure.mjs, needs node).
+# Prints wall time and peak RSS (GNU time) of import, a clean build and a
+# rebuild after editing one article; output size; search index sizes; the
+# bytes a typical query fetches (tests/js/measure.mjs, needs node) and the
+# most any of six cold queries fetched in Chromium (tests/js/scale.test.mjs,
+# after tests/js/run.sh has installed it; the script fails past 100 KB).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${BENCH_DIR:-$(mktemp -d)}"
@@ -33,13 +36,17 @@ measure() {
 size_of() { du -sb "$1" | cut -f1; }
 gzip_size() { find "$@" -type f -print0 | xargs -0 cat | gzip -c | wc -c; }
 
-printf '%-8s %-22s %-22s %-12s %-24s %-18s %s\n' pages "import s (MiB)" "build s (MiB)" "output MB" "index MB raw/gz (full)" "query KB raw/gz" "hugo s (MiB) ratio"
+printf '%-8s %-20s %-20s %-18s %-10s %-24s %-16s %-12s %s\n' pages "import s (MiB)" "build s (MiB)" "1-edit rebuild s" "output MB" "index MB raw/gz (full)" "query KB raw/gz" "browser KB" "hugo s (MiB) ratio"
 for n in "${sizes[@]}"; do
   raw="$work/raw-$n"; site="$work/site-$n"
   [ -d "$raw" ] || "$synth" --pages "$n" --out "$raw" --seed 1 >/dev/null
   rm -rf "$site"; mkdir -p "$site"; cp "$repo/config.toml" "$site/"
   read -r import_s import_mb < <(measure "$bin" import "$raw" --content "$site/content" --quiet)
   read -r build_s build_mb < <(measure "$bin" build --root "$site" --quiet)
+  # One article edited, as a writer previewing a change would.
+  edited="$(find "$site/content/articles" -name '*.md' | sort | sed -n '1p')"
+  printf '\n补充说明：以当地医保部门最新公布为准。\n' >>"$edited"
+  read -r edit_s _ < <(measure "$bin" build --root "$site" --quiet)
   out_mb="$(awk "BEGIN {printf \"%.1f\", $(size_of "$site/public")/1e6}")"
   shards_raw="$(size_of "$site/public/search")"
   shards_gz="$(gzip_size "$site/public/search")"
@@ -51,6 +58,14 @@ for n in "${sizes[@]}"; do
     # A typical query, cold cache, search.js included: raw/gzip KB.
     query="$(node "$repo/tests/js/measure.mjs" "$site/public" 异地就医备案 2>/dev/null | awk -F'\t' 'NR==3 {print $3"/"$4}')"
   fi
+  browser="-"
+  if command -v chromium >/dev/null && [ -d "$repo/tests/js/node_modules/playwright-core" ]; then
+    # The largest raw download of six cold queries on the search page.
+    log="$(mktemp)"
+    POLICYPRESS_LARGE_SITE="$site/public" node --test "$repo/tests/js/scale.test.mjs" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    browser="$(awk -F' [|] ' '/\[scale\]/ {kb=$3+0; if (kb>max) max=kb} END {print max}' "$log")"
+    rm -f "$log"
+  fi
   hugo_col="-"
   if command -v hugo >/dev/null; then
     hsite="$work/hugo-$n"; rm -rf "$hsite"; mkdir -p "$hsite"
@@ -58,6 +73,6 @@ for n in "${sizes[@]}"; do
     read -r hugo_s hugo_mb < <(measure hugo --source "$hsite" --quiet)
     hugo_col="$hugo_s ($hugo_mb) $(awk "BEGIN {printf \"%.1fx\", $hugo_s/$build_s}")"
   fi
-  printf '%-8s %-22s %-22s %-12s %-24s %-18s %s\n' "$n" "$import_s ($import_mb)" "$build_s ($build_mb)" "$out_mb" "$index" "$query" "$hugo_col"
+  printf '%-8s %-20s %-20s %-18s %-10s %-24s %-16s %-12s %s\n' "$n" "$import_s ($import_mb)" "$build_s ($build_mb)" "$edit_s" "$out_mb" "$index" "$query" "$browser" "$hugo_col"
 done
 echo "corpora and sites in $work"

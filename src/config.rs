@@ -23,6 +23,10 @@ pub struct Config {
     pub include_irrelevant: bool,
     /// Number of newest articles in the home page and the feed.
     pub feed_limit: usize,
+    /// Also write `search_index.zh.json`, one index in stock elasticlunr.js
+    /// format, for other tools: the site's own search does not read it.
+    /// Past a few thousand pages it is tens of megabytes.
+    pub elasticlunr_index: bool,
 }
 
 impl Default for Config {
@@ -37,6 +41,7 @@ impl Default for Config {
             minify: true,
             include_irrelevant: false,
             feed_limit: 20,
+            elasticlunr_index: true,
         }
     }
 }

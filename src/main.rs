@@ -162,6 +162,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Build { root, out, base_url, no_minify, fresh, quiet } => {
             let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet })?;
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
             if !quiet {
                 println!(
                     "built {} pages ({} articles, {} recommendations, {} search documents) into {}: {} files, {:.1} MB in {:.2?}",

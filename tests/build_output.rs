@@ -172,3 +172,16 @@ fn a_rebuild_reuses_unchanged_pages_and_equals_a_clean_build() {
     templates.no_minify = true;
     assert_eq!(build(&templates).unwrap().reused_pages, 0, "a different minify setting renders everything");
 }
+
+#[test]
+fn the_elasticlunr_index_can_be_left_out() {
+    let (_dir, root) = site_copy();
+    let config = fs::read_to_string(root.join("config.toml")).unwrap();
+    fs::write(root.join("config.toml"), format!("{config}\nelasticlunr_index = false\n")).unwrap();
+    let out = root.join("public");
+    let report = build(&options(&root, &out, true)).unwrap();
+    assert!(!out.join("search_index.zh.json").exists());
+    assert!(out.join("search/manifest.json").is_file(), "the site's own search is still written");
+    assert_eq!(report.search.monolithic_bytes, 0);
+    assert!(report.warnings.is_empty());
+}

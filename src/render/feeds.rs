@@ -34,7 +34,37 @@ pub struct SitemapEntry {
     pub lastmod: Option<Date>,
 }
 
-pub fn sitemap(base_url: &str, entries: &[SitemapEntry]) -> String {
+/// URLs one sitemap file may list (sitemaps.org protocol).
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// The sitemap files as `(name, contents)`: `sitemap.xml` listing every
+/// entry, or, past `max_urls` entries, `sitemap.xml` as a sitemap index of
+/// `sitemap-1.xml`, `sitemap-2.xml`, … of at most `max_urls` each. Either
+/// way `sitemap.xml` is what robots.txt and search engines are given.
+pub fn sitemaps(base_url: &str, entries: &[SitemapEntry], max_urls: usize) -> Vec<(String, String)> {
+    if entries.len() <= max_urls {
+        return vec![("sitemap.xml".to_string(), sitemap(base_url, entries))];
+    }
+    let parts: Vec<(String, String)> = entries
+        .chunks(max_urls.max(1))
+        .enumerate()
+        .map(|(n, part)| (format!("sitemap-{}.xml", n + 1), sitemap(base_url, part)))
+        .collect();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for ((name, _), part) in parts.iter().zip(entries.chunks(max_urls.max(1))) {
+        let _ = write!(index, "<sitemap><loc>{}</loc>", xml_escape(&absolute(base_url, name)));
+        if let Some(newest) = part.iter().filter_map(|e| e.lastmod).max() {
+            let _ = write!(index, "<lastmod>{newest}</lastmod>");
+        }
+        index.push_str("</sitemap>\n");
+    }
+    index.push_str("</sitemapindex>\n");
+    std::iter::once(("sitemap.xml".to_string(), index)).chain(parts).collect()
+}
+
+fn sitemap(base_url: &str, entries: &[SitemapEntry]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -123,5 +153,27 @@ mod tests {
         let feed = atom(&info, &[]);
         assert!(feed.contains("<updated>1970-01-01T00:00:00Z</updated>"), "{feed}");
         assert!(feed.contains("<id>https://e.org/</id>"), "{feed}");
+    }
+
+    #[test]
+    fn large_sitemaps_split_behind_an_index() {
+        let date = |day| Date::new(2025, 4, day);
+        let entries: Vec<SitemapEntry> =
+            (1..=5).map(|n| SitemapEntry { url: format!("articles/a{n}/"), lastmod: date(n as u8) }).collect();
+        let one = sitemaps("https://e.org", &entries, 5);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].1.matches("<url>").count(), 5);
+
+        let split = sitemaps("https://e.org", &entries, 2);
+        let names: Vec<&str> = split.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]);
+        let index = &split[0].1;
+        assert!(index.contains("<sitemapindex "), "{index}");
+        assert!(
+            index.contains("<sitemap><loc>https://e.org/sitemap-2.xml</loc><lastmod>2025-04-04</lastmod></sitemap>")
+        );
+        let listed: usize = split[1..].iter().map(|(_, part)| part.matches("<url>").count()).sum();
+        assert_eq!(listed, 5, "every URL once");
+        assert!(split[1..].iter().all(|(_, part)| part.matches("<url>").count() <= 2));
     }
 }

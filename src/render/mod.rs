@@ -76,7 +76,12 @@ pub struct BuildReport {
     pub recommendations: usize,
     pub elapsed: Duration,
     pub search: SearchStats,
+    /// Problems that did not stop the build, one line each.
+    pub warnings: Vec<String>,
 }
+
+/// Cloudflare Pages' limit per file, the smallest among common static hosts.
+const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -158,7 +163,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let favicon = theme.statics.contains_key("favicon.svg");
     let mut pages = Pages::new(&config, &site, &tree, gazetteer, &vocabulary, favicon);
     let specs = pages.specs();
-    check_collisions(&pages, &specs, &theme)?;
+    let entries: Vec<feeds::SitemapEntry> = specs
+        .iter()
+        .filter(|&&spec| Pages::in_sitemap(spec))
+        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
+        .collect();
+    let mut extra = feeds::sitemaps(&config.base_url, &entries, feeds::SITEMAP_MAX_URLS);
+    drop(entries);
+    extra.push(("atom.xml".to_string(), atom_feed(&pages, &config)));
+    extra.push(("robots.txt".to_string(), feeds::robots(&config.base_url)));
+    check_collisions(&pages, &specs, &extra, &theme)?;
 
     let out_dir = options.out_dir();
     let mut staging = Staging::new(&out_dir, root)?;
@@ -200,25 +214,23 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     bytes += written.iter().map(|(_, entry, _)| entry.len).sum::<u64>();
     let reused_pages = written.iter().filter(|(_, _, reused)| *reused).count();
 
-    let entries: Vec<feeds::SitemapEntry> = specs
-        .iter()
-        .filter(|&&spec| Pages::in_sitemap(spec))
-        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
-        .collect();
-    let feed = atom_feed(&pages, &config);
-    let extra = [
-        ("sitemap.xml", feeds::sitemap(&config.base_url, &entries)),
-        ("atom.xml", feed),
-        ("robots.txt", feeds::robots(&config.base_url)),
-    ];
     for (rel, contents) in &extra {
         staging.put(rel, contents.as_bytes())?;
         bytes += contents.len() as u64;
     }
 
     pages.release_html();
-    let index = search::write_index(&search_docs(&pages, &vocabulary), staging.dir(), staging.previous())
+    let docs = search_docs(&pages, &vocabulary);
+    let index = search::write_index(&docs, staging.dir(), staging.previous(), config.elasticlunr_index)
         .map_err(BuildError::Search)?;
+    let mut warnings = Vec::new();
+    if index.stats.monolithic_bytes > LARGE_FILE_BYTES {
+        warnings.push(format!(
+            "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
+            search::MONOLITHIC_FILE,
+            index.stats.monolithic_bytes as f64 / 1e6
+        ));
+    }
     staging.record(index.files);
     let committed_to = staging.out().to_path_buf();
     Cache::invalidate(root);
@@ -238,6 +250,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         recommendations: site.recommendations.len(),
         elapsed: started.elapsed(),
         search: index.stats,
+        warnings,
     })
 }
 
@@ -259,9 +272,14 @@ fn render_page(
 }
 
 /// Pages, static files and generated files must not overwrite each other.
-fn check_collisions(pages: &Pages<'_>, specs: &[PageSpec], theme: &Theme) -> Result<(), BuildError> {
+fn check_collisions(
+    pages: &Pages<'_>,
+    specs: &[PageSpec],
+    generated: &[(String, String)],
+    theme: &Theme,
+) -> Result<(), BuildError> {
     let mut paths: Vec<String> = specs.iter().map(|&spec| pages.output_path(spec)).collect();
-    paths.extend(["sitemap.xml", "atom.xml", "robots.txt"].map(String::from));
+    paths.extend(generated.iter().map(|(rel, _)| rel.clone()));
     paths.sort_unstable();
     if let Some(pair) = paths.windows(2).find(|pair| pair[0] == pair[1]) {
         return Err(BuildError::Collision(pair[0].clone()));

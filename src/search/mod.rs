@@ -93,8 +93,14 @@ pub struct IndexFiles {
 /// and the shards into `out_dir`, hard-linking shards that have not changed
 /// from `previous_out`, the site this one replaces. Output depends only on
 /// the set of documents, not their order; of two documents with one URL the
-/// one that sorts first is kept.
-pub fn write_index(docs: &[SearchDoc], out_dir: &Path, previous_out: Option<&Path>) -> io::Result<IndexFiles> {
+/// one that sorts first is kept. `elasticlunr: false` leaves out
+/// `search_index.zh.json`.
+pub fn write_index(
+    docs: &[SearchDoc],
+    out_dir: &Path,
+    previous_out: Option<&Path>,
+    elasticlunr: bool,
+) -> io::Result<IndexFiles> {
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
     let previous_search = previous_out.map(|out| out.join("search"));
@@ -107,7 +113,7 @@ pub fn write_index(docs: &[SearchDoc], out_dir: &Path, previous_out: Option<&Pat
     // other cores busy meanwhile.
     let (written, monolithic_bytes) = rayon::join(
         || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref()),
-        || elastic::write(&docs, coverage, &out_dir.join(MONOLITHIC_FILE)),
+        || if elasticlunr { elastic::write(&docs, coverage, &out_dir.join(MONOLITHIC_FILE)) } else { Ok(0) },
     );
     let (written, monolithic_bytes) = (written?, monolithic_bytes?);
     let stats = SearchStats {
@@ -116,7 +122,8 @@ pub fn write_index(docs: &[SearchDoc], out_dir: &Path, previous_out: Option<&Pat
         shard_files: written.files.len(),
         monolithic_bytes,
     };
-    let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain([MONOLITHIC_FILE.to_string()]);
+    let monolithic = elasticlunr.then(|| MONOLITHIC_FILE.to_string());
+    let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain(monolithic);
     Ok(IndexFiles { stats, files: files.collect() })
 }
 

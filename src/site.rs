@@ -7,6 +7,8 @@ use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::content::{ContentError, ContentTree, Loaded};
@@ -215,40 +217,49 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         }
     }
 
-    let mut articles = Vec::with_capacity(built_articles.len());
-    for &index in &built_articles {
-        let loaded = &input.tree.articles[index];
-        let meta = &loaded.item.meta;
-        let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
-        let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
-        let mut related = Vec::new();
-        let mut seen_groups: HashSet<&str> = HashSet::new();
-        let mut seen_targets: HashSet<ItemRef> = HashSet::new();
-        for slug in &meta.recommendations {
-            let Some(&rec_index) = recs_by_slug.get(slug.as_str()) else {
-                errors.push(error_at(
-                    &loaded.path,
-                    slug,
-                    format!("recommendation `{slug}` does not exist"),
-                    "use the slug of a file in content/recommendations/, or remove it from the list",
-                ));
-                continue;
-            };
-            let rec = &input.tree.recommendations[rec_index].item.meta;
-            let group = rec.group.as_deref().unwrap_or(&rec.slug);
-            let is_self = rec.article.as_deref() == Some(meta.slug.as_str())
-                || group_articles.get(group).is_some_and(|a| a.contains(&meta.slug.as_str()));
-            let Some(target) = recommendation_targets[rec_index] else { continue };
-            if is_self || target == ItemRef::Article(site_article_of[&index]) {
-                continue;
+    // Articles resolve independently: in parallel, each with its own errors.
+    let resolved: Vec<(SiteArticle<'_>, Vec<ContentError>)> = built_articles
+        .par_iter()
+        .map(|&index| {
+            let mut errors = Vec::new();
+            let loaded = &input.tree.articles[index];
+            let meta = &loaded.item.meta;
+            let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
+            let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
+            let mut related = Vec::new();
+            let mut seen_groups: HashSet<&str> = HashSet::new();
+            let mut seen_targets: HashSet<ItemRef> = HashSet::new();
+            for slug in &meta.recommendations {
+                let Some(&rec_index) = recs_by_slug.get(slug.as_str()) else {
+                    errors.push(error_at(
+                        &loaded.path,
+                        slug,
+                        format!("recommendation `{slug}` does not exist"),
+                        "use the slug of a file in content/recommendations/, or remove it from the list",
+                    ));
+                    continue;
+                };
+                let rec = &input.tree.recommendations[rec_index].item.meta;
+                let group = rec.group.as_deref().unwrap_or(&rec.slug);
+                let is_self = rec.article.as_deref() == Some(meta.slug.as_str())
+                    || group_articles.get(group).is_some_and(|a| a.contains(&meta.slug.as_str()));
+                let Some(target) = recommendation_targets[rec_index] else { continue };
+                if is_self || target == ItemRef::Article(site_article_of[&index]) {
+                    continue;
+                }
+                if seen_groups.insert(group) && seen_targets.insert(target) {
+                    related.push(Related { recommendation: rec_index, target });
+                }
             }
-            if seen_groups.insert(group) && seen_targets.insert(target) {
-                related.push(Related { recommendation: rec_index, target });
-            }
-        }
-        // Stable: relevant snippets keep their page order ahead of the rest.
-        related.sort_by_key(|r| !input.tree.recommendations[r.recommendation].item.meta.relevant);
-        articles.push(SiteArticle { loaded, regions, topics, related });
+            // Stable: relevant snippets keep their page order ahead of the rest.
+            related.sort_by_key(|r| !input.tree.recommendations[r.recommendation].item.meta.relevant);
+            (SiteArticle { loaded, regions, topics, related }, errors)
+        })
+        .collect();
+    let mut articles = Vec::with_capacity(resolved.len());
+    for (article, article_errors) in resolved {
+        articles.push(article);
+        errors.extend(article_errors);
     }
 
     let mut recommendations = Vec::with_capacity(own_pages.len());

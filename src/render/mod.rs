@@ -187,29 +187,51 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         staging.put(rel, contents)?;
         bytes += contents.len() as u64;
     }
-    let written: Vec<(String, Entry, bool)> = specs
-        .par_iter()
-        .map(|&spec| {
-            let rel = pages.output_path(spec);
-            let (template, context) = pages.context(spec);
-            let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
-            let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
-            let reused = kept.is_some();
-            let entry = match kept {
-                // A hard link shares the mtime, and patching moves files.
-                Some((_, entry)) => entry,
-                None => {
-                    let path = staging.put(&rel, &render_page(&theme, &rel, template, context, config.minify)?)?;
-                    Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
-                        path: path.clone(),
-                        source: std::io::Error::other("cannot read back the file just written"),
-                    })?
-                }
-            };
-            progress.inc(1);
-            Ok((rel, entry, reused))
-        })
-        .collect::<Result<_, BuildError>>()?;
+    let render_pages = || -> Result<Vec<(String, Entry, bool)>, BuildError> {
+        specs
+            .par_iter()
+            .map(|&spec| {
+                let rel = pages.output_path(spec);
+                let (template, context) = pages.context(spec);
+                let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
+                let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
+                let reused = kept.is_some();
+                let entry = match kept {
+                    // A hard link shares the mtime, and patching moves files.
+                    Some((_, entry)) => entry,
+                    None => {
+                        let path = staging.put(&rel, &render_page(&theme, &rel, template, context, config.minify)?)?;
+                        Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+                            path: path.clone(),
+                            source: std::io::Error::other("cannot read back the file just written"),
+                        })?
+                    }
+                };
+                progress.inc(1);
+                Ok((rel, entry, reused))
+            })
+            .collect::<Result<_, BuildError>>()
+    };
+    let index_pages = |pages: &Pages<'_>| {
+        search::write_index(
+            &search_docs(pages, &vocabulary),
+            staging.dir(),
+            staging.previous(),
+            config.elasticlunr_index,
+        )
+        .map_err(BuildError::Search)
+    };
+    // A rebuild renders few pages, so the index is built alongside. A fresh
+    // build renders every page first and frees their HTML for the index: a
+    // large site needs that memory (a 100k-page build peaks at 1.7 GiB).
+    let (written, index) = if staging.patching() {
+        let (written, index) = rayon::join(render_pages, || index_pages(&pages));
+        (written?, index?)
+    } else {
+        let written = render_pages()?;
+        pages.release_html();
+        (written, index_pages(&pages)?)
+    };
     progress.finish_and_clear();
     bytes += written.iter().map(|(_, entry, _)| entry.len).sum::<u64>();
     let reused_pages = written.iter().filter(|(_, _, reused)| *reused).count();
@@ -219,10 +241,6 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
-    pages.release_html();
-    let docs = search_docs(&pages, &vocabulary);
-    let index = search::write_index(&docs, staging.dir(), staging.previous(), config.elasticlunr_index)
-        .map_err(BuildError::Search)?;
     let mut warnings = Vec::new();
     if index.stats.monolithic_bytes > LARGE_FILE_BYTES {
         warnings.push(format!(

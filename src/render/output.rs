@@ -89,6 +89,11 @@ impl Staging {
         }
     }
 
+    /// Whether the output is patched in place rather than replaced.
+    pub fn patching(&self) -> bool {
+        self.patch_of.is_some()
+    }
+
     /// Where files of the new site are written.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -184,8 +189,7 @@ impl Staging {
     /// longer has out, keeping what it replaces or removes in a directory
     /// aside until every step succeeded.
     fn patch(&self, previous_files: &[String], files: &[String]) -> Result<(), BuildError> {
-        let keep: HashSet<&str> = files.iter().map(String::as_str).collect();
-        let stale: Vec<&str> = previous_files.iter().map(String::as_str).filter(|rel| !keep.contains(rel)).collect();
+        let stale = stale_roots(previous_files, files);
         let staged = self.staged_entries().map_err(io_err(&self.dir))?;
         let mut move_set = Moves { out: &self.out, aside: self.aside(), staging: &self.dir, done: Vec::new() };
         let applied = stale
@@ -295,6 +299,28 @@ impl Moves<'_> {
         }
         let _ = fs::remove_dir_all(&self.aside);
     }
+}
+
+/// The fewest paths whose removal removes every file of `previous` that
+/// `files` lacks: a directory holding none of `files` goes whole, such as
+/// the previous search generation or a deleted article's directory.
+fn stale_roots<'a>(previous: &'a [String], files: &[String]) -> Vec<&'a str> {
+    let keep: HashSet<&str> = files.iter().map(String::as_str).collect();
+    let live_dirs: HashSet<&str> = files.iter().flat_map(|rel| parents(rel)).collect();
+    let mut roots: Vec<&str> = previous
+        .iter()
+        .map(String::as_str)
+        .filter(|rel| !keep.contains(rel))
+        .map(|rel| parents(rel).take_while(|dir| !live_dirs.contains(dir)).last().unwrap_or(rel))
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    roots
+}
+
+/// `a/b/c` → `a/b`, `a`.
+fn parents(rel: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(rel), |path| path.rfind('/').map(|slash| &path[..slash])).skip(1)
 }
 
 /// Removes the directories a stale file leaves empty, up to `out`.
@@ -482,5 +508,15 @@ mod tests {
         assert_eq!(fs::read(out.join("gone.html")).unwrap(), b"old");
         assert_eq!(listing(&staging), ["b", "b/c.html", "index.html"]);
         assert!(!root.path().join("aside").exists());
+    }
+
+    #[test]
+    fn stale_directories_go_whole() {
+        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let previous =
+            strings(&["a/x.html", "gone/index.html", "s/old/t/1.json", "s/old/t/2.json", "s/m.json", "top.html"]);
+        let files = strings(&["a/y.html", "s/new/t/1.json", "s/m.json"]);
+        assert_eq!(stale_roots(&previous, &files), ["a/x.html", "gone", "s/old", "top.html"]);
+        assert_eq!(parents("a/b/c").collect::<Vec<_>>(), ["a/b", "a"]);
     }
 }

@@ -64,6 +64,21 @@ impl Snippet {
     }
 }
 
+/// What exact repeats are folded by: the normalized title and excerpt.
+/// Normalizing is most of the cost of adding a sighting, and unlike adding
+/// it can run in parallel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnippetKey {
+    title: String,
+    excerpt: String,
+}
+
+impl SnippetKey {
+    pub fn of(title: &str, excerpt: &str) -> SnippetKey {
+        SnippetKey { title: normalize_key(title), excerpt: normalize_key(excerpt) }
+    }
+}
+
 /// Counts for the import summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DedupStats {
@@ -112,8 +127,14 @@ impl SnippetTable {
 
     /// Adds a stored record or a fresh sighting; returns its candidate id.
     pub fn add(&mut self, snippet: Snippet) -> u32 {
+        let key = SnippetKey::of(&snippet.title, &snippet.excerpt);
+        self.add_keyed(snippet, key)
+    }
+
+    /// [`SnippetTable::add`] with the key computed already, e.g. in parallel.
+    pub fn add_keyed(&mut self, snippet: Snippet, key: SnippetKey) -> u32 {
         self.inputs += 1;
-        let key = (snippet.title_key(), normalize_key(&snippet.excerpt));
+        let key = (key.title, key.excerpt);
         if let Some(&id) = self.index.get(&key) {
             absorb(&mut self.candidates[id as usize].snippet, snippet, true);
             return id;
@@ -126,6 +147,10 @@ impl SnippetTable {
 
     pub fn add_sighting(&mut self, sighting: Sighting) -> u32 {
         self.add(Snippet::from_sighting(sighting))
+    }
+
+    pub fn add_sighting_keyed(&mut self, sighting: Sighting, key: SnippetKey) -> u32 {
+        self.add_keyed(Snippet::from_sighting(sighting), key)
     }
 
     /// Merges truncations into the longest excerpt they start and gives

@@ -39,10 +39,16 @@ fn full_width(c: char) -> Option<char> {
 /// inside Chinese text made full-width. Spaces between Latin words and
 /// numbers stay (`APP 查询` keeps none, `Windows 10` keeps its space).
 pub fn clean_prose(line: &str) -> String {
-    let chars: Vec<char> = match unicode_normalization::is_nfc_quick(line.chars()) {
-        unicode_normalization::IsNormalized::Yes => line.chars().collect(),
-        _ => line.nfc().collect(),
-    };
+    // Chinese text is ideographs, ASCII and CJK punctuation, all of it
+    // NFC already; only other text needs the tables.
+    let nfc = line.chars().all(|c| {
+        is_nfc_stable(c) || matches!(c as u32, 0x3000..=0x3029 | 0x3030..=0x303F | 0xFF01..=0xFF60 | 0x2010..=0x2027)
+    }) || unicode_normalization::is_nfc_quick(line.chars()) == unicode_normalization::IsNormalized::Yes;
+    // Most lines have nothing to tidy; the loop below would copy them as is.
+    if nfc && !line.chars().any(|c| c.is_whitespace() || full_width(c).is_some()) {
+        return line.to_string();
+    }
+    let chars: Vec<char> = if nfc { line.chars().collect() } else { line.nfc().collect() };
     let mut out = String::with_capacity(line.len());
     let significant = |i: usize, step: isize| -> Option<char> {
         let mut j = i as isize + step;
@@ -102,17 +108,32 @@ fn paren_holds_han(chars: &[char], i: usize) -> bool {
     }
 }
 
-/// NFKC of one character that has no combining marks around it.
+/// NFKC of one character that has no combining marks around it. A
+/// compatibility decomposition into one character, or into ASCII only, has
+/// nothing to compose, so it is the NFKC; that covers the full-width
+/// punctuation of Chinese text without allocating. The rest takes the
+/// library's general path.
 fn nfkc_char(c: char) -> CharNfkc {
-    if c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-        CharNfkc::One(Some(c))
+    if is_nfc_stable(c) {
+        return CharNfkc::Few([c; 4], 0..1);
+    }
+    let (mut parts, mut len, mut ascii) = (['\0'; 4], 0, true);
+    unicode_normalization::char::decompose_compatible(c, |d| {
+        if let Some(slot) = parts.get_mut(len) {
+            *slot = d;
+        }
+        len += 1;
+        ascii &= d.is_ascii();
+    });
+    if len == 1 || (ascii && len <= parts.len()) {
+        CharNfkc::Few(parts, 0..len)
     } else {
         CharNfkc::Many(std::iter::once(c).nfkc().collect::<Vec<char>>().into_iter())
     }
 }
 
 enum CharNfkc {
-    One(Option<char>),
+    Few([char; 4], std::ops::Range<usize>),
     Many(std::vec::IntoIter<char>),
 }
 
@@ -121,7 +142,7 @@ impl Iterator for CharNfkc {
 
     fn next(&mut self) -> Option<char> {
         match self {
-            CharNfkc::One(c) => c.take(),
+            CharNfkc::Few(chars, range) => range.next().map(|i| chars[i]),
             CharNfkc::Many(chars) => chars.next(),
         }
     }
@@ -135,38 +156,58 @@ pub fn normalize_key(text: &str) -> String {
     // Without combining marks NFKC works character by character, and ASCII
     // and CJK ideographs are their own NFKC form: only the rest needs tables.
     // (Conjoining Hangul jamo also compose across characters.)
-    let per_char = !text
-        .chars()
-        .any(|c| unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c));
-    let folded: Box<dyn Iterator<Item = char>> =
-        if per_char { Box::new(text.chars().flat_map(nfkc_char)) } else { Box::new(text.nfkc()) };
-    for c in folded {
-        if c.is_whitespace() {
-            continue;
+    let per_char = !text.chars().any(|c| {
+        !is_nfc_stable(c)
+            && (unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c))
+    });
+    if per_char {
+        for c in text.chars() {
+            if is_nfc_stable(c) {
+                push_key_char(&mut out, c);
+            } else {
+                nfkc_char(c).for_each(|c| push_key_char(&mut out, c));
+            }
         }
-        let c = match c {
-            '，' | '、' => ',',
-            '。' | '．' => '.',
-            '：' => ':',
-            '；' => ';',
-            '？' => '?',
-            '！' => '!',
-            '（' | '【' | '［' => '(',
-            '）' | '】' | '］' => ')',
-            '“' | '”' | '「' | '」' | '『' | '』' | '"' => '"',
-            '‘' | '’' => '\'',
-            _ => c,
-        };
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_han(c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
+    } else {
+        text.nfkc().for_each(|c| push_key_char(&mut out, c));
     }
     let trimmed = out.trim_end_matches(['…', '.', '⋯']);
     trimmed.to_string()
+}
+
+/// Appends one NFKC character to a key: whitespace dropped, punctuation
+/// unified, lower case.
+fn push_key_char(out: &mut String, c: char) {
+    if c.is_whitespace() {
+        return;
+    }
+    let c = match c {
+        '，' | '、' => ',',
+        '。' | '．' => '.',
+        '：' => ':',
+        '；' => ';',
+        '？' => '?',
+        '！' => '!',
+        '（' | '【' | '［' => '(',
+        '）' | '】' | '］' => ')',
+        '“' | '”' | '「' | '」' | '『' | '』' | '"' => '"',
+        '‘' | '’' => '\'',
+        _ => c,
+    };
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+    } else if is_han(c) {
+        out.push(c);
+    } else {
+        out.extend(c.to_lowercase());
+    }
+}
+
+/// ASCII and the unified CJK ideographs: their own NFC and NFKC, and never
+/// composed with a neighbour, so no table needs consulting. (Compatibility
+/// ideographs, which `is_han` also accepts, do decompose.)
+fn is_nfc_stable(c: char) -> bool {
+    c.is_ascii() || matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
 #[cfg(test)]
@@ -196,6 +237,14 @@ mod tests {
             let full: String = text.nfkc().collect();
             // NFKC is idempotent, so keying pre-normalized text must agree.
             proptest::prop_assert_eq!(normalize_key(&text), normalize_key(&full));
+        }
+    }
+
+    #[test]
+    fn per_character_nfkc_matches_the_library_for_every_character() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let expected: String = std::iter::once(c).nfkc().collect();
+            assert_eq!(nfkc_char(c).collect::<String>(), expected, "U+{:04X}", c as u32);
         }
     }
 

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
 use crate::content::{self, ARTICLES_DIR, RECOMMENDATIONS_DIR, WriteOutcome};
-use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetTable};
+use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
 use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
 use crate::slug::slugify;
 use crate::text::normalize_key;
@@ -177,9 +177,18 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let mut pages: Vec<PageEntry> = Vec::new();
     let mut seen_sha: HashSet<String> = HashSet::new();
     for batch in files.chunks(PAGE_BATCH) {
-        let results: Vec<_> = batch.par_iter().map(|p| read_one(p)).collect();
+        let results: Vec<_> = batch
+            .par_iter()
+            .map(|p| {
+                read_one(p).map(|(parsed, notes)| {
+                    let keys: Vec<SnippetKey> =
+                        parsed.snippets.iter().map(|s| SnippetKey::of(&s.title, &s.excerpt)).collect();
+                    (parsed, notes, keys)
+                })
+            })
+            .collect();
         for result in results {
-            let (mut parsed, notes) = match result {
+            let (mut parsed, notes, keys) = match result {
                 Ok(ok) => ok,
                 Err(message) => {
                     report.rejected += 1;
@@ -198,14 +207,16 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             report.snippet_occurrences += parsed.snippets.len();
             let candidates = std::mem::take(&mut parsed.snippets)
                 .into_iter()
-                .map(|s| {
-                    table.add_sighting(Sighting {
+                .zip(keys)
+                .map(|(s, key)| {
+                    let sighting = Sighting {
                         title: s.title,
                         excerpt: s.excerpt,
                         category: s.category,
                         date: s.date,
                         page: page_id,
-                    })
+                    };
+                    table.add_sighting_keyed(sighting, key)
                 })
                 .collect();
             pages.push(PageEntry { parsed, candidates, date });

@@ -337,3 +337,39 @@ fn large_sites_get_a_single_file_index_without_bodies() {
     assert!(json["index"]["title"]["root"]["7"]["docs"]["articles/7/"].is_object());
     assert!(dir.path().join("search/manifest.json").is_file());
 }
+
+#[test]
+fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
+    use std::os::unix::fs::MetadataExt;
+    let mut docs: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_FULL_MAX_DOCS)
+        .map(|n| SearchDoc {
+            url: format!("articles/{n}/"),
+            title: format!("问题{n}"),
+            answer: String::new(),
+            body: "职工医保个人账户".into(),
+            regions: vec![],
+            topics: vec![],
+            kind: "article".into(),
+            summary: String::new(),
+        })
+        .collect();
+    let old = tempfile::tempdir().unwrap();
+    write_index(&docs, old.path(), None, true).unwrap();
+    let inode = |dir: &Path| fs::metadata(dir.join("search_index.zh.json")).unwrap().ino();
+
+    // A large site's file leaves bodies out: a body edit keeps it.
+    docs[3].body = "城乡居民医保".into();
+    let (kept, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_index(&docs, kept.path(), Some(old.path()), true).unwrap();
+    write_index(&docs, clean.path(), None, true).unwrap();
+    assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
+    assert_eq!(snapshot(kept.path()), snapshot(clean.path()));
+
+    // A title edit does not.
+    docs[3].title = "改过的问题".into();
+    let (edited, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_index(&docs, edited.path(), Some(kept.path()), true).unwrap();
+    write_index(&docs, clean.path(), None, true).unwrap();
+    assert_ne!(inode(edited.path()), inode(kept.path()));
+    assert_eq!(snapshot(edited.path()), snapshot(clean.path()));
+}

@@ -141,6 +141,29 @@ pub(super) fn write(docs: &[&SearchDoc], coverage: Coverage, path: &Path) -> io:
     Ok(bytes)
 }
 
+/// A digest of everything [`write`] reads from `docs`: equal digests mean
+/// byte-equal files. A body edit on a large site, whose index leaves bodies
+/// out, keeps the digest, and the file can be kept rather than rewritten.
+pub(super) fn input_digest(docs: &[&SearchDoc], coverage: Coverage) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut add = |text: &str| {
+        hasher.update(&(text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    };
+    add(env!("CARGO_PKG_VERSION"));
+    add(&format!("{coverage:?}"));
+    for doc in docs {
+        for text in [doc.url.as_str(), &doc.kind, &doc.summary] {
+            add(text);
+        }
+        for_each_field(doc, |field, text| {
+            add(FIELDS[field]);
+            add(covered(field, text, coverage));
+        });
+    }
+    format!("{:032x}", hasher.digest128())
+}
+
 /// The text of `field` the index covers.
 fn covered(field: usize, text: &str, coverage: Coverage) -> &str {
     match coverage {

@@ -109,11 +109,23 @@ pub fn write_index(
     } else {
         elastic::Coverage::BodyPrefix(LARGE_SITE_BODY_CHARS)
     };
+    let monolithic_digest = elasticlunr.then(|| elastic::input_digest(&docs, coverage));
+    let previous_monolithic = previous_out.map(|out| out.join(MONOLITHIC_FILE)).filter(|_| {
+        monolithic_digest.is_some()
+            && monolithic_digest == previous_search.as_deref().and_then(shards::monolithic_digest)
+    });
     // The elasticlunr file is written by one thread; the shards keep the
     // other cores busy meanwhile.
     let (written, monolithic_bytes) = rayon::join(
-        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref()),
-        || if elasticlunr { elastic::write(&docs, coverage, &out_dir.join(MONOLITHIC_FILE)) } else { Ok(0) },
+        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), monolithic_digest.as_deref()),
+        || {
+            let path = out_dir.join(MONOLITHIC_FILE);
+            match &previous_monolithic {
+                Some(old) if fs::hard_link(old, &path).is_ok() => fs::metadata(&path).map(|m| m.len()),
+                _ if elasticlunr => elastic::write(&docs, coverage, &path),
+                _ => Ok(0),
+            }
+        },
     );
     let (written, monolithic_bytes) = (written?, monolithic_bytes?);
     let stats = SearchStats {

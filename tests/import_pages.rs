@@ -190,3 +190,24 @@ fn identical_pages_under_other_names_are_one_article() {
     assert_eq!(report.duplicate_pages, 10);
     assert_eq!(snapshot(&dir.path().join("articles")).len(), 5);
 }
+
+#[test]
+fn import_primes_the_build_front_matter_cache_with_what_parsing_reads() {
+    use policypress::content::{front_matter_cache, load_tree_cached};
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    import_into(&content, &raw_pages());
+    let cache = front_matter_cache(dir.path());
+    let primed = fs::read_to_string(&cache).unwrap();
+    assert_eq!(primed.lines().count(), 1 + 5 + 100, "a header and a line per file written");
+
+    let describe = |tree: &policypress::content::ContentTree| -> Vec<String> {
+        let articles = tree.articles.iter().map(|a| format!("{:?}", (&a.path, &a.item, a.pristine, a.body_line)));
+        let recs = tree.recommendations.iter().map(|r| format!("{:?}", (&r.path, &r.item, r.pristine, r.body_line)));
+        articles.chain(recs).collect()
+    };
+    let (cached, update) = load_tree_cached(&content, &cache);
+    assert_eq!(describe(&cached), describe(&load_tree(&content)));
+    update.save();
+    assert_eq!(fs::read_to_string(&cache).unwrap(), primed, "every line was a hit");
+}

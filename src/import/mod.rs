@@ -19,7 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
-use crate::content::{self, ARTICLES_DIR, RECOMMENDATIONS_DIR, WriteOutcome};
+use crate::content::{self, ARTICLES_DIR, FrontMatterLines, RECOMMENDATIONS_DIR, WriteOutcome};
 use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
 use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
 use crate::slug::slugify;
@@ -269,14 +269,24 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let snippet_titles: HashSet<String> = snippets.par_iter().map(|s| normalize_key(&s.title)).collect();
     let linkable = |article: &Article| snippet_titles.contains(&normalize_key(&article.meta.title));
     let articles_dir = content_dir.join(ARTICLES_DIR);
-    let written: Vec<(PathBuf, std::io::Result<WriteOutcome>, Option<ArticleText>)> = pages
+    // Files now exactly as rendered: their front matter primes the build's cache.
+    let as_rendered = |outcome: &std::io::Result<WriteOutcome>| {
+        matches!(outcome, Ok(WriteOutcome::Created | WriteOutcome::Updated | WriteOutcome::Unchanged))
+    };
+    let mut front_matter = FrontMatterLines::default();
+    let written: Vec<(PathBuf, std::io::Result<WriteOutcome>, Option<ArticleText>, FrontMatterLines)> = pages
         .into_par_iter()
         .zip(slugs.par_iter())
         .map(|(page, slug)| {
             let article = build_article(page, slug, &record_slugs, &classifier);
             let path = articles_dir.join(format!("{slug}.md"));
-            let outcome = content::write_generated(&path, &content::render_article(&article), options.force);
-            (path, outcome, linkable(&article).then(|| article_text(&article)))
+            let text = content::render_article(&article);
+            let outcome = content::write_generated(&path, &text, options.force);
+            let mut lines = FrontMatterLines::default();
+            if as_rendered(&outcome) {
+                lines.article(&text, &article);
+            }
+            (path, outcome, linkable(&article).then(|| article_text(&article)), lines)
         })
         .collect();
     let this_run: HashSet<&str> = slugs.iter().map(String::as_str).collect();
@@ -287,25 +297,40 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         .map(|a| article_text(&a.item))
         .collect();
     let mut outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>)> = Vec::new();
-    for (path, outcome, text) in written {
+    for (path, outcome, text, lines) in written {
         outcomes.push((true, path, outcome));
         texts.extend(text);
+        front_matter.extend(lines);
     }
     report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
     drop(texts);
 
     let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
     let live: HashSet<String> = snippets.iter().map(|s| s.slug.clone()).collect();
-    let rec_outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>)> = snippets
+    let rec_outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>, FrontMatterLines)> = snippets
         .into_par_iter()
         .map(|snippet| {
             let rec = recommendation_record(snippet, &page_slugs, &classifier);
             let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
-            let outcome = content::write_generated(&path, &content::render_recommendation(&rec), options.force);
-            (false, path, outcome)
+            let text = content::render_recommendation(&rec);
+            let outcome = content::write_generated(&path, &text, options.force);
+            let mut lines = FrontMatterLines::default();
+            if as_rendered(&outcome) {
+                lines.recommendation(&text, &rec);
+            }
+            (false, path, outcome, lines)
         })
         .collect();
-    outcomes.extend(rec_outcomes);
+    for (is_article, path, outcome, lines) in rec_outcomes {
+        outcomes.push((is_article, path, outcome));
+        front_matter.extend(lines);
+    }
+    // `build --root R` reads R/content: prime the cache of that layout only,
+    // never a directory outside the site.
+    if content_dir.file_name().is_some_and(|name| name == "content") {
+        let site_root = content_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        front_matter.merge_into(&content::front_matter_cache(site_root));
+    }
     for (is_article, path, outcome) in outcomes {
         match outcome.map_err(|source| ImportError::Io { path: path.clone(), source })? {
             WriteOutcome::Created | WriteOutcome::Updated if is_article => report.articles_written += 1,

@@ -16,10 +16,8 @@ use std::time::UNIX_EPOCH;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
-pub const CACHE_DIR: &str = ".policypress-cache";
+pub use crate::content::CACHE_DIR;
 const OUTPUT_FILE: &str = "output.tsv";
-/// See [`crate::content::load_tree_cached`].
-pub const FRONT_MATTER_FILE: &str = "front-matter.tsv";
 /// Bumped whenever rendering changes in a way the digest cannot see.
 const FORMAT: &str = "policypress-output-v2";
 

@@ -148,7 +148,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let topics_path = content_dir.join(content::TOPICS_FILE);
     let vocabulary =
         if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
-    let front_matter_cache = root.join(cache::CACHE_DIR).join(cache::FRONT_MATTER_FILE);
+    let front_matter_cache = content::front_matter_cache(root);
     if options.fresh {
         let _ = std::fs::remove_file(&front_matter_cache);
     }

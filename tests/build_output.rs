@@ -147,6 +147,7 @@ fn a_rebuild_reuses_unchanged_pages_and_equals_a_clean_build() {
     let text = fs::read_to_string(&path).unwrap().replace("## 注意事项", "## 特别提醒");
     fs::write(&path, text).unwrap();
     fs::write(out.join("404.html"), "edited by hand").unwrap();
+    fs::write(out.join("search_index.zh.json"), "{\"edited\":1}").unwrap();
     let third = build(&options(&root, &out, true)).unwrap();
     assert_eq!(third.reused_pages + 2, third.pages, "the changed article and the 404 page are rendered again");
     assert!(third.reused_pages > third.pages / 2, "{} of {} reused", third.reused_pages, third.pages);

@@ -71,7 +71,7 @@ fn index_real_documents() {
         let _ = fs::write("/proc/self/clear_refs", "5");
         let (_, base) = memory();
         let started = Instant::now();
-        let stats = write_index(&docs, &dir, None, true).unwrap().stats;
+        let stats = write_index(&docs, &dir, None, true, |_| None).unwrap().stats;
         let elapsed = started.elapsed();
         let (peak, _) = memory();
         println!(

@@ -106,13 +106,13 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
     assert!(docs.len() > 60, "fixtures should yield articles and snippets, got {}", docs.len());
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let stats = write_index(&docs, a.path(), None, true).unwrap().stats;
+    let stats = write_index(&docs, a.path(), None, true, |_| None).unwrap().stats;
     let mut reversed = docs.clone();
     reversed.reverse();
-    write_index(&reversed, b.path(), None, true).unwrap();
+    write_index(&reversed, b.path(), None, true, |_| None).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
     // A rebuild into the same directory leaves exactly one shard generation.
-    write_index(&docs, a.path(), None, true).unwrap();
+    write_index(&docs, a.path(), None, true, |_| None).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
 
     let on_disk: u64 = snapshot(a.path()).iter().map(|(_, bytes)| bytes.len() as u64).sum();
@@ -130,10 +130,10 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
 fn a_changed_document_replaces_the_shard_generation() {
     let mut docs = fixture_docs();
     let dir = tempfile::tempdir().unwrap();
-    write_index(&docs, dir.path(), None, true).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None).unwrap();
     let before = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     docs[0].title.push_str("（更新）");
-    write_index(&docs, dir.path(), None, true).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None).unwrap();
     let after = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     assert_ne!(before, after);
     let generations =
@@ -146,12 +146,12 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
     use std::os::unix::fs::MetadataExt;
     let mut docs = fixture_docs();
     let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, old.path(), None, true).unwrap();
+    write_index(&docs, old.path(), None, true, |_| None).unwrap();
     // One character of one body: field lengths, and so every other weight, stay.
     let doc = docs.iter_mut().find(|d| d.body.contains('医')).unwrap();
     doc.body = doc.body.replacen('医', "药", 1).into();
-    let written = write_index(&docs, new.path(), Some(old.path()), true).unwrap();
-    write_index(&docs, clean.path(), None, true).unwrap();
+    let written = write_index(&docs, new.path(), Some(old.path()), true, |_| None).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "linking changes no byte");
 
     let inodes = |dir: &Path| -> std::collections::BTreeSet<u64> {
@@ -170,7 +170,7 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
 #[test]
 fn empty_site_gets_a_loadable_empty_index() {
     let dir = tempfile::tempdir().unwrap();
-    let stats = write_index(&[], dir.path(), None, true).unwrap().stats;
+    let stats = write_index(&[], dir.path(), None, true, |_| None).unwrap().stats;
     assert_eq!(stats.documents, 0);
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("search/manifest.json")).unwrap()).unwrap();
@@ -222,7 +222,7 @@ fn dev_site() {
     let docs = fixture_docs();
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_index(&docs, &dir, None, true).unwrap();
+    write_index(&docs, &dir, None, true, |_| None).unwrap();
     write_pages(&docs, &dir, true);
     let search_page = fs::read_to_string(dir.join("search/index.html")).unwrap();
     assert!(search_page.contains(r#"data-root="../""#) && search_page.contains(r#"id="search-results""#));
@@ -292,7 +292,7 @@ fn synthetic() {
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len() + d.answer.len() + d.summary.len()).sum();
     let started = Instant::now();
-    let stats = write_index(&docs, &dir, None, true).unwrap().stats;
+    let stats = write_index(&docs, &dir, None, true, |_| None).unwrap().stats;
     let elapsed = started.elapsed();
     println!(
         "synthetic: {} docs ({} MB text) indexed in {:.2?}: {} files, {} bytes",
@@ -308,7 +308,7 @@ fn synthetic() {
 #[test]
 fn large_sites_get_a_single_file_index_without_bodies() {
     let dir = tempfile::tempdir().unwrap();
-    let small = write_index(&fixture_docs(), dir.path(), None, true).unwrap().stats;
+    let small = write_index(&fixture_docs(), dir.path(), None, true, |_| None).unwrap().stats;
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("search_index.zh.json")).unwrap()).unwrap();
     assert!(json["index"]["body"]["root"]["账"]["户"]["df"].as_u64().unwrap() > 0, "small sites index bodies");
@@ -324,7 +324,7 @@ fn large_sites_get_a_single_file_index_without_bodies() {
             summary: String::new(),
         })
         .collect();
-    let stats = write_index(&many, dir.path(), None, true).unwrap().stats;
+    let stats = write_index(&many, dir.path(), None, true, |_| None).unwrap().stats;
     let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
     assert_eq!(stats.monolithic_bytes, text.len() as u64);
     assert_ne!(stats.monolithic_bytes, small.monolithic_bytes);
@@ -354,22 +354,30 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         })
         .collect();
     let old = tempfile::tempdir().unwrap();
-    write_index(&docs, old.path(), None, true).unwrap();
+    let first = write_index(&docs, old.path(), None, true, |_| None).unwrap().elasticlunr_digest;
+    assert!(first.is_some());
     let inode = |dir: &Path| fs::metadata(dir.join("search_index.zh.json")).unwrap().ino();
+    // What the build cache does: offer the old file when the digest matches.
+    let offer = |from: &Path| {
+        let from = from.join("search_index.zh.json");
+        move |digest| (Some(digest) == first).then(|| from.clone())
+    };
 
-    // A large site's file leaves bodies out: a body edit keeps it.
+    // A large site's file leaves bodies out: a body edit keeps the digest.
     docs[3].body = "城乡居民医保".into();
     let (kept, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, kept.path(), Some(old.path()), true).unwrap();
-    write_index(&docs, clean.path(), None, true).unwrap();
+    let second = write_index(&docs, kept.path(), Some(old.path()), true, offer(old.path())).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
+    assert_eq!(second.elasticlunr_digest, first);
     assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
     assert_eq!(snapshot(kept.path()), snapshot(clean.path()));
 
-    // A title edit does not.
+    // A title edit changes it.
     docs[3].title = "改过的问题".into();
     let (edited, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, edited.path(), Some(kept.path()), true).unwrap();
-    write_index(&docs, clean.path(), None, true).unwrap();
+    let third = write_index(&docs, edited.path(), Some(kept.path()), true, offer(kept.path())).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
+    assert_ne!(third.elasticlunr_digest, first);
     assert_ne!(inode(edited.path()), inode(kept.path()));
     assert_eq!(snapshot(edited.path()), snapshot(clean.path()));
 }

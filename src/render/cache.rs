@@ -67,7 +67,10 @@ impl Cache {
         let mut entries = HashMap::new();
         for line in lines {
             let mut fields = line.split('\t');
-            let Some(rel) = fields.next().filter(|rel| !rel.is_empty()) else {
+            // Patch mode moves these paths out of the output directory: a
+            // damaged line must not name the directory itself or a path
+            // outside it.
+            let Some(rel) = fields.next().filter(|rel| super::output::is_inside(rel)) else {
                 return Cache::default();
             };
             files.push(rel.to_string());
@@ -201,5 +204,12 @@ mod tests {
 
         fs::write(out.join("a/index.html"), "edited by hand").unwrap();
         assert_eq!(cache.reusable("a/index.html", digest), None);
+
+        // Patch mode moves listed files out of `out`: a damaged list that
+        // names `out` itself or anything outside it is no cache at all.
+        for damaged in ["/tmp/victim.txt", "../site/config.toml", "a//b", "./index.html", "a/.."] {
+            Cache::save(root.path(), &out, &[damaged.to_string()], &HashMap::new()).unwrap();
+            assert_eq!(Cache::load(root.path(), &out).previous_files(), None, "{damaged}");
+        }
     }
 }

@@ -42,8 +42,9 @@ pub struct BuildOptions {
     /// Writes pages and assets unminified, for debugging templates.
     pub no_minify: bool,
     /// Ignores the build cache: renders every page and replaces the whole
-    /// output directory. Without it, a rebuild patches the output in place
-    /// and leaves alone files that it did not write itself.
+    /// output directory. Without it, a rebuild patches the output in place:
+    /// files it did not write itself stay, unless they are in a directory
+    /// the site no longer has.
     pub fresh: bool,
     /// No progress bar.
     pub quiet: bool,
@@ -216,13 +217,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             .collect::<Result<_, BuildError>>()
     };
     let index_pages = |pages: &Pages<'_>| {
-        search::write_index(
-            &search_docs(pages, &vocabulary),
-            staging.dir(),
-            staging.previous(),
-            config.elasticlunr_index,
-        )
-        .map_err(BuildError::Search)
+        // Like a page, the elasticlunr file is kept when its inputs and the
+        // file on disk are as the cache recorded them.
+        let kept = |digest| cache.reusable(search::MONOLITHIC_FILE, digest).map(|(path, _)| path);
+        let previous = if options.fresh { None } else { staging.previous() };
+        search::write_index(&search_docs(pages, &vocabulary), staging.dir(), previous, config.elasticlunr_index, kept)
+            .map_err(BuildError::Search)
     };
     // A rebuild renders few pages, so the index is built alongside. A fresh
     // build, or any build of a large site, renders first and frees the page
@@ -259,8 +259,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let files = staging.commit()?;
     // The cache only saves time; a build whose cache cannot be written has
     // still produced the right site, and the next build is merely slower.
-    let pages_written: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
-    let _ = Cache::save(root, &committed_to, &files, &pages_written);
+    let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
+    if let Some(entry) =
+        index.elasticlunr_digest.and_then(|d| Entry::of(&committed_to.join(search::MONOLITHIC_FILE), d))
+    {
+        entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
+    }
+    let _ = Cache::save(root, &committed_to, &files, &entries);
     let _ = saving_front_matter.join();
     Ok(BuildReport {
         out_dir,

@@ -253,6 +253,11 @@ enum Move {
 
 impl Moves<'_> {
     fn remove(&mut self, rel: &str) -> io::Result<()> {
+        if !is_inside(rel) {
+            return Err(io::Error::other(format!(
+                "refusing to remove `{rel}`: not a path inside the output directory"
+            )));
+        }
         let to = self.aside.join(rel);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent)?;
@@ -316,6 +321,12 @@ fn stale_roots<'a>(previous: &'a [String], files: &[String]) -> Vec<&'a str> {
     roots.sort_unstable();
     roots.dedup();
     roots
+}
+
+/// Whether `rel` names something strictly inside a directory: relative,
+/// non-empty, without `.` or `..` segments.
+pub fn is_inside(rel: &str) -> bool {
+    !rel.is_empty() && rel.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// `a/b/c` → `a/b`, `a`.

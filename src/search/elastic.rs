@@ -144,7 +144,7 @@ pub(super) fn write(docs: &[&SearchDoc], coverage: Coverage, path: &Path) -> io:
 /// A digest of everything [`write`] reads from `docs`: equal digests mean
 /// byte-equal files. A body edit on a large site, whose index leaves bodies
 /// out, keeps the digest, and the file can be kept rather than rewritten.
-pub(super) fn input_digest(docs: &[&SearchDoc], coverage: Coverage) -> String {
+pub(super) fn input_digest(docs: &[&SearchDoc], coverage: Coverage) -> [u8; 16] {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut add = |text: &str| {
         hasher.update(&(text.len() as u64).to_le_bytes());
@@ -161,7 +161,7 @@ pub(super) fn input_digest(docs: &[&SearchDoc], coverage: Coverage) -> String {
             add(covered(field, text, coverage));
         });
     }
-    format!("{:032x}", hasher.digest128())
+    hasher.digest128().to_le_bytes()
 }
 
 /// The text of `field` the index covers.

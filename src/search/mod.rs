@@ -25,7 +25,7 @@ pub mod tokenize;
 use std::borrow::Cow;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use tokenize::{query_terms, tokenize};
 
@@ -87,6 +87,10 @@ pub struct IndexFiles {
     pub stats: SearchStats,
     /// Every file, as a `/`-separated path relative to the output directory.
     pub files: Vec<String>,
+    /// Digest of everything `search_index.zh.json` was written from: equal
+    /// digests mean equal files. On a large site, whose file leaves bodies
+    /// out, a body edit keeps the digest.
+    pub elasticlunr_digest: Option<[u8; 16]>,
 }
 
 /// Writes `search_index.zh.json`, `search/manifest.json`
@@ -94,12 +98,15 @@ pub struct IndexFiles {
 /// from `previous_out`, the site this one replaces. Output depends only on
 /// the set of documents, not their order; of two documents with one URL the
 /// one that sorts first is kept. `elasticlunr: false` leaves out
-/// `search_index.zh.json`.
+/// `search_index.zh.json`; otherwise `kept_elasticlunr` is asked for a
+/// previous copy written from inputs with the given digest (see
+/// [`IndexFiles::elasticlunr_digest`]), which is linked instead of rewritten.
 pub fn write_index(
     docs: &[SearchDoc],
     out_dir: &Path,
     previous_out: Option<&Path>,
     elasticlunr: bool,
+    kept_elasticlunr: impl Fn([u8; 16]) -> Option<PathBuf> + Sync,
 ) -> io::Result<IndexFiles> {
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
@@ -109,21 +116,17 @@ pub fn write_index(
     } else {
         elastic::Coverage::BodyPrefix(LARGE_SITE_BODY_CHARS)
     };
-    let monolithic_digest = elasticlunr.then(|| elastic::input_digest(&docs, coverage));
-    let previous_monolithic = previous_out.map(|out| out.join(MONOLITHIC_FILE)).filter(|_| {
-        monolithic_digest.is_some()
-            && monolithic_digest == previous_search.as_deref().and_then(shards::monolithic_digest)
-    });
+    let digest = elasticlunr.then(|| elastic::input_digest(&docs, coverage));
     // The elasticlunr file is written by one thread; the shards keep the
     // other cores busy meanwhile.
     let (written, monolithic_bytes) = rayon::join(
-        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), monolithic_digest.as_deref()),
+        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref()),
         || {
+            let Some(digest) = digest else { return Ok(0) };
             let path = out_dir.join(MONOLITHIC_FILE);
-            match &previous_monolithic {
-                Some(old) if fs::hard_link(old, &path).is_ok() => fs::metadata(&path).map(|m| m.len()),
-                _ if elasticlunr => elastic::write(&docs, coverage, &path),
-                _ => Ok(0),
+            match kept_elasticlunr(digest) {
+                Some(old) if fs::hard_link(&old, &path).is_ok() => fs::metadata(&path).map(|m| m.len()),
+                _ => elastic::write(&docs, coverage, &path),
             }
         },
     );
@@ -136,7 +139,7 @@ pub fn write_index(
     };
     let monolithic = elasticlunr.then(|| MONOLITHIC_FILE.to_string());
     let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain(monolithic);
-    Ok(IndexFiles { stats, files: files.collect() })
+    Ok(IndexFiles { stats, files: files.collect(), elasticlunr_digest: digest })
 }
 
 /// Documents sorted by URL (then content, so duplicates resolve the same way

@@ -210,15 +210,7 @@ fn tokenize_task(
 /// equal to those of the generation `previous` (the last build's
 /// `search/`) names are hard-linked from there, because an edit changes
 /// a few of thousands and creating files is the expensive part.
-/// `monolithic` is [`super::elastic::input_digest`] of the elasticlunr file
-/// written beside, recorded in the manifest so that the next build can tell
-/// whether to keep that file.
-pub(super) fn write(
-    docs: &[&SearchDoc],
-    dir: &Path,
-    previous: Option<&Path>,
-    monolithic: Option<&str>,
-) -> io::Result<Written> {
+pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) -> io::Result<Written> {
     // Document numbers are u32 to keep postings small.
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
@@ -379,7 +371,6 @@ pub(super) fn write(
         "fields": FIELDS,
         "boosts": BOOSTS,
         "scale": WEIGHT_SCALE,
-        "monolithic": monolithic,
     })
     .to_string();
     crate::content::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
@@ -485,18 +476,9 @@ fn write_files(dir: &Path, files: &[Vec<u8>], previous: Option<PathBuf>) -> io::
     })
 }
 
-fn manifest(search_dir: &Path) -> Option<serde_json::Value> {
-    serde_json::from_slice(&fs::read(search_dir.join("manifest.json")).ok()?).ok()
-}
-
-/// The elasticlunr input digest the manifest under `search_dir` records.
-pub(super) fn monolithic_digest(search_dir: &Path) -> Option<String> {
-    Some(manifest(search_dir)?.get("monolithic")?.as_str()?.to_string())
-}
-
 /// The generation directory `search/manifest.json` under `search_dir` names.
 fn previous_generation(search_dir: &Path) -> Option<PathBuf> {
-    let manifest = manifest(search_dir)?;
+    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(search_dir.join("manifest.json")).ok()?).ok()?;
     let base = manifest.get("base")?.as_str()?.trim_end_matches('/');
     let is_generation = base.len() == 16 && base.bytes().all(|b| b.is_ascii_hexdigit());
     is_generation.then(|| search_dir.join(base))
@@ -579,7 +561,7 @@ mod tests {
         let docs: Vec<SearchDoc> = (0..2_000).map(|n| doc(n, if n % 999 == 0 { "稀有词" } else { "别的" })).collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None, None).unwrap();
+        write(&refs, dir.path(), None).unwrap();
         let entry = entry(dir.path(), "稀有");
         let docs: Vec<u32> = unpack(entry[2].as_str().unwrap()).iter().map(|p| p.0).collect();
         assert_eq!(docs, [0, 999, 1998], "deltas of several digits");
@@ -592,7 +574,7 @@ mod tests {
             .collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None, None).unwrap();
+        write(&refs, dir.path(), None).unwrap();
         let common = entry(dir.path(), "医保");
         assert_eq!(common[0], POSTING_CAP + 50, "df counts every document");
         assert_eq!(common[1], 1, "cut");

@@ -155,10 +155,13 @@ pub fn normalize_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Without combining marks NFKC works character by character, and ASCII
     // and CJK ideographs are their own NFKC form: only the rest needs tables.
-    // (Conjoining Hangul jamo also compose across characters.)
+    // Also composing across characters: conjoining Hangul jamo, and what
+    // NFKC turns into them or into combining marks (half-width kana sound
+    // marks, compatibility and half-width jamo).
     let per_char = !text.chars().any(|c| {
         !is_nfc_stable(c)
-            && (unicode_normalization::char::is_combining_mark(c) || ('\u{1100}'..='\u{11FF}').contains(&c))
+            && (unicode_normalization::char::is_combining_mark(c)
+                || matches!(c as u32, 0x1100..=0x11FF | 0x3131..=0x318E | 0xFF9E..=0xFF9F | 0xFFA0..=0xFFDC))
     });
     if per_char {
         for c in text.chars() {
@@ -253,6 +256,8 @@ mod tests {
         assert_eq!(normalize_key("做 无 痛 人 流"), normalize_key("做无痛人流"));
         assert_eq!(normalize_key("医保跨省报销几成?"), normalize_key("医保跨省报销几成？"));
         assert_eq!(normalize_key("ＡＰＰ查询…"), "app查询");
+        assert_eq!(normalize_key("ｶﾞｲﾄﾞ"), normalize_key("ガイド"), "half-width kana compose with their sound marks");
+        assert_eq!(normalize_key("ㄱㅏ"), normalize_key("가"), "compatibility jamo compose");
         assert_eq!(normalize_key("余额可以用..."), "余额可以用");
     }
 }

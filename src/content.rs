@@ -355,13 +355,13 @@ impl FrontMatterLines {
     /// `text` is the file [`render_article`] made of `article`.
     pub fn article(&mut self, text: &str, article: &Article) {
         let meta = ArticleMeta { checksum: written_checksum(text), ..article.meta.clone() };
-        self.0.extend(FrontMatterCache::line(text, &Article { meta, body: String::new() }));
+        self.0.extend(FrontMatterCache::rendered_line(text, &Article { meta, body: String::new() }));
     }
 
     /// `text` is the file [`render_recommendation`] made of `rec`.
     pub fn recommendation(&mut self, text: &str, rec: &Recommendation) {
         let meta = RecommendationMeta { checksum: written_checksum(text), ..rec.meta.clone() };
-        self.0.extend(FrontMatterCache::line(text, &Recommendation { meta, excerpt: String::new() }));
+        self.0.extend(FrontMatterCache::rendered_line(text, &Recommendation { meta, excerpt: String::new() }));
     }
 
     pub fn extend(&mut self, other: FrontMatterLines) {
@@ -408,14 +408,15 @@ impl<'a> FrontMatterCache<'a> {
         FrontMatterCache { entries }
     }
 
-    /// The cache line of a file whose text is `text` and holds `item`.
-    fn line<T: Kind>(text: &str, item: &T) -> Option<String> {
-        Self::format_line(&Self::digest(text), is_pristine(text), item)
+    /// The cache line of a file just rendered from `item` (so pristine).
+    fn rendered_line<T: Kind>(text: &str, item: &T) -> Option<String> {
+        let json = serde_json::to_string(item.meta()).ok()?;
+        Some(Self::line(T::TAG, &Self::digest(text), true, &json))
     }
 
-    fn format_line<T: Kind>(digest: &str, pristine: bool, item: &T) -> Option<String> {
-        let json = serde_json::to_string(item.meta()).ok()?;
-        Some(format!("{}\t{digest}\t{}\t{json}", T::TAG, u8::from(pristine)))
+    /// `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
+    fn line(kind: &str, digest: &str, pristine: bool, json: &str) -> String {
+        format!("{kind}\t{digest}\t{}\t{json}", u8::from(pristine))
     }
 
     fn digest(text: &str) -> String {
@@ -436,10 +437,12 @@ impl<'a> FrontMatterCache<'a> {
                 body_line: doc.body_line,
                 item: T::assemble(meta, doc.body),
             };
-            return Ok((loaded, Some(format!("{}\t{digest}\t{}\t{json}", T::TAG, u8::from(pristine)))));
+            return Ok((loaded, Some(Self::line(T::TAG, &digest, pristine, json))));
         }
         let loaded = parse::<T>(path, text)?;
-        let line = Self::format_line(&digest, loaded.pristine, &loaded.item);
+        let line = serde_json::to_string(loaded.item.meta())
+            .ok()
+            .map(|json| Self::line(T::TAG, &digest, loaded.pristine, &json));
         Ok((loaded, line))
     }
 }

@@ -69,11 +69,26 @@ enum Outcome {
 }
 
 /// A stored item the classifier can judge and the store can rewrite.
-trait Classified {
+trait Classified: Clone {
     fn input(&self) -> ClassifyInput<'_>;
-    fn stored(&self) -> Classification;
+    /// The item's `regions`, `topics` and `relevant` fields.
+    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool);
+    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool);
+    /// The item's generated file.
+    fn render(&self) -> String;
+
+    fn stored(&self) -> Classification {
+        let (regions, topics, relevant) = self.fields();
+        Classification { regions: regions.clone(), topics: topics.clone(), relevant }
+    }
+
     /// The item's generated file with `class` in place of what it stored.
-    fn render_with(&self, class: &Classification) -> String;
+    fn render_with(&self, class: &Classification) -> String {
+        let mut item = self.clone();
+        let (regions, topics, relevant) = item.fields_mut();
+        (*regions, *topics, *relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+        item.render()
+    }
 }
 
 impl Classified for Article {
@@ -81,19 +96,16 @@ impl Classified for Article {
         ClassifyInput { title: &self.meta.title, answer: self.meta.answer.as_deref(), body: &self.body }
     }
 
-    fn stored(&self) -> Classification {
-        Classification {
-            regions: self.meta.regions.clone(),
-            topics: self.meta.topics.clone(),
-            relevant: self.meta.relevant,
-        }
+    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool) {
+        (&self.meta.regions, &self.meta.topics, self.meta.relevant)
     }
 
-    fn render_with(&self, class: &Classification) -> String {
-        let mut article = self.clone();
-        (article.meta.regions, article.meta.topics, article.meta.relevant) =
-            (class.regions.clone(), class.topics.clone(), class.relevant);
-        content::render_article(&article)
+    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool) {
+        (&mut self.meta.regions, &mut self.meta.topics, &mut self.meta.relevant)
+    }
+
+    fn render(&self) -> String {
+        content::render_article(self)
     }
 }
 
@@ -102,19 +114,16 @@ impl Classified for Recommendation {
         ClassifyInput { title: &self.meta.title, answer: None, body: &self.excerpt }
     }
 
-    fn stored(&self) -> Classification {
-        Classification {
-            regions: self.meta.regions.clone(),
-            topics: self.meta.topics.clone(),
-            relevant: self.meta.relevant,
-        }
+    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool) {
+        (&self.meta.regions, &self.meta.topics, self.meta.relevant)
     }
 
-    fn render_with(&self, class: &Classification) -> String {
-        let mut rec = self.clone();
-        (rec.meta.regions, rec.meta.topics, rec.meta.relevant) =
-            (class.regions.clone(), class.topics.clone(), class.relevant);
-        content::render_recommendation(&rec)
+    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool) {
+        (&mut self.meta.regions, &mut self.meta.topics, &mut self.meta.relevant)
+    }
+
+    fn render(&self) -> String {
+        content::render_recommendation(self)
     }
 }
 

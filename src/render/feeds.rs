@@ -45,23 +45,22 @@ pub fn sitemaps(base_url: &str, entries: &[SitemapEntry], max_urls: usize) -> Ve
     if entries.len() <= max_urls {
         return vec![("sitemap.xml".to_string(), sitemap(base_url, entries))];
     }
-    let parts: Vec<(String, String)> = entries
-        .chunks(max_urls.max(1))
-        .enumerate()
-        .map(|(n, part)| (format!("sitemap-{}.xml", n + 1), sitemap(base_url, part)))
-        .collect();
     let mut index = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for ((name, _), part) in parts.iter().zip(entries.chunks(max_urls.max(1))) {
-        let _ = write!(index, "<sitemap><loc>{}</loc>", xml_escape(&absolute(base_url, name)));
+    let mut files = vec![(String::new(), String::new())];
+    for (n, part) in entries.chunks(max_urls.max(1)).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        let _ = write!(index, "<sitemap><loc>{}</loc>", xml_escape(&absolute(base_url, &name)));
         if let Some(newest) = part.iter().filter_map(|e| e.lastmod).max() {
             let _ = write!(index, "<lastmod>{newest}</lastmod>");
         }
         index.push_str("</sitemap>\n");
+        files.push((name, sitemap(base_url, part)));
     }
     index.push_str("</sitemapindex>\n");
-    std::iter::once(("sitemap.xml".to_string(), index)).chain(parts).collect()
+    files[0] = ("sitemap.xml".to_string(), index);
+    files
 }
 
 fn sitemap(base_url: &str, entries: &[SitemapEntry]) -> String {

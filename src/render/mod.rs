@@ -180,8 +180,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let out_dir = options.out_dir();
     let mut staging = Staging::new(&out_dir, root)?;
-    let cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
-    if let Some(files) = cache.previous_files() {
+    let mut cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
+    if let Some(files) = cache.take_previous_files() {
         staging.patch_in_place(files);
     }
 

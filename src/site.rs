@@ -246,13 +246,8 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
                 };
                 listed.extend(recommendation_targets[rec_index]);
             }
-            let article = SiteArticle {
-                loaded,
-                regions,
-                topics,
-                related_articles: Vec::new(),
-                related_snippets: Vec::new(),
-            };
+            let article =
+                SiteArticle { loaded, regions, topics, related_articles: Vec::new(), related_snippets: Vec::new() };
             ((article, listed), errors)
         })
         .collect();
@@ -360,7 +355,8 @@ fn similarity(article: &Profile, candidate: &Profile, common: &HashSet<(char, ch
     if topics == 0 && !same_area {
         return None;
     }
-    let words = article.bigrams.iter().filter(|b| !common.contains(b) && candidate.bigrams.binary_search(b).is_ok()).count();
+    let words =
+        article.bigrams.iter().filter(|b| !common.contains(b) && candidate.bigrams.binary_search(b).is_ok()).count();
     Some(4 * topics + if same_region { 3 } else { usize::from(same_area) } + words.min(6))
 }
 
@@ -433,7 +429,9 @@ fn link_related(
                     }
                     ItemRef::Article(_) => true,
                 })
-                .filter_map(|item| similarity(own, profile(item), &common).map(|score| (score, Reverse(site.date(item)), item)))
+                .filter_map(|item| {
+                    similarity(own, profile(item), &common).map(|score| (score, Reverse(site.date(item)), item))
+                })
                 .collect();
             scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
             let articles: Vec<usize> = scored
@@ -477,7 +475,12 @@ fn link_related(
                 let own = &snippet_profiles[index];
                 let mut overlap: HashMap<usize, usize> = HashMap::new();
                 for pair in own.bigrams.iter().filter(|p| !common.contains(p)) {
-                    for &a in articles_by_pair.get(pair).map_or(&[][..], |v| v.as_slice()).iter().take(RELATED_CANDIDATES_PER_TERM) {
+                    for &a in articles_by_pair
+                        .get(pair)
+                        .map_or(&[][..], |v| v.as_slice())
+                        .iter()
+                        .take(RELATED_CANDIDATES_PER_TERM)
+                    {
                         *overlap.entry(a).or_default() += 1;
                     }
                 }

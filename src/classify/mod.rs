@@ -244,8 +244,11 @@ mod tests {
             assert_eq!(c.irrelevant_reason.as_deref(), Some("医院推荐广告"), "{title}");
             assert_eq!(c.disclaimer, Disclaimer::Medical, "{title}");
         }
-        let c = classifier()
-            .classify(ClassifyInput { title: "2025年江西宜春做心脏支架手术能走医保吗？", answer: None, body: "" });
+        let c = classifier().classify(ClassifyInput {
+            title: "2025年江西宜春做心脏支架手术能走医保吗？",
+            answer: None,
+            body: "",
+        });
         assert!(c.relevant);
         assert_eq!(c.irrelevant_reason, None);
         assert_eq!(c.disclaimer, Disclaimer::Policy);
@@ -253,7 +256,8 @@ mod tests {
 
     #[test]
     fn topics_come_from_the_title_first() {
-        let c = classifier().classify(ClassifyInput { title: "颈椎病挂什么科", answer: None, body: "骨科 医院" });
+        let c = classifier()
+            .classify(ClassifyInput { title: "颈椎病挂什么科", answer: None, body: "骨科 医院" });
         assert_eq!(c.topics, ["就医指南"]);
         assert!(c.relevant);
         assert_eq!(c.disclaimer, Disclaimer::Medical);

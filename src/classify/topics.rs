@@ -34,7 +34,8 @@ pub struct OffTopicRule {
 
 impl OffTopicRule {
     pub fn matches(&self, title: &str) -> bool {
-        self.keywords.iter().any(|k| title.contains(k.as_str())) && !self.unless.iter().any(|u| title.contains(u.as_str()))
+        self.keywords.iter().any(|k| title.contains(k.as_str()))
+            && !self.unless.iter().any(|u| title.contains(u.as_str()))
     }
 }
 
@@ -109,8 +110,7 @@ impl TopicVocabulary {
 
 fn validate(entries: &[Entry], path: &Path, text: &str) -> Result<(), ContentError> {
     // Top-level list items start at column 1 with `-`; the i-th is entry i.
-    let lines: Vec<usize> =
-        text.lines().enumerate().filter(|(_, l)| l.starts_with('-')).map(|(i, _)| i + 1).collect();
+    let lines: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.starts_with('-')).map(|(i, _)| i + 1).collect();
     let mut names = HashSet::new();
     let mut slugs = HashSet::new();
     for (i, topic) in entries.iter().enumerate() {
@@ -271,7 +271,8 @@ mod tests {
         let rule = &vocabulary.off_topic[0];
         assert!(rule.matches("2025年辽宁鞍山出现尿中有血去哪家医院好"));
         assert!(!rule.matches("去哪家医院能走医保吗"));
-        let err = parse(&TWO.replace("  keywords: [异地]", "  keywords: [异地]\n  unless: [医保]")).expect_err("unless");
+        let err =
+            parse(&TWO.replace("  keywords: [异地]", "  keywords: [异地]\n  unless: [医保]")).expect_err("unless");
         assert_eq!(err.line, 6);
     }
 

@@ -17,8 +17,12 @@ enum Block {
     /// A `1.` of a run of `1.`s: a heading under its section.
     ItemHeading,
     Item,
-    Bullet { nested: bool },
-    Paragraph { nested: bool },
+    Bullet {
+        nested: bool,
+    },
+    Paragraph {
+        nested: bool,
+    },
 }
 
 /// Converts body lines to Markdown, blocks separated by blank lines.

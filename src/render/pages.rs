@@ -261,7 +261,8 @@ impl<'a> Pages<'a> {
                     .page_slice(self.site.recommendations.len(), page)
                     .map(|i| &self.recommendation_cards[i])
                     .collect();
-                let description = Some("在各地问答平台的“相关推荐”中看到的内容摘录，未经本站核实；每条注明来源类别和看到的日期。");
+                let description =
+                    Some("在各地问答平台的“相关推荐”中看到的内容摘录，未经本站核实；每条注明来源类别和看到的日期。");
                 let total = self.site.recommendations.len();
                 (
                     "list.html",
@@ -288,7 +289,8 @@ impl<'a> Pages<'a> {
         if let Value::Object(page) = page {
             context.extend(page);
         }
-        if let (Some(Value::Array(crumbs)), Some(Value::String(title))) = (context.get("breadcrumbs"), context.get("title"))
+        if let (Some(Value::Array(crumbs)), Some(Value::String(title))) =
+            (context.get("breadcrumbs"), context.get("title"))
         {
             let json_ld = breadcrumb_json_ld(&self.config.base_url, crumbs, title, &url);
             context.insert("breadcrumb_json_ld".into(), Value::String(json_ld));
@@ -783,7 +785,10 @@ mod tests {
     #[test]
     fn headings_get_ids_and_a_table_of_contents_from_three() {
         let (html, toc) = with_table_of_contents("<h2>一</h2>\n<p>x</p>\n<h3>二 <em>b</em></h3>\n<h2>三</h2>\n");
-        assert_eq!(html, "<h2 id=\"s-1\">一</h2>\n<p>x</p>\n<h3 id=\"s-2\">二 <em>b</em></h3>\n<h2 id=\"s-3\">三</h2>\n");
+        assert_eq!(
+            html,
+            "<h2 id=\"s-1\">一</h2>\n<p>x</p>\n<h3 id=\"s-2\">二 <em>b</em></h3>\n<h2 id=\"s-3\">三</h2>\n"
+        );
         assert_eq!(toc[1]["html"], "二 b");
         assert_eq!(with_table_of_contents("<h2>一</h2><h2>二</h2>").1.len(), 0);
     }

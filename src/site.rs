@@ -146,6 +146,10 @@ pub fn paginated_url(base: &str, page: usize) -> String {
     if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
 }
 
+/// An article with its regions and topics resolved, the items its scraped
+/// page listed, and the problems found in its front matter.
+type ResolvedArticle<'a> = ((SiteArticle<'a>, Vec<ItemRef>), Vec<ContentError>);
+
 /// Everything the model is built from.
 #[derive(Clone, Copy)]
 pub struct SiteInput<'a> {
@@ -223,7 +227,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     }
 
     // Articles resolve independently: in parallel, each with its own errors.
-    let resolved: Vec<((SiteArticle<'_>, Vec<ItemRef>), Vec<ContentError>)> = built_articles
+    let resolved: Vec<ResolvedArticle<'_>> = built_articles
         .par_iter()
         .map(|&index| {
             let mut errors = Vec::new();

@@ -929,6 +929,8 @@ fn field_fix(field: &str) -> &'static str {
         "recommendations" | "seen_on" => "write a list of slugs, e.g. `[yi-bao-ka]`",
         "relevant" => "write `true` or `false`",
         "notices" => "write a list of `medical` and `sourcing`",
+        "disclaimer" => "write `policy` (医保 policy content) or `medical` (health content)",
+        "updated" => "write the date as YYYY-MM-DD, e.g. 2025-04-20",
         "occurrences" => "write a whole number",
         "source" => "write `file:` and `sha256:` on indented lines",
         _ => "write a single line of text",
@@ -1008,7 +1010,7 @@ mod tests {
     #[test]
     fn every_field_has_a_specific_fix() {
         for field in ARTICLE_FIELDS.iter().chain(RECOMMENDATION_FIELDS) {
-            let generic = ["checksum", "answer", "date_source", "category", "group", "article"];
+            let generic = ["checksum", "answer", "date_source", "category", "group", "article", "irrelevant_reason"];
             if !generic.contains(field) {
                 assert_ne!(field_fix(field), field_fix("checksum"), "{field}");
             }

@@ -84,6 +84,18 @@ pub enum Notice {
     Sourcing,
 }
 
+/// Which standard notice closes an item's page. Import chooses it from what
+/// the item is about; an editor overrides it by changing the field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Disclaimer {
+    /// 医保 policy: the local 医保 bureau's latest rules apply, 12393 hotline.
+    #[default]
+    Policy,
+    /// Health and hospital content: not a substitute for seeing a doctor.
+    Medical,
+}
+
 /// Where an imported article came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +126,9 @@ pub struct ArticleMeta {
     /// How `date` was obtained when the page carried none (`recommendations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_source: Option<String>,
+    /// Set by an editor who changed the article after import; shown as 更新日期.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Date>,
     /// Gazetteer paths, e.g. `广东省/深圳市`; empty for national content.
     #[serde(default)]
     pub regions: Vec<String>,
@@ -123,6 +138,11 @@ pub struct ArticleMeta {
     /// `false` for items about nothing our site covers; kept but not built.
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub relevant: bool,
+    /// Why the classifier judged the item not relevant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irrelevant_reason: Option<String>,
+    #[serde(default)]
+    pub disclaimer: Disclaimer,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<Notice>,
     /// Slugs of the recommendation snippets the page listed, in page order.
@@ -171,6 +191,10 @@ pub struct RecommendationMeta {
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub relevant: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irrelevant_reason: Option<String>,
+    #[serde(default)]
+    pub disclaimer: Disclaimer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<String>,
 }
 
@@ -195,9 +219,12 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "answer",
     "date",
     "date_source",
+    "updated",
     "regions",
     "topics",
     "relevant",
+    "irrelevant_reason",
+    "disclaimer",
     "notices",
     "recommendations",
     "source",
@@ -219,6 +246,8 @@ pub const RECOMMENDATION_FIELDS: &[&str] = &[
     "regions",
     "topics",
     "relevant",
+    "irrelevant_reason",
+    "disclaimer",
     "checksum",
 ];
 

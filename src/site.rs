@@ -23,15 +23,14 @@ pub enum ItemRef {
     Recommendation(usize),
 }
 
-/// One entry of an article's 相关推荐 list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Related {
-    /// Index into the content tree's recommendations: whose title is shown.
-    pub recommendation: usize,
-    /// Where the entry links: the snippet's own page, or our article it
-    /// is an excerpt of.
-    pub target: ItemRef,
-}
+/// Most of our own articles an article's 相关推荐 lists.
+pub const RELATED_ARTICLES: usize = 5;
+/// Most snippets an article's 相关推荐 lists after our articles.
+pub const RELATED_SNIPPETS: usize = 8;
+/// Items of each topic or region list (newest first) considered for an
+/// article's related lists, so that a topic with 100k items costs no more
+/// than a small one.
+const RELATED_CANDIDATES_PER_TERM: usize = 400;
 
 #[derive(Debug)]
 pub struct SiteArticle<'a> {
@@ -40,7 +39,11 @@ pub struct SiteArticle<'a> {
     pub regions: Vec<usize>,
     /// Vocabulary indices, front-matter order.
     pub topics: Vec<usize>,
-    pub related: Vec<Related>,
+    /// Our other articles sharing a topic or region, most similar first.
+    pub related_articles: Vec<usize>,
+    /// Snippets with a page of their own sharing a topic or region, most
+    /// similar first, one per near-duplicate group; never `relevant: false`.
+    pub related_snippets: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -50,6 +53,8 @@ pub struct SiteRecommendation<'a> {
     pub topics: Vec<usize>,
     /// Built articles that listed this snippet, as indices into [`Site::articles`].
     pub seen_on: Vec<usize>,
+    /// Our article that answers the same question, if one does.
+    pub answered_by: Option<usize>,
 }
 
 /// A gazetteer unit that has items, directly or below it.
@@ -141,6 +146,10 @@ pub fn paginated_url(base: &str, page: usize) -> String {
     if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
 }
 
+/// An article with its regions and topics resolved, the items its scraped
+/// page listed, and the problems found in its front matter.
+type ResolvedArticle<'a> = ((SiteArticle<'a>, Vec<ItemRef>), Vec<ContentError>);
+
 /// Everything the model is built from.
 #[derive(Clone, Copy)]
 pub struct SiteInput<'a> {
@@ -218,7 +227,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     }
 
     // Articles resolve independently: in parallel, each with its own errors.
-    let resolved: Vec<(SiteArticle<'_>, Vec<ContentError>)> = built_articles
+    let resolved: Vec<ResolvedArticle<'_>> = built_articles
         .par_iter()
         .map(|&index| {
             let mut errors = Vec::new();
@@ -226,9 +235,9 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
             let meta = &loaded.item.meta;
             let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
             let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
-            let mut related = Vec::new();
-            let mut seen_groups: HashSet<&str> = HashSet::new();
-            let mut seen_targets: HashSet<ItemRef> = HashSet::new();
+            // The page's own list is checked here and feeds the related
+            // lists as candidates; what the reader sees is ranked later.
+            let mut listed = Vec::new();
             for slug in &meta.recommendations {
                 let Some(&rec_index) = recs_by_slug.get(slug.as_str()) else {
                     errors.push(error_at(
@@ -239,26 +248,18 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
                     ));
                     continue;
                 };
-                let rec = &input.tree.recommendations[rec_index].item.meta;
-                let group = rec.group.as_deref().unwrap_or(&rec.slug);
-                let is_self = rec.article.as_deref() == Some(meta.slug.as_str())
-                    || group_articles.get(group).is_some_and(|a| a.contains(&meta.slug.as_str()));
-                let Some(target) = recommendation_targets[rec_index] else { continue };
-                if is_self || target == ItemRef::Article(site_article_of[&index]) {
-                    continue;
-                }
-                if seen_groups.insert(group) && seen_targets.insert(target) {
-                    related.push(Related { recommendation: rec_index, target });
-                }
+                listed.extend(recommendation_targets[rec_index]);
             }
-            // Stable: relevant snippets keep their page order ahead of the rest.
-            related.sort_by_key(|r| !input.tree.recommendations[r.recommendation].item.meta.relevant);
-            (SiteArticle { loaded, regions, topics, related }, errors)
+            let article =
+                SiteArticle { loaded, regions, topics, related_articles: Vec::new(), related_snippets: Vec::new() };
+            ((article, listed), errors)
         })
         .collect();
     let mut articles = Vec::with_capacity(resolved.len());
-    for (article, article_errors) in resolved {
+    let mut listed_by_page = Vec::with_capacity(resolved.len());
+    for ((article, listed), article_errors) in resolved {
         articles.push(article);
+        listed_by_page.push(listed);
         errors.extend(article_errors);
     }
 
@@ -278,7 +279,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
             .collect();
         seen_on.sort_unstable();
         seen_on.dedup();
-        recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on });
+        recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on, answered_by: None });
     }
 
     if !errors.is_empty() {
@@ -293,7 +294,220 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     site.topics = topic_terms(&site, input.vocabulary.topics.len());
     site.regions = regions;
     site.region_terms = region_terms;
+    link_related(&mut site, input.gazetteer, &listed_by_page, &group_articles);
     Ok(site)
+}
+
+/// What similarity is judged on: topics, regions and title character pairs.
+struct Profile {
+    topics: Vec<usize>,
+    regions: Vec<usize>,
+    /// `regions` and every unit above them.
+    lineage: Vec<usize>,
+    bigrams: Vec<(char, char)>,
+    relevant: bool,
+}
+
+impl Profile {
+    fn new(gazetteer: &Gazetteer, title: &str, topics: &[usize], regions: &[usize], relevant: bool) -> Profile {
+        let mut lineage = Vec::new();
+        for &unit in regions {
+            let mut current = Some(unit);
+            while let Some(u) = current {
+                lineage.push(u);
+                current = gazetteer.units[u].parent;
+            }
+        }
+        lineage.sort_unstable();
+        lineage.dedup();
+        Profile { topics: topics.to_vec(), regions: regions.to_vec(), lineage, bigrams: title_bigrams(title), relevant }
+    }
+}
+
+/// Adjacent pairs of letters, digits and Han characters in a title, sorted.
+fn title_bigrams(title: &str) -> Vec<(char, char)> {
+    let chars: Vec<char> = title.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let mut pairs: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+fn shared<T: Ord>(a: &[T], b: &[T]) -> usize {
+    let (mut i, mut j, mut count) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                count += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    count
+}
+
+/// How closely `candidate` relates to `article`; `None` when they share
+/// neither a topic nor a region, which is what "related" means here.
+/// Title pairs found in most titles (`医保`) say nothing and are skipped.
+fn similarity(article: &Profile, candidate: &Profile, common: &HashSet<(char, char)>) -> Option<usize> {
+    let topics = article.topics.iter().filter(|t| candidate.topics.contains(t)).count();
+    let same_region = article.regions.iter().any(|r| candidate.regions.contains(r));
+    let same_area = shared(&article.lineage, &candidate.lineage) > 0;
+    if topics == 0 && !same_area {
+        return None;
+    }
+    let words =
+        article.bigrams.iter().filter(|b| !common.contains(b) && candidate.bigrams.binary_search(b).is_ok()).count();
+    Some(4 * topics + if same_region { 3 } else { usize::from(same_area) } + words.min(6))
+}
+
+/// Fills each article's related lists and each snippet's `answered_by`.
+fn link_related(
+    site: &mut Site<'_>,
+    gazetteer: &Gazetteer,
+    listed_by_page: &[Vec<ItemRef>],
+    group_articles: &HashMap<&str, Vec<&str>>,
+) {
+    let article_profiles: Vec<Profile> = site
+        .articles
+        .iter()
+        .map(|a| {
+            let meta = &a.loaded.item.meta;
+            Profile::new(gazetteer, &meta.title, &a.topics, &a.regions, meta.relevant)
+        })
+        .collect();
+    let snippet_profiles: Vec<Profile> = site
+        .recommendations
+        .iter()
+        .map(|r| {
+            let meta = &r.loaded.item.meta;
+            Profile::new(gazetteer, &meta.title, &r.topics, &r.regions, meta.relevant)
+        })
+        .collect();
+    let mut frequency: HashMap<(char, char), usize> = HashMap::new();
+    for profile in article_profiles.iter().chain(&snippet_profiles) {
+        for &pair in &profile.bigrams {
+            *frequency.entry(pair).or_default() += 1;
+        }
+    }
+    let titles = article_profiles.len() + snippet_profiles.len();
+    let common: HashSet<(char, char)> =
+        frequency.into_iter().filter(|&(_, count)| count * 4 > titles).map(|(pair, _)| pair).collect();
+    let profile = |item: ItemRef| match item {
+        ItemRef::Article(i) => &article_profiles[i],
+        ItemRef::Recommendation(i) => &snippet_profiles[i],
+    };
+    let group_of = |i: usize| {
+        let meta = &site.recommendations[i].loaded.item.meta;
+        meta.group.as_deref().unwrap_or(&meta.slug)
+    };
+
+    let lists: Vec<(Vec<usize>, Vec<usize>)> = (0..site.articles.len())
+        .into_par_iter()
+        .map(|index| {
+            let article = &site.articles[index];
+            let own = &article_profiles[index];
+            let mut candidates: Vec<ItemRef> = listed_by_page[index].clone();
+            for &topic in &article.topics {
+                if let Some(term) = site.topics.iter().find(|t| t.topic == topic) {
+                    candidates.extend(term.items.iter().take(RELATED_CANDIDATES_PER_TERM));
+                }
+            }
+            for &unit in &own.lineage {
+                if let Some(term) = site.region_term(unit) {
+                    candidates.extend(site.regions[term].items.iter().take(RELATED_CANDIDATES_PER_TERM));
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let slug = article.loaded.item.meta.slug.as_str();
+            let mut scored: Vec<(usize, Reverse<Option<Date>>, ItemRef)> = candidates
+                .into_iter()
+                .filter(|&item| item != ItemRef::Article(index) && profile(item).relevant)
+                .filter(|&item| match item {
+                    ItemRef::Recommendation(i) => {
+                        !group_articles.get(group_of(i)).is_some_and(|articles| articles.contains(&slug))
+                    }
+                    ItemRef::Article(_) => true,
+                })
+                .filter_map(|item| {
+                    similarity(own, profile(item), &common).map(|score| (score, Reverse(site.date(item)), item))
+                })
+                .collect();
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            let articles: Vec<usize> = scored
+                .iter()
+                .filter_map(|&(_, _, item)| match item {
+                    ItemRef::Article(i) => Some(i),
+                    ItemRef::Recommendation(_) => None,
+                })
+                .take(RELATED_ARTICLES)
+                .collect();
+            let mut groups: HashSet<&str> = HashSet::new();
+            let snippets: Vec<usize> = scored
+                .iter()
+                .filter_map(|&(_, _, item)| match item {
+                    ItemRef::Recommendation(i) if groups.insert(group_of(i)) => Some(i),
+                    _ => None,
+                })
+                .take(RELATED_SNIPPETS)
+                .collect();
+            (articles, snippets)
+        })
+        .collect();
+
+    // A snippet is answered by the article its near-duplicate group is an
+    // excerpt of, or else by an article asking much the same question.
+    let article_by_slug: HashMap<&str, usize> =
+        site.articles.iter().enumerate().map(|(i, a)| (a.loaded.item.meta.slug.as_str(), i)).collect();
+    let mut articles_by_pair: HashMap<(char, char), Vec<usize>> = HashMap::new();
+    for (i, profile) in article_profiles.iter().enumerate() {
+        for &pair in profile.bigrams.iter().filter(|p| !common.contains(p)) {
+            articles_by_pair.entry(pair).or_default().push(i);
+        }
+    }
+    let answered: Vec<Option<usize>> = (0..site.recommendations.len())
+        .into_par_iter()
+        .map(|index| {
+            let by_group = group_articles
+                .get(group_of(index))
+                .and_then(|slugs| slugs.iter().filter_map(|s| article_by_slug.get(s).copied()).min());
+            by_group.or_else(|| {
+                let own = &snippet_profiles[index];
+                let mut overlap: HashMap<usize, usize> = HashMap::new();
+                for pair in own.bigrams.iter().filter(|p| !common.contains(p)) {
+                    for &a in articles_by_pair
+                        .get(pair)
+                        .map_or(&[][..], |v| v.as_slice())
+                        .iter()
+                        .take(RELATED_CANDIDATES_PER_TERM)
+                    {
+                        *overlap.entry(a).or_default() += 1;
+                    }
+                }
+                overlap
+                    .into_iter()
+                    .filter(|&(a, _)| own.topics.iter().any(|t| article_profiles[a].topics.contains(t)))
+                    .filter(|&(a, _)| {
+                        let union = own.bigrams.len() + article_profiles[a].bigrams.len();
+                        let both = shared(&own.bigrams, &article_profiles[a].bigrams);
+                        both * 2 >= union - both
+                    })
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map(|(a, _)| a)
+            })
+        })
+        .collect();
+    for (article, (related_articles, related_snippets)) in site.articles.iter_mut().zip(lists) {
+        article.related_articles = related_articles;
+        article.related_snippets = related_snippets;
+    }
+    for (rec, answered_by) in site.recommendations.iter_mut().zip(answered) {
+        rec.answered_by = answered_by;
+    }
 }
 
 /// Every item with a page, in list display order: newest first, undated

@@ -12,7 +12,9 @@ mod regions;
 pub mod topics;
 
 pub use gazetteer::{Gazetteer, Level, Unit};
-pub use topics::{Topic, TopicVocabulary};
+pub use topics::{OffTopicRule, Topic, TopicVocabulary};
+
+use crate::model::Disclaimer;
 
 use regions::RegionMatcher;
 use topics::TopicMatcher;
@@ -25,13 +27,21 @@ pub struct ClassifyInput<'a> {
     pub body: &'a str,
 }
 
-/// Regions (gazetteer paths such as `广东省/深圳市`), topic names, relevance.
+/// Regions (gazetteer paths such as `广东省/深圳市`), topic names, relevance
+/// and the notice an item's page ends with.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Classification {
     pub regions: Vec<String>,
     pub topics: Vec<String>,
     pub relevant: bool,
+    /// Why an item is not relevant: the name of the `topics.yaml` rule it
+    /// matched, or [`OFF_TOPIC`].
+    pub irrelevant_reason: Option<String>,
+    pub disclaimer: Disclaimer,
 }
+
+/// The reason recorded for an item whose title and answer name nothing the site covers.
+pub const OFF_TOPIC: &str = "标题和简要回答不涉及医保";
 
 /// Most topics an item gets.
 pub const MAX_TOPICS: usize = 3;
@@ -45,6 +55,27 @@ const THRESHOLD: usize = 3;
 
 /// Words that make an item about medical insurance even when it hits no topic.
 const DOMAIN_TERMS: &[&str] = &["医保", "社保", "医疗保险", "医疗保障", "新农合", "参保", "报销", "医院", "就医"];
+
+/// Words that make an item about insurance policy rather than health: its
+/// page gets the policy notice instead of the medical one.
+const POLICY_TERMS: &[&str] = &[
+    "医保",
+    "社保",
+    "医疗保险",
+    "医疗保障",
+    "生育保险",
+    "新农合",
+    "合作医疗",
+    "参保",
+    "报销",
+    "缴费",
+    "个人账户",
+    "统筹",
+    "共济",
+    "备案",
+    "异地就医",
+    "医疗救助",
+];
 
 /// Classifies items against the embedded gazetteer and a topic vocabulary.
 pub struct Classifier {
@@ -65,18 +96,30 @@ impl Classifier {
     pub fn classify(&self, input: ClassifyInput<'_>) -> Classification {
         let gazetteer = Gazetteer::embedded();
         let answer = input.answer.unwrap_or("");
-        let regions = RegionMatcher::embedded()
+        let regions: Vec<String> = RegionMatcher::embedded()
             .regions(gazetteer, &[input.title, answer])
             .into_iter()
             .map(|unit| gazetteer.units[unit].path.clone())
             .collect();
 
+        let about_policy = POLICY_TERMS.iter().any(|t| input.title.contains(t) || answer.contains(t));
+        let disclaimer = if about_policy { Disclaimer::Policy } else { Disclaimer::Medical };
+        let not_relevant = |reason: &str| Classification {
+            regions: regions.clone(),
+            topics: Vec::new(),
+            relevant: false,
+            irrelevant_reason: Some(reason.to_string()),
+            disclaimer,
+        };
+        if let Some(rule) = self.vocabulary.off_topic.iter().find(|rule| rule.matches(input.title)) {
+            return not_relevant(&rule.name);
+        }
         let title = self.matcher.hits(input.title);
         let answer_hits = self.matcher.hits(answer);
         let lead_hit = title.iter().chain(&answer_hits).any(|&h| h > 0);
         let relevant = lead_hit || DOMAIN_TERMS.iter().any(|t| input.title.contains(t) || answer.contains(t));
         if !relevant {
-            return Classification { regions, topics: Vec::new(), relevant };
+            return not_relevant(OFF_TOPIC);
         }
         let body = self.matcher.hits(input.body);
         let mut scored: Vec<(usize, usize)> = (0..self.vocabulary.topics.len())
@@ -93,7 +136,7 @@ impl Classifier {
         // A relevant item whose title and answer hit nothing still gets its best body topic.
         let keep = if above == 0 { scored.len().min(1) } else { above.min(MAX_TOPICS) };
         let topics = scored[..keep].iter().map(|&(t, _)| self.vocabulary.topics[t].name.clone()).collect();
-        Classification { regions, topics, relevant }
+        Classification { regions, topics, relevant, irrelevant_reason: None, disclaimer }
     }
 }
 
@@ -190,14 +233,34 @@ mod tests {
     }
 
     #[test]
-    fn topics_come_from_the_title_first() {
+    fn hospital_referral_ads_are_not_relevant_but_procedure_questions_are() {
+        for title in [
+            "2025年辽宁鞍山出现尿中有血去哪家医院好",
+            "2025年河北秦皇岛治疗血精的医院有哪些",
+            "2025年海南文昌治疗腹泻伴腹痛的医院有哪些",
+        ] {
+            let c = classifier().classify(ClassifyInput { title, answer: None, body: "鞍山市中心医院 地址" });
+            assert!(!c.relevant, "{title}");
+            assert_eq!(c.irrelevant_reason.as_deref(), Some("医院推荐广告"), "{title}");
+            assert_eq!(c.disclaimer, Disclaimer::Medical, "{title}");
+        }
         let c = classifier().classify(ClassifyInput {
-            title: "2025年辽宁鞍山出现胃胀气去哪家医院好",
+            title: "2025年江西宜春做心脏支架手术能走医保吗？",
             answer: None,
-            body: "鞍山市中心医院 地址 :辽宁省鞍山市铁东区南中华路77号",
+            body: "",
         });
+        assert!(c.relevant);
+        assert_eq!(c.irrelevant_reason, None);
+        assert_eq!(c.disclaimer, Disclaimer::Policy);
+    }
+
+    #[test]
+    fn topics_come_from_the_title_first() {
+        let c = classifier()
+            .classify(ClassifyInput { title: "颈椎病挂什么科", answer: None, body: "骨科 医院" });
         assert_eq!(c.topics, ["就医指南"]);
         assert!(c.relevant);
+        assert_eq!(c.disclaimer, Disclaimer::Medical);
         let c = classifier()
             .classify(ClassifyInput { title: "新农合医保 要异地备案吗", answer: None, body: "" });
         assert_eq!(c.topics, ["异地就医", "城乡居民医保"]);
@@ -220,6 +283,7 @@ mod tests {
             let c = classifier().classify(ClassifyInput { title, answer: None, body: "术后护理 医生" });
             assert!(!c.relevant, "{title}");
             assert!(c.topics.is_empty(), "{title}");
+            assert_eq!(c.irrelevant_reason.as_deref(), Some(OFF_TOPIC), "{title}");
         }
     }
 

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::{Classification, Classifier, ClassifyInput};
 use crate::content::{self, ContentError, Loaded};
-use crate::model::{Article, Recommendation};
+use crate::model::{Article, Disclaimer, Recommendation};
 
 /// One file whose classification differs from what is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +21,20 @@ pub struct Change {
 impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let describe = |c: &Classification| {
-            let relevance = if c.relevant { "" } else { " (not relevant)" };
-            format!("regions [{}] topics [{}]{relevance}", c.regions.join(", "), c.topics.join(", "))
+            let relevance = match (&c.relevant, &c.irrelevant_reason) {
+                (true, _) => String::new(),
+                (false, Some(reason)) => format!(" (not relevant: {reason})"),
+                (false, None) => " (not relevant)".to_string(),
+            };
+            let disclaimer = match c.disclaimer {
+                Disclaimer::Policy => "policy",
+                Disclaimer::Medical => "medical",
+            };
+            format!(
+                "regions [{}] topics [{}] disclaimer {disclaimer}{relevance}",
+                c.regions.join(", "),
+                c.topics.join(", ")
+            )
         };
         write!(f, "{}: {} → {}", self.path.display(), describe(&self.before), describe(&self.after))
     }
@@ -71,22 +83,17 @@ enum Outcome {
 /// A stored item the classifier can judge and the store can rewrite.
 trait Classified: Clone {
     fn input(&self) -> ClassifyInput<'_>;
-    /// The item's `regions`, `topics` and `relevant` fields.
-    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool);
-    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool);
+    /// The item's `regions`, `topics`, `relevant`, `irrelevant_reason` and
+    /// `disclaimer` fields.
+    fn stored(&self) -> Classification;
+    fn apply(&mut self, class: &Classification);
     /// The item's generated file.
     fn render(&self) -> String;
-
-    fn stored(&self) -> Classification {
-        let (regions, topics, relevant) = self.fields();
-        Classification { regions: regions.clone(), topics: topics.clone(), relevant }
-    }
 
     /// The item's generated file with `class` in place of what it stored.
     fn render_with(&self, class: &Classification) -> String {
         let mut item = self.clone();
-        let (regions, topics, relevant) = item.fields_mut();
-        (*regions, *topics, *relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+        item.apply(class);
         item.render()
     }
 }
@@ -96,12 +103,21 @@ impl Classified for Article {
         ClassifyInput { title: &self.meta.title, answer: self.meta.answer.as_deref(), body: &self.body }
     }
 
-    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool) {
-        (&self.meta.regions, &self.meta.topics, self.meta.relevant)
+    fn stored(&self) -> Classification {
+        let meta = &self.meta;
+        Classification {
+            regions: meta.regions.clone(),
+            topics: meta.topics.clone(),
+            relevant: meta.relevant,
+            irrelevant_reason: meta.irrelevant_reason.clone(),
+            disclaimer: meta.disclaimer,
+        }
     }
 
-    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool) {
-        (&mut self.meta.regions, &mut self.meta.topics, &mut self.meta.relevant)
+    fn apply(&mut self, class: &Classification) {
+        let meta = &mut self.meta;
+        (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+        (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
     }
 
     fn render(&self) -> String {
@@ -114,12 +130,21 @@ impl Classified for Recommendation {
         ClassifyInput { title: &self.meta.title, answer: None, body: &self.excerpt }
     }
 
-    fn fields(&self) -> (&Vec<String>, &Vec<String>, bool) {
-        (&self.meta.regions, &self.meta.topics, self.meta.relevant)
+    fn stored(&self) -> Classification {
+        let meta = &self.meta;
+        Classification {
+            regions: meta.regions.clone(),
+            topics: meta.topics.clone(),
+            relevant: meta.relevant,
+            irrelevant_reason: meta.irrelevant_reason.clone(),
+            disclaimer: meta.disclaimer,
+        }
     }
 
-    fn fields_mut(&mut self) -> (&mut Vec<String>, &mut Vec<String>, &mut bool) {
-        (&mut self.meta.regions, &mut self.meta.topics, &mut self.meta.relevant)
+    fn apply(&mut self, class: &Classification) {
+        let meta = &mut self.meta;
+        (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+        (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
     }
 
     fn render(&self) -> String {

@@ -20,19 +20,76 @@ pub struct Topic {
     pub exclude: Vec<String>,
 }
 
+/// An entry of `topics.yaml` marked `relevant: false`: not a topic but a
+/// kind of item the site leaves out, such as hospital advertising.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffTopicRule {
+    /// Recorded as the item's `irrelevant_reason`.
+    pub name: String,
+    /// Phrases that, found in the title, mark the item.
+    pub keywords: Vec<String>,
+    /// Phrases that keep a marked title relevant (`能走医保吗`).
+    pub unless: Vec<String>,
+}
+
+impl OffTopicRule {
+    pub fn matches(&self, title: &str) -> bool {
+        self.keywords.iter().any(|k| title.contains(k.as_str()))
+            && !self.unless.iter().any(|u| title.contains(u.as_str()))
+    }
+}
+
+/// One list item of `topics.yaml`: a topic, or with `relevant: false` a rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    slug: String,
+    description: String,
+    keywords: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default = "yes")]
+    relevant: bool,
+    #[serde(default)]
+    unless: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TopicVocabulary {
     pub topics: Vec<Topic>,
+    pub off_topic: Vec<OffTopicRule>,
 }
 
 impl TopicVocabulary {
     pub fn parse(path: &Path, text: &str) -> Result<TopicVocabulary, ContentError> {
-        let topics: Vec<Topic> = serde_norway::from_str(text).map_err(|err| {
+        let entries: Vec<Entry> = serde_norway::from_str(text).map_err(|err| {
             let (line, column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
             ContentError::new(path, line, column, format!("topics: {err}"), "fix the YAML at this position")
         })?;
-        let vocabulary = TopicVocabulary { topics };
-        vocabulary.validate(path, text)?;
+        validate(&entries, path, text)?;
+        let mut vocabulary = TopicVocabulary::default();
+        for entry in entries {
+            if entry.relevant {
+                vocabulary.topics.push(Topic {
+                    name: entry.name,
+                    slug: entry.slug,
+                    description: entry.description,
+                    keywords: entry.keywords,
+                    exclude: entry.exclude,
+                });
+            } else {
+                vocabulary.off_topic.push(OffTopicRule {
+                    name: entry.name,
+                    keywords: entry.keywords,
+                    unless: entry.unless,
+                });
+            }
+        }
         Ok(vocabulary)
     }
 
@@ -49,40 +106,46 @@ impl TopicVocabulary {
     pub fn by_slug(&self, slug: &str) -> Option<&Topic> {
         self.topics.iter().find(|t| t.slug == slug)
     }
+}
 
-    fn validate(&self, path: &Path, text: &str) -> Result<(), ContentError> {
-        // Top-level list items start at column 1 with `-`; the i-th is topic i.
-        let lines: Vec<usize> =
-            text.lines().enumerate().filter(|(_, l)| l.starts_with('-')).map(|(i, _)| i + 1).collect();
-        let mut names = HashSet::new();
-        let mut slugs = HashSet::new();
-        for (i, topic) in self.topics.iter().enumerate() {
-            let line = lines.get(i).copied().unwrap_or(1);
-            let fail = |message: String, fix: &str| Err(ContentError::new(path, line, 1, message, fix));
-            if topic.name.trim().is_empty() {
-                return fail("topics: empty name".into(), "give the topic a name");
-            }
-            if !names.insert(topic.name.as_str()) {
-                return fail(format!("topics: duplicate name `{}`", topic.name), "merge the two topics or rename one");
-            }
-            if !crate::slug::is_valid_slug(&topic.slug) {
-                return fail(
-                    format!("topics: slug `{}` of `{}` is not [a-z0-9-]", topic.slug, topic.name),
-                    "use lowercase pinyin words joined by hyphens, e.g. geren-zhanghu",
-                );
-            }
-            if !slugs.insert(topic.slug.as_str()) {
-                return fail(format!("topics: duplicate slug `{}`", topic.slug), "give each topic its own slug");
-            }
-            if topic.keywords.is_empty() || topic.keywords.iter().chain(&topic.exclude).any(|k| k.trim().is_empty()) {
-                return fail(
-                    format!("topics: `{}` has no keywords or an empty keyword", topic.name),
-                    "list the phrases that mark this topic under `keywords`",
-                );
-            }
+fn validate(entries: &[Entry], path: &Path, text: &str) -> Result<(), ContentError> {
+    // Top-level list items start at column 1 with `-`; the i-th is entry i.
+    let lines: Vec<usize> = text.lines().enumerate().filter(|(_, l)| l.starts_with('-')).map(|(i, _)| i + 1).collect();
+    let mut names = HashSet::new();
+    let mut slugs = HashSet::new();
+    for (i, topic) in entries.iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(1);
+        let fail = |message: String, fix: &str| Err(ContentError::new(path, line, 1, message, fix));
+        if topic.name.trim().is_empty() {
+            return fail("topics: empty name".into(), "give the topic a name");
         }
-        Ok(())
+        if !names.insert(topic.name.as_str()) {
+            return fail(format!("topics: duplicate name `{}`", topic.name), "merge the two topics or rename one");
+        }
+        if !crate::slug::is_valid_slug(&topic.slug) {
+            return fail(
+                format!("topics: slug `{}` of `{}` is not [a-z0-9-]", topic.slug, topic.name),
+                "use lowercase pinyin words joined by hyphens, e.g. geren-zhanghu",
+            );
+        }
+        if !slugs.insert(topic.slug.as_str()) {
+            return fail(format!("topics: duplicate slug `{}`", topic.slug), "give each topic its own slug");
+        }
+        if topic.relevant && !topic.unless.is_empty() {
+            return fail(
+                format!("topics: `{}` has `unless` but is a topic", topic.name),
+                "`unless` belongs to entries with `relevant: false`; use `exclude` for a topic",
+            );
+        }
+        let mut phrases = topic.keywords.iter().chain(&topic.exclude).chain(&topic.unless);
+        if topic.keywords.is_empty() || phrases.any(|k| k.trim().is_empty()) {
+            return fail(
+                format!("topics: `{}` has no keywords or an empty keyword", topic.name),
+                "list the phrases that mark this topic under `keywords`",
+            );
+        }
     }
+    Ok(())
 }
 
 /// Counts, per topic, the distinct keywords found in a text, ignoring keywords that
@@ -196,6 +259,21 @@ mod tests {
         let err = parse(&TWO.replace("[异地]", "[]")).expect_err("no keywords");
         assert_eq!(err.line, 6);
         assert!(parse(&TWO.replace("[异地]", "[\"\"]")).is_err());
+    }
+
+    #[test]
+    fn entries_marked_not_relevant_are_rules_not_topics() {
+        let text = format!(
+            "{TWO}- name: 医院推荐广告\n  slug: ad\n  description: d\n  relevant: false\n  keywords: [去哪家医院]\n  unless: [医保]\n"
+        );
+        let vocabulary = parse(&text).expect("valid");
+        assert_eq!(vocabulary.topics.len(), 2);
+        let rule = &vocabulary.off_topic[0];
+        assert!(rule.matches("2025年辽宁鞍山出现尿中有血去哪家医院好"));
+        assert!(!rule.matches("去哪家医院能走医保吗"));
+        let err =
+            parse(&TWO.replace("  keywords: [异地]", "  keywords: [异地]\n  unless: [医保]")).expect_err("unless");
+        assert_eq!(err.line, 6);
     }
 
     #[test]

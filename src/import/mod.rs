@@ -479,9 +479,12 @@ fn build_article(page: PageEntry, slug: &str, record_slugs: &[&str], classifier:
         answer: parsed.answer,
         date,
         date_source: date.map(|_| "recommendations".to_string()),
+        updated: None,
         regions: class.regions,
         topics: class.topics,
         relevant: class.relevant,
+        irrelevant_reason: class.irrelevant_reason,
+        disclaimer: class.disclaimer,
         notices: parsed.notices,
         recommendations,
         source: Some(Source { file: parsed.file_name, sha256: parsed.sha256 }),
@@ -540,6 +543,8 @@ fn recommendation_record(snippet: Snippet, page_slugs: &[String], classifier: &C
         regions: class.regions,
         topics: class.topics,
         relevant: class.relevant,
+        irrelevant_reason: class.irrelevant_reason,
+        disclaimer: class.disclaimer,
         checksum: None,
     };
     Recommendation { meta, excerpt: snippet.excerpt }

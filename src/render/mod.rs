@@ -165,7 +165,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map_err(BuildError::Content)?;
 
     let favicon = theme.statics.contains_key("favicon.svg");
-    let mut pages = Pages::new(&config, &site, &tree, gazetteer, &vocabulary, favicon);
+    let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
+    let mut pages = Pages::new(&config, &site, gazetteer, &vocabulary, favicon, share_image);
     let specs = pages.specs();
     let entries: Vec<feeds::SitemapEntry> = specs
         .iter()
@@ -246,6 +247,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     let mut warnings = Vec::new();
+    if let Some(warning) = placeholder_base_url_warning(&config.base_url) {
+        warnings.push(warning);
+    }
     if index.stats.monolithic_bytes > LARGE_FILE_BYTES {
         warnings.push(format!(
             "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
@@ -278,6 +282,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         elapsed: started.elapsed(),
         search: index.stats,
         warnings,
+    })
+}
+
+/// A site still pointing at a documentation domain publishes canonical
+/// links, a sitemap and a feed that lead nowhere.
+fn placeholder_base_url_warning(base_url: &str) -> Option<String> {
+    let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let host = host.split(['/', ':']).next().unwrap_or_default().to_ascii_lowercase();
+    let placeholder = ["example.org", "example.com", "example.net"]
+        .iter()
+        .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")));
+    placeholder.then(|| {
+        format!(
+            "base_url is {base_url}: canonical links, sitemap.xml and atom.xml point at a placeholder domain. Set `base_url` in config.toml to the address the site is published at (or pass --base-url)"
+        )
     })
 }
 

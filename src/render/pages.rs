@@ -6,8 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
-use crate::content::ContentTree;
-use crate::model::{Date, Notice};
+use crate::model::{Date, Disclaimer, Notice};
 use crate::site::{self, ItemRef, Site};
 
 use super::markdown::{self, Rendered};
@@ -16,6 +15,14 @@ use super::markdown::{self, Rendered};
 const SEEN_ON_SHOWN: usize = 20;
 /// Characters of body text in summaries and meta descriptions.
 const SUMMARY_CHARS: usize = 100;
+/// Characters of a short answer shown as a card's label.
+const ANSWER_LABEL_CHARS: usize = 40;
+/// An article gets a table of contents from this many headings.
+const TOC_MIN_HEADINGS: usize = 3;
+/// Page links either side of the current page in numbered paging.
+const PAGING_NEIGHBOURS: usize = 2;
+/// The default share image of the theme, for `og:image`.
+pub const SHARE_IMAGE: &str = "share.png";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageSpec {
@@ -42,7 +49,6 @@ pub enum PageSpec {
 pub struct Pages<'a> {
     pub config: &'a Config,
     pub site: &'a Site<'a>,
-    pub tree: &'a ContentTree,
     pub gazetteer: &'a Gazetteer,
     pub vocabulary: &'a TopicVocabulary,
     /// Rendered body of each of `site.articles`.
@@ -72,28 +78,32 @@ impl<'a> Pages<'a> {
     pub fn new(
         config: &'a Config,
         site: &'a Site<'a>,
-        tree: &'a ContentTree,
         gazetteer: &'a Gazetteer,
         vocabulary: &'a TopicVocabulary,
         favicon: bool,
+        share_image: bool,
     ) -> Pages<'a> {
         use rayon::prelude::*;
         let bodies: Vec<Rendered> = site.articles.par_iter().map(|a| markdown::render(&a.loaded.item.body)).collect();
-        let excerpts: Vec<Rendered> =
-            site.recommendations.par_iter().map(|r| markdown::render(&r.loaded.item.excerpt)).collect();
+        let excerpts: Vec<Rendered> = site
+            .recommendations
+            .par_iter()
+            .map(|r| markdown::render(&excerpt_with_ellipsis(&r.loaded.item.excerpt)))
+            .collect();
         let article_cards = site
             .articles
             .iter()
-            .zip(&bodies)
-            .map(|(a, body)| {
+            .map(|a| {
                 let meta = &a.loaded.item.meta;
-                card(
+                let mut card = card(
                     "article",
                     &meta.title,
                     site::article_url(&meta.slug),
                     meta.date,
-                    article_summary(meta.answer.as_deref(), body),
-                )
+                    first_sentence(&a.loaded.item.body, SUMMARY_CHARS),
+                );
+                card["answer"] = json!(short_answer(meta.answer.as_deref()));
+                card
             })
             .collect();
         let recommendation_cards = site
@@ -102,7 +112,7 @@ impl<'a> Pages<'a> {
             .zip(&excerpts)
             .map(|(r, excerpt)| {
                 let meta = &r.loaded.item.meta;
-                let summary = markdown::truncate(&excerpt.text, SUMMARY_CHARS);
+                let summary = sentence_of(&excerpt.text, SUMMARY_CHARS);
                 card("recommendation", &meta.title, site::recommendation_url(&meta.slug), meta.date, summary)
             })
             .collect();
@@ -117,10 +127,12 @@ impl<'a> Pages<'a> {
             }),
         );
         common.insert("favicon".into(), Value::Bool(favicon));
+        if share_image {
+            common.insert("share_image".into(), Value::String(format!("{}/{SHARE_IMAGE}", config.base_url)));
+        }
         Pages {
             config,
             site,
-            tree,
             gazetteer,
             vocabulary,
             bodies,
@@ -249,7 +261,8 @@ impl<'a> Pages<'a> {
                     .page_slice(self.site.recommendations.len(), page)
                     .map(|i| &self.recommendation_cards[i])
                     .collect();
-                let description = Some("各地医保问答平台上常见的推荐内容摘录，附原文要点。");
+                let description =
+                    Some("在各地问答平台的“相关推荐”中看到的内容摘录，未经本站核实；每条注明来源类别和看到的日期。");
                 let total = self.site.recommendations.len();
                 (
                     "list.html",
@@ -275,6 +288,12 @@ impl<'a> Pages<'a> {
         };
         if let Value::Object(page) = page {
             context.extend(page);
+        }
+        if let (Some(Value::Array(crumbs)), Some(Value::String(title))) =
+            (context.get("breadcrumbs"), context.get("title"))
+        {
+            let json_ld = breadcrumb_json_ld(&self.config.base_url, crumbs, title, &url);
+            context.insert("breadcrumb_json_ld".into(), Value::String(json_ld));
         }
         (template, Value::Object(context))
     }
@@ -365,26 +384,24 @@ impl<'a> Pages<'a> {
             Some(&unit) => self.region_crumbs(unit),
             None => vec![crumb("首页", ""), crumb("文章", "articles/")],
         };
-        let related: Vec<Value> = article
-            .related
+        let related_articles: Vec<Value> = article
+            .related_articles
             .iter()
-            .map(|related| {
-                let rec = &self.tree.recommendations[related.recommendation].item.meta;
-                let kind = match related.target {
-                    ItemRef::Article(_) => "article",
-                    ItemRef::Recommendation(_) => "recommendation",
-                };
-                json!({"title": rec.title, "url": self.site.url(related.target), "kind": kind, "date": rec.date.map(|d| d.to_string())})
+            .map(|&a| {
+                let meta = &self.site.articles[a].loaded.item.meta;
+                json!({"title": meta.title, "url": site::article_url(&meta.slug), "date": meta.date.map(|d| d.to_string())})
             })
             .collect();
-        let notices: Vec<&str> = meta
-            .notices
+        let related_snippets: Vec<Value> = article
+            .related_snippets
             .iter()
-            .map(|n| match n {
-                Notice::Medical => "medical",
-                Notice::Sourcing => "sourcing",
+            .map(|&r| {
+                let meta = &self.site.recommendations[r].loaded.item.meta;
+                json!({"title": meta.title, "url": site::recommendation_url(&meta.slug), "date": meta.date.map(|d| d.to_string())})
             })
             .collect();
+        let (body_html, toc) = with_table_of_contents(&body.html);
+        let updated = meta.updated.filter(|&updated| meta.date.is_none_or(|date| updated > date));
         json!({
             "section": "articles",
             "title": meta.title,
@@ -395,13 +412,29 @@ impl<'a> Pages<'a> {
                 "title": meta.title,
                 "answer": meta.answer,
                 "date": meta.date.map(|d| d.to_string()),
-                "body": body.html,
+                "updated": updated.map(|d| d.to_string()),
+                "body": body_html,
+                "toc": toc,
+                "applies_to": self.applies_to(&article.regions),
                 "regions": article.regions.iter().map(|&u| self.region_chip(u)).collect::<Vec<_>>(),
                 "topics": article.topics.iter().map(|&t| self.topic_chip(t)).collect::<Vec<_>>(),
-                "notices": notices,
-                "related": related,
+                "disclaimer": disclaimer_name(meta.disclaimer),
+                "sourcing": meta.notices.contains(&Notice::Sourcing),
+                "related_articles": related_articles,
+                "related_snippets": related_snippets,
             },
         })
+    }
+
+    /// The regions an answer applies to, as links; empty means 全国.
+    fn applies_to(&self, regions: &[usize]) -> Vec<Value> {
+        regions
+            .iter()
+            .map(|&u| {
+                let unit = &self.gazetteer.units[u];
+                json!({"name": unit.path.replace('/', ""), "url": site::region_url(&unit.slug_path)})
+            })
+            .collect()
     }
 
     fn recommendation(&self, index: usize) -> Value {
@@ -426,17 +459,26 @@ impl<'a> Pages<'a> {
                 json!({"title": article.title, "url": site::article_url(&article.slug)})
             })
             .collect();
+        let answered_by = rec.answered_by.map(|a| {
+            let article = &self.site.articles[a].loaded.item.meta;
+            json!({"title": article.title, "url": site::article_url(&article.slug)})
+        });
         json!({
             "section": "recommendations",
             "title": meta.title,
-            "description": markdown::truncate(&excerpt.text, SUMMARY_CHARS),
+            "description": sentence_of(&excerpt.text, SUMMARY_CHARS),
             "og_type": "article",
             "breadcrumbs": breadcrumbs,
             "page": {
                 "title": meta.title,
                 "excerpt": excerpt.html,
                 "date": meta.date.map(|d| d.to_string()),
+                "first_seen": meta.first_seen.map(|d| d.to_string()),
+                "last_seen": meta.last_seen.map(|d| d.to_string()),
                 "category": meta.category,
+                "answered_by": answered_by,
+                "applies_to": self.applies_to(&rec.regions),
+                "disclaimer": disclaimer_name(meta.disclaimer),
                 "regions": rec.regions.iter().map(|&u| self.region_chip(u)).collect::<Vec<_>>(),
                 "topics": rec.topics.iter().map(|&t| self.topic_chip(t)).collect::<Vec<_>>(),
                 "seen_on": seen_on,
@@ -546,6 +588,10 @@ impl<'a> Pages<'a> {
                 "total": pages,
                 "prev": (page > 1).then(|| site::paginated_url(base, page - 1)),
                 "next": (page < pages).then(|| site::paginated_url(base, page + 1)),
+                "links": page_links(page, pages).into_iter().map(|n| n.map(|n| json!({
+                    "number": n,
+                    "url": site::paginated_url(base, n),
+                }))).collect::<Vec<_>>(),
             },
         })
     }
@@ -566,6 +612,141 @@ pub fn article_summary(answer: Option<&str>, body: &Rendered) -> String {
     }
 }
 
+fn disclaimer_name(disclaimer: Disclaimer) -> &'static str {
+    match disclaimer {
+        Disclaimer::Policy => "policy",
+        Disclaimer::Medical => "medical",
+    }
+}
+
+/// A short answer fit for a card's label; long answers are cut.
+fn short_answer(answer: Option<&str>) -> Option<String> {
+    answer.map(str::trim).filter(|a| !a.is_empty()).map(|a| markdown::truncate(a, ANSWER_LABEL_CHARS))
+}
+
+/// Page numbers to link in paging, `None` where numbers are left out:
+/// the first, the last and a few either side of the current page.
+fn page_links(current: usize, total: usize) -> Vec<Option<usize>> {
+    let near = current.saturating_sub(PAGING_NEIGHBOURS).max(1)..=(current + PAGING_NEIGHBOURS).min(total);
+    let mut links = Vec::new();
+    for n in 1..=total {
+        if n == 1 || n == total || near.contains(&n) {
+            links.push(Some(n));
+        } else if links.last() != Some(&None) {
+            links.push(None);
+        }
+    }
+    links
+}
+
+/// Whether a scraped excerpt ends where its sentence does; the source cut
+/// the others at a length.
+fn ends_a_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['。', '！', '？', '!', '?', '…', '”', '」', '）', ')', '；'])
+}
+
+/// The excerpt with `…` where the source cut it mid-sentence.
+fn excerpt_with_ellipsis(excerpt: &str) -> String {
+    let text = excerpt.trim_end();
+    if text.is_empty() || ends_a_sentence(text) { text.to_string() } else { format!("{text}…") }
+}
+
+/// The first sentence of `text`, at most `max` characters, with `…` when cut.
+fn sentence_of(text: &str, max: usize) -> String {
+    let end = text.char_indices().find(|&(_, c)| matches!(c, '。' | '！' | '？')).map(|(at, c)| at + c.len_utf8());
+    let sentence = end.map_or(text, |end| &text[..end]).trim();
+    let cut = markdown::truncate(sentence, max);
+    if end.is_none() && !cut.ends_with('…') && !ends_a_sentence(&cut) && !cut.is_empty() {
+        // The whole text had no sentence end: it was cut before us.
+        return format!("{cut}…");
+    }
+    cut
+}
+
+/// The first sentence of the first paragraph of a Markdown body, skipping
+/// headings and lists, so that a card never runs headings into its text.
+fn first_sentence(markdown: &str, max: usize) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut text = String::new();
+    let mut depth = 0usize;
+    let mut in_paragraph = false;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Heading { .. } | Tag::List(_) | Tag::BlockQuote(_) | Tag::Table(_)) => depth += 1,
+            Event::End(TagEnd::Heading(_) | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::Table) => {
+                depth = depth.saturating_sub(1)
+            }
+            Event::Start(Tag::Paragraph) if depth == 0 => in_paragraph = true,
+            Event::End(TagEnd::Paragraph) if in_paragraph => break,
+            Event::Text(t) | Event::Code(t) if in_paragraph => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if in_paragraph => text.push(' '),
+            _ => {}
+        }
+    }
+    sentence_of(text.trim(), max)
+}
+
+/// Gives the body's `h2`/`h3` headings ids and returns the table of
+/// contents linking them, when there are enough headings to need one.
+/// The body is our own renderer's output, whose headings carry no attributes.
+fn with_table_of_contents(html: &str) -> (String, Vec<Value>) {
+    let headings = html.matches("<h2>").count() + html.matches("<h3>").count();
+    if headings < TOC_MIN_HEADINGS {
+        return (html.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(html.len() + headings * 16);
+    let mut toc = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<h2>").into_iter().chain(rest.find("<h3>")).min() {
+        let level = &rest[start + 2..start + 3];
+        let close = format!("</h{level}>");
+        let Some(end) = rest[start..].find(&close).map(|e| start + e) else { break };
+        let id = format!("s-{}", toc.len() + 1);
+        out.push_str(&rest[..start]);
+        out.push_str(&format!("<h{level} id=\"{id}\">"));
+        let inner = &rest[start + 4..end];
+        out.push_str(inner);
+        toc.push(json!({"id": id, "level": level.parse::<u8>().unwrap_or(2), "html": strip_tags(inner)}));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    (out, toc)
+}
+
+/// Escaped text of an HTML fragment, tags removed.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// schema.org BreadcrumbList for the page's crumbs and the page itself.
+/// `<` is escaped so that no title can close the script element.
+fn breadcrumb_json_ld(base_url: &str, crumbs: &[Value], title: &str, url: &str) -> String {
+    let mut items: Vec<Value> = crumbs
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap_or_default(), c["url"].as_str().unwrap_or_default()))
+        .chain(std::iter::once((title, url)))
+        .enumerate()
+        .map(|(i, (name, url))| {
+            json!({"@type": "ListItem", "position": i + 1, "name": name, "item": format!("{base_url}/{url}")})
+        })
+        .collect();
+    if let Some(Value::Object(last)) = items.last_mut() {
+        last.remove("item");
+    }
+    let list = json!({"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items});
+    list.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
 /// `https://example.org/docs` → `/docs/`; `https://example.org` → `/`.
 fn host_root(base_url: &str) -> String {
     let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
@@ -576,6 +757,51 @@ fn host_root(base_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_links_first_last_and_neighbours() {
+        let numbers = |current, total| -> Vec<String> {
+            page_links(current, total).iter().map(|n| n.map_or("…".to_string(), |n| n.to_string())).collect()
+        };
+        assert_eq!(numbers(250, 500), ["1", "…", "248", "249", "250", "251", "252", "…", "500"]);
+        assert_eq!(numbers(1, 3), ["1", "2", "3"]);
+        assert_eq!(numbers(2, 9), ["1", "2", "3", "4", "…", "9"]);
+    }
+
+    #[test]
+    fn card_text_is_the_first_sentence_of_the_first_paragraph() {
+        let body = "## 一、医保个人账户的性质\n\n### 资金性质\n\n医保个人账户是职工医保的一部分。资金来自缴费。\n";
+        assert_eq!(first_sentence(body, 100), "医保个人账户是职工医保的一部分。");
+        assert_eq!(first_sentence("一二三四五六", 3), "一二三…");
+        assert_eq!(first_sentence("没有句号的截断文字", 100), "没有句号的截断文字…");
+    }
+
+    #[test]
+    fn cut_excerpts_end_in_an_ellipsis() {
+        assert_eq!(excerpt_with_ellipsis("广州医保可以在东莞使用，但需要先"), "广州医保可以在东莞使用，但需要先…");
+        assert_eq!(excerpt_with_ellipsis("可以使用。\n"), "可以使用。");
+    }
+
+    #[test]
+    fn headings_get_ids_and_a_table_of_contents_from_three() {
+        let (html, toc) = with_table_of_contents("<h2>一</h2>\n<p>x</p>\n<h3>二 <em>b</em></h3>\n<h2>三</h2>\n");
+        assert_eq!(
+            html,
+            "<h2 id=\"s-1\">一</h2>\n<p>x</p>\n<h3 id=\"s-2\">二 <em>b</em></h3>\n<h2 id=\"s-3\">三</h2>\n"
+        );
+        assert_eq!(toc[1]["html"], "二 b");
+        assert_eq!(with_table_of_contents("<h2>一</h2><h2>二</h2>").1.len(), 0);
+    }
+
+    #[test]
+    fn breadcrumb_json_ld_cannot_close_its_script() {
+        let crumbs = [crumb("首页", "")];
+        let ld = breadcrumb_json_ld("https://example.org", &crumbs, "</script><b>", "articles/x/");
+        assert!(!ld.contains('<'), "{ld}");
+        let parsed: Value = serde_json::from_str(&ld).unwrap();
+        assert_eq!(parsed["itemListElement"][0]["item"], "https://example.org/");
+        assert_eq!(parsed["itemListElement"][1]["name"], "</script><b>");
+    }
 
     #[test]
     fn host_root_is_the_path_of_the_base_url() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the JS tests need and runs them: the Node tests (tokenizer
-# vectors, engine, stock elasticlunr.js) and the Chromium browser test.
+# vectors, engine, stock elasticlunr.js) and the Chromium browser tests
+# (search, and the reader's site with axe-core).
 #
 #   tests/js/run.sh                         against a throwaway site built
 #                                           from the fixtures by cargo

@@ -1,0 +1,57 @@
+// Regenerates docs/screenshots/ from a built site in headless Chromium:
+// home, article and excerpt at 1280 px, and the article on a 390 px phone.
+//
+//   cargo run --release -- build --out /tmp/site/public
+//   node scripts/screenshots.mjs /tmp/site/public
+//
+// Needs `tests/js/run.sh` to have installed playwright-core (or `npm ci` in
+// tests/js), Debian's chromium and fonts-noto-cjk. The search screenshot is
+// made by the search tests.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { serve } from '../tests/js/server.mjs';
+
+const REPO = resolve(import.meta.dirname, '..');
+const require = createRequire(join(REPO, 'tests/js/package.json'));
+const { chromium } = require('playwright-core');
+
+const site = process.argv[2];
+if (!site) {
+  console.error('usage: node scripts/screenshots.mjs <built site directory>');
+  process.exit(2);
+}
+const ARTICLE = 'articles/zi-ji-yi-bao-yu-e-ke-yi-gei-jia-ren-jiao-yi-bao-ma/';
+const EXCERPT = 'recommendations/guang-zhou-yi-bao-ka-zai-dong-guan-neng-yong-ma/';
+const SHOTS = [
+  { file: 'home.png', path: '', width: 1280, height: 900 },
+  { file: 'article.png', path: ARTICLE, width: 1280, height: 900 },
+  { file: 'excerpt.png', path: EXCERPT, width: 1280, height: 900 },
+  { file: 'phone.png', path: ARTICLE, width: 390, height: 844, mobile: true },
+];
+
+const server = await serve(site);
+const profile = await mkdtemp(join(tmpdir(), 'policypress-shots-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  colorScheme: 'light',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  for (const shot of SHOTS) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: shot.width, height: shot.height });
+    const response = await page.goto(server.url + shot.path);
+    if (!response.ok()) throw new Error(`${shot.path}: HTTP ${response.status()}`);
+    await page.screenshot({ path: join(REPO, 'docs/screenshots', shot.file) });
+    console.log(`docs/screenshots/${shot.file}  ${shot.width}×${shot.height}  /${shot.path}`);
+    await page.close();
+  }
+} finally {
+  await context.close();
+  await server.close();
+  await rm(profile, { recursive: true, force: true });
+}

@@ -24,7 +24,7 @@ impl std::fmt::Display for Change {
             let relevance = if c.relevant { "" } else { " (not relevant)" };
             format!("regions [{}] topics [{}]{relevance}", c.regions.join(", "), c.topics.join(", "))
         };
-        write!(f, "{}: {} → {}", self.path.display(), describe(&self.before), describe(&self.after))
+        write!(f, "{}: {} → {}", crate::text::display_path(&self.path), describe(&self.before), describe(&self.after))
     }
 }
 

@@ -19,6 +19,7 @@ use crate::config::{Config, ConfigError};
 use crate::content::{self, ARTICLES_DIR, ContentError, Document, RECOMMENDATIONS_DIR, TOPICS_FILE};
 use crate::model::{ARTICLE_FIELDS, ArticleMeta, RECOMMENDATION_FIELDS, RecommendationMeta};
 use crate::slug::is_valid_slug;
+use crate::text::{display_path, escape_controls};
 
 /// A sentence `policypress new` puts in every skeleton body, so that `check`
 /// can tell an author who forgot to replace it.
@@ -54,9 +55,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}: {}", self.file.display(), self.line, self.column, self.severity, self.message)?;
+        let file = display_path(&self.file);
+        let message = escape_controls(&self.message);
+        write!(f, "{file}:{}:{}: {}: {message}", self.line, self.column, self.severity)?;
         if !self.fix.is_empty() {
-            write!(f, "\n  fix: {}", self.fix)?;
+            write!(f, "\n  fix: {}", escape_controls(&self.fix))?;
         }
         Ok(())
     }

@@ -58,7 +58,7 @@ impl Config {
     /// Reads `config.toml` under `root`; a missing file means all defaults.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let path = root.join("config.toml");
-        let display = path.display().to_string();
+        let display = crate::text::display_path(&path);
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&display, &text),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),

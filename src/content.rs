@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::model::{Article, ArticleMeta, Recommendation, RecommendationMeta};
+use crate::text::{display_path, escape_controls};
 
 pub const ARTICLES_DIR: &str = "articles";
 pub const RECOMMENDATIONS_DIR: &str = "recommendations";
@@ -29,7 +30,7 @@ pub fn front_matter_cache(root: &Path) -> PathBuf {
 
 /// A problem with one content file, located as precisely as we know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {message}", path.display())]
+#[error("{}:{line}:{column}: {}", display_path(path), escape_controls(message))]
 pub struct ContentError {
     pub path: PathBuf,
     pub line: usize,
@@ -167,36 +168,73 @@ pub enum WriteOutcome {
     KeptHandEdit,
 }
 
-/// Writes a generated file unless it would not change or a person owns it.
-pub fn write_generated(path: &Path, contents: &str, force: bool) -> io::Result<WriteOutcome> {
+/// Decides what offering a generated file does and, when its bytes change
+/// and no person owns it (or `force`), stages them beside it: nothing is in
+/// place until [`Staged::commit`], so a run can write all of its files or none.
+pub fn stage_generated(path: &Path, contents: &str, force: bool) -> io::Result<(WriteOutcome, Option<Staged>)> {
     match fs::read(path) {
         Ok(existing) => {
             if existing == contents.as_bytes() {
-                return Ok(WriteOutcome::Unchanged);
+                return Ok((WriteOutcome::Unchanged, None));
             }
             let pristine = std::str::from_utf8(&existing).is_ok_and(is_pristine);
             if !pristine && !force {
-                return Ok(WriteOutcome::KeptHandEdit);
+                return Ok((WriteOutcome::KeptHandEdit, None));
             }
-            write_atomically(path, contents.as_bytes())?;
-            Ok(WriteOutcome::Updated)
+            Ok((WriteOutcome::Updated, Some(Staged::write(path, contents.as_bytes())?)))
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent)?;
             }
-            write_atomically(path, contents.as_bytes())?;
-            Ok(WriteOutcome::Created)
+            Ok((WriteOutcome::Created, Some(Staged::write(path, contents.as_bytes())?)))
         }
         Err(err) => Err(err),
     }
 }
 
+/// New bytes for a file, written to a hidden sibling and waiting to replace
+/// it. The sibling is in the same directory, so the replacing rename needs
+/// no space and no permission the writing did not already prove.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn write(path: &Path, bytes: &[u8]) -> io::Result<Staged> {
+        let tmp = tmp_sibling(path);
+        if let Err(err) = fs::write(&tmp, bytes) {
+            let _ = fs::remove_file(&tmp);
+            return Err(err);
+        }
+        Ok(Staged { tmp, path: path.to_path_buf() })
+    }
+
+    /// Puts the file in place.
+    pub fn commit(self) -> io::Result<()> {
+        fs::rename(&self.tmp, &self.path).inspect_err(|_| {
+            let _ = fs::remove_file(&self.tmp);
+        })
+    }
+
+    /// Removes the staged bytes; the file stays as it was.
+    pub fn discard(self) {
+        let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+/// `.<name>.tmp` beside `path`: hidden, and not `.md`, so never read as content.
+fn tmp_sibling(path: &Path) -> PathBuf {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    path.with_file_name(format!(".{file_name}.tmp"))
+}
+
 /// Writes through a temporary sibling and a rename, so a crash never leaves
 /// a half-written content file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    let tmp = tmp_sibling(path);
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path)
 }

@@ -14,6 +14,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use policypress::check;
 use policypress::import::{self, ImportOptions, Level};
 use policypress::render::{self, BuildOptions};
+use policypress::text::{display_path, escape_controls};
+
+/// Escapes control characters within each line of a message whose line
+/// breaks are its own.
+fn escape_lines(message: &str) -> String {
+    message.split('\n').map(|line| escape_controls(line).into_owned()).collect::<Vec<_>>().join("\n")
+}
 
 #[derive(Parser)]
 #[command(name = "policypress", version, about = "Static site generator for 医保 policy Q&A content")]
@@ -116,7 +123,9 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Typed errors escape the paths and text they quote; this
+            // catches whatever else reaches the terminal, one message per line.
+            eprintln!("error: {}", escape_lines(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -134,14 +143,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("{}", result.summary());
             if let Some(path) = report {
                 std::fs::write(&path, serde_json::to_string_pretty(&result)? + "\n")
-                    .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", path.display()))?;
+                    .map_err(|err| anyhow::anyhow!("{}: cannot write report: {err}", display_path(&path)))?;
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Classify { content, check } => {
             let report = policypress::classify::refresh::refresh(&content, check)?;
             for err in &report.errors {
-                eprintln!("{err}\n  fix: {}", err.fix);
+                eprintln!("{err}\n  fix: {}", escape_controls(&err.fix));
             }
             let verb = if check { "would change" } else { "changed" };
             for change in &report.changes {
@@ -163,7 +172,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Build { root, out, base_url, no_minify, fresh, quiet } => {
             let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet })?;
             for warning in &report.warnings {
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", escape_controls(warning));
             }
             if !quiet {
                 println!(
@@ -172,7 +181,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     report.articles,
                     report.recommendations,
                     report.search.documents,
-                    report.out_dir.display(),
+                    display_path(&report.out_dir),
                     report.files,
                     report.bytes as f64 / 1e6,
                     report.elapsed
@@ -188,7 +197,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::New { title, regions, topics, root } => {
             let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
-            println!("{}", path.display());
+            println!("{}", display_path(&path));
             eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
             Ok(ExitCode::SUCCESS)
         }

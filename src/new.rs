@@ -19,11 +19,11 @@ pub enum NewError {
     UnknownRegion { region: String, suggestion: Option<String> },
     #[error("unknown topic `{topic}`{}", hint(.suggestion, "use a name from content/topics.yaml"))]
     UnknownTopic { topic: String, suggestion: Option<String> },
-    #[error("{} already exists; edit it, or choose a different title", .0.display())]
+    #[error("{} already exists; edit it, or choose a different title", crate::text::display_path(.0))]
     Exists(PathBuf),
     #[error(transparent)]
     Topics(#[from] ContentError),
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", crate::text::display_path(path))]
     Io { path: PathBuf, source: std::io::Error },
 }
 

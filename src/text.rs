@@ -2,7 +2,44 @@
 //! CJK, how scraped prose is tidied, and the normalized key under which two
 //! spellings of the same snippet compare equal.
 
+use std::borrow::Cow;
+use std::path::Path;
+
 use unicode_normalization::UnicodeNormalization;
+
+/// Characters that would act on a terminal rather than print: C0 and C1
+/// controls, DEL, and the bidirectional overrides that reorder what follows.
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Text from a file name, a title or any other input, made safe to print
+/// on one terminal line: a newline in a file name must not forge a second
+/// message, and an ESC must not reach the terminal. Control characters
+/// become `\n`, `\r`, `\t` or `\u{1b}`; everything else is unchanged.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if acts_on_terminal(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path as printed in messages: lossy UTF-8, control characters escaped
+/// (see [`escape_controls`]).
+pub fn display_path(path: &Path) -> String {
+    let lossy = path.to_string_lossy();
+    escape_controls(&lossy).into_owned()
+}
 
 /// Han ideographs (incl. extension A and compatibility ideographs).
 pub fn is_han(c: char) -> bool {
@@ -65,7 +102,10 @@ pub fn clean_prose(line: &str) -> String {
         if c.is_whitespace() {
             let prev = out.chars().last();
             let next = significant(i, 1);
-            let joins_cjk = |x: Option<char>| x.is_some_and(|x| is_cjk(x) || full_width(x).is_some());
+            // A space before ASCII punctuation is kept here and dropped
+            // below only if that punctuation turns full-width: Latin text
+            // keeps `key: value`.
+            let joins_cjk = |x: Option<char>| x.is_some_and(is_cjk);
             if prev.is_none()
                 || next.is_none()
                 || joins_cjk(prev)
@@ -231,6 +271,8 @@ mod tests {
     fn clean_prose_keeps_latin_and_number_spacing() {
         assert_eq!(clean_prose("Windows 10 and APP 2.0"), "Windows 10 and APP 2.0");
         assert_eq!(clean_prose("共1,000元 6:30开始"), "共1,000元6:30开始");
+        assert_eq!(clean_prose("key: value, see (note) ! ok"), "key: value, see (note) ! ok");
+        assert_eq!(clean_prose("登录 APP : 查询"), "登录APP：查询");
     }
 
     proptest::proptest! {
@@ -259,5 +301,13 @@ mod tests {
         assert_eq!(normalize_key("ｶﾞｲﾄﾞ"), normalize_key("ガイド"), "half-width kana compose with their sound marks");
         assert_eq!(normalize_key("ㄱㅏ"), normalize_key("가"), "compatibility jamo compose");
         assert_eq!(normalize_key("余额可以用..."), "余额可以用");
+    }
+    #[test]
+    fn controls_are_escaped_for_printing() {
+        assert_eq!(escape_controls("医保 a.txt"), "医保 a.txt");
+        assert_eq!(escape_controls("a\nrejected: b"), "a\\nrejected: b");
+        assert_eq!(escape_controls("\u{1b}[31mred\u{7}"), "\\u{1b}[31mred\\u{7}");
+        assert_eq!(escape_controls("x\u{202E}txt.exe"), "x\\u{202e}txt.exe");
+        assert_eq!(display_path(Path::new("raw/bad\r\tname.txt")), "raw/bad\\r\\tname.txt");
     }
 }

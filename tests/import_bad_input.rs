@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -17,13 +18,11 @@ struct Run {
 }
 
 fn run_import(raw: &Path, content: &Path) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_policypress"))
-        .arg("import")
-        .arg(raw)
-        .arg("--content")
-        .arg(content)
-        .output()
-        .unwrap();
+    run_command(&[OsStr::new("import"), raw.as_os_str(), OsStr::new("--content"), content.as_os_str()])
+}
+
+fn run_command(args: &[&OsStr]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_policypress")).args(args).output().unwrap();
     Run {
         code: output.status.code().unwrap_or(-1),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -103,7 +102,6 @@ fn odd_pages_import_with_a_warning() {
             "no-block.txt",
             "异地就医备案怎么办\n\n可以线上办理\n\n登录国家医保服务平台APP办理备案。\n".as_bytes().to_vec(),
         ),
-        ("title-only.txt", "只有一个标题的页面\n".as_bytes().to_vec()),
         (
             "truncated.txt",
             "截断的页面\n\n正文。\n相关推荐\n\n甲标题\n\n甲摘要\n\n健康新闻 2025-04-20\n\n乙标题\n\n乙摘要被截"
@@ -115,7 +113,6 @@ fn odd_pages_import_with_a_warning() {
     let run = run_import(raw.path(), content.path());
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(message_for(&run.stderr, "no-block.txt").contains("no 相关推荐 block"));
-    assert!(message_for(&run.stderr, "title-only.txt").contains("only a title"));
     let truncated = fs::read_to_string(content.path().join("recommendations/yi-biao-ti.md")).unwrap();
     assert!(truncated.contains("乙摘要被截"), "a snippet cut off before its date line is kept");
     good_page_imported(content.path());
@@ -145,4 +142,137 @@ fn hostile_titles_stay_text_and_inside_content() {
         "raw HTML in a body is escaped Markdown:\n{script}"
     );
     assert!(content.join("articles/etc-passwd-yi-bao.md").exists());
+}
+
+#[test]
+fn a_title_only_page_is_rejected_so_import_and_check_agree() {
+    let raw = raw_dir(&[
+        ("title-only.txt", "只有一个标题的页面\n".as_bytes().to_vec()),
+        (
+            "title-and-block.txt",
+            "只有标题和推荐\n相关推荐\n\n甲标题\n\n甲摘要\n\n健康新闻 2025-04-20\n".as_bytes().to_vec(),
+        ),
+    ]);
+    let site = tempfile::tempdir().unwrap();
+    let run = run_import(raw.path(), &site.path().join("content"));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for name in ["title-only.txt", "title-and-block.txt"] {
+        assert!(message_for(&run.stderr, name).contains("rejected: page has a title but no body or short answer"));
+    }
+    assert!(run.stdout.contains("2 rejected"), "{}", run.stdout);
+    good_page_imported(&site.path().join("content"));
+    assert_eq!(fs::read_dir(site.path().join("content/articles")).unwrap().count(), 1);
+    let check = run_command(&[OsStr::new("check"), OsStr::new("--root"), site.path().as_os_str()]);
+    assert_eq!(check.code, 0, "what import writes passes check:\n{}{}", check.stdout, check.stderr);
+}
+
+#[test]
+fn utf16_pages_with_a_byte_order_mark_are_decoded() {
+    let utf16 = |page: &Path, little: bool| -> Vec<u8> {
+        let text = fs::read_to_string(page).unwrap();
+        let bom: [u8; 2] = if little { [0xFF, 0xFE] } else { [0xFE, 0xFF] };
+        let units = text.encode_utf16().flat_map(|u| if little { u.to_le_bytes() } else { u.to_be_bytes() });
+        bom.into_iter().chain(units).collect()
+    };
+    let raw = raw_dir(&[("le.txt", utf16(&raw_pages()[0], true)), ("be.txt", utf16(&raw_pages()[1], false))]);
+    let content = tempfile::tempdir().unwrap();
+    let run = run_import(raw.path(), content.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(message_for(&run.stderr, "le.txt").contains("decoded as UTF-16LE"));
+    assert!(message_for(&run.stderr, "be.txt").contains("decoded as UTF-16BE"));
+    let article = |slug: &str| fs::read_to_string(content.path().join(format!("articles/{slug}.md"))).unwrap();
+    assert!(article("yi-bao-ge-ren-zhang-hu-zen-me-chong-zhi-jiao-fei").contains("医保个人账户不能直接充值缴费"));
+    assert!(
+        article("yi-bao-ka-li-mian-ge-ren-zhang-hu-yu-e-shi-gan-ma-de")
+            .contains("title: 医保卡里面个人账户余额是干嘛的")
+    );
+}
+
+#[test]
+fn links_in_the_input_are_followed_and_bad_ones_named_and_counted() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::copy(&raw_pages()[0], outside.path().join("page.txt")).unwrap();
+    fs::create_dir(outside.path().join("more")).unwrap();
+    fs::copy(&raw_pages()[1], outside.path().join("more/page.txt")).unwrap();
+    let raw = raw_dir(&[]);
+    std::os::unix::fs::symlink(outside.path().join("page.txt"), raw.path().join("to-file.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("more"), raw.path().join("to-dir")).unwrap();
+    std::os::unix::fs::symlink(raw.path(), raw.path().join("loop")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("gone.txt"), raw.path().join("dangling.txt")).unwrap();
+    let content = tempfile::tempdir().unwrap();
+    let run = run_import(raw.path(), content.path());
+    assert_eq!(run.code, 1, "a loop and a dangling link are rejected\n{}", run.stderr);
+    assert!(message_for(&run.stderr, "loop").contains("rejected: symbolic link loops back to"));
+    assert!(message_for(&run.stderr, "dangling.txt").contains("rejected: dangling symbolic link to"));
+    assert!(run.stdout.contains("imported 3 pages (2 rejected"), "{}", run.stdout);
+    good_page_imported(content.path());
+    assert!(content.path().join("articles/yi-bao-ge-ren-zhang-hu-zen-me-chong-zhi-jiao-fei.md").exists());
+    assert!(content.path().join("articles/yi-bao-ka-li-mian-ge-ren-zhang-hu-yu-e-shi-gan-ma-de.md").exists());
+}
+
+#[test]
+fn a_missing_input_is_counted_and_fails_the_run() {
+    let missing = tempfile::tempdir().unwrap().path().join("nonexistent");
+    let content = tempfile::tempdir().unwrap();
+    let run = run_import(&missing, content.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(message_for(&run.stderr, "nonexistent").contains("rejected: no such file or directory"));
+    assert!(run.stdout.contains("(1 rejected"), "{}", run.stdout);
+}
+
+#[test]
+fn the_content_folder_and_non_page_files_inside_an_input_are_skipped() {
+    let raw = raw_dir(&[("notes.md", b"# notes\n".to_vec()), ("config.toml", b"title = \"x\"\n".to_vec())]);
+    let content = raw.path().join("content");
+    for _ in 0..2 {
+        let run = run_import(raw.path(), &content);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(message_for(&run.stderr, "notes.md").contains("note: a .md file is not a scraped page; skipped"));
+        assert!(message_for(&run.stderr, "config.toml").contains("not a scraped page"));
+        assert!(run.stdout.contains("imported 1 pages (0 rejected"), "{}", run.stdout);
+    }
+    let articles: Vec<_> = fs::read_dir(content.join("articles")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(articles, ["yi-bao-jiao-wan-bu-yong-hui-qing-ling-ma.md"], "topics.yaml is no page");
+    let run = run_import(raw.path(), &content);
+    assert!(message_for(&run.stderr, "content").contains("note: the --content directory; skipped"), "{}", run.stderr);
+}
+
+#[test]
+fn a_failed_import_leaves_content_as_it_was() {
+    // Root may write anywhere: a file where a directory belongs makes the
+    // write fail for every user.
+    for blocked in ["articles", "recommendations"] {
+        let site = tempfile::tempdir().unwrap();
+        let content = site.path().join("content");
+        fs::create_dir(&content).unwrap();
+        fs::write(content.join("topics.yaml"), policypress::import::DEFAULT_TOPICS).unwrap();
+        fs::write(content.join(blocked), b"not a directory\n").unwrap();
+        let before = common::snapshot(site.path());
+        let run = run_import(&common::fixtures_raw(), &content);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("content/{blocked}/")), "the error names the file: {}", run.stderr);
+        assert_eq!(common::snapshot(site.path()), before, "nothing written when {blocked}/ cannot be");
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_every_message() {
+    let raw = raw_dir(&[("evil\nrejected: forged.txt", Vec::new()), ("\u{1b}[2Jred.txt", Vec::new())]);
+    let site = tempfile::tempdir().unwrap();
+    let content = site.path().join("content");
+    let import = run_import(raw.path(), &content);
+    fs::write(content.join("articles/bad\nerror: forged\u{1b}[31m.md"), "---\ntitle: [\n---\n").unwrap();
+    let check = run_command(&[OsStr::new("check"), OsStr::new("--root"), site.path().as_os_str()]);
+    let build = run_command(&[OsStr::new("build"), OsStr::new("--root"), site.path().as_os_str()]);
+    for (command, output, forged) in [
+        ("import", &import, "rejected: forged"),
+        ("check", &check, "error: forged"),
+        ("build", &build, "error: forged"),
+    ] {
+        let printed = format!("{}{}", output.stdout, output.stderr);
+        assert_eq!(output.code, 1, "{command}: {printed}");
+        assert!(!printed.contains('\u{1b}'), "{command} printed an ESC: {printed:?}");
+        assert!(!printed.lines().any(|l| l.starts_with(forged)), "{command} printed a forged line: {printed}");
+        assert!(printed.contains(&format!("\\n{forged}")), "{command} shows the newline escaped: {printed}");
+    }
 }

@@ -211,3 +211,76 @@ fn import_primes_the_build_front_matter_cache_with_what_parsing_reads() {
     update.save();
     assert_eq!(fs::read_to_string(&cache).unwrap(), primed, "every line was a hit");
 }
+
+/// A recommendation file split at the end of its front matter.
+fn split_recommendation(text: &str) -> (&str, &str) {
+    let end = text[4..].find("\n---\n").unwrap() + 4 + "\n---\n".len();
+    text.split_at(end)
+}
+
+/// The first recommendation (by file name) and its slug.
+fn first_recommendation(content: &Path) -> (std::path::PathBuf, String) {
+    let path = snapshot(&content.join("recommendations")).into_keys().next().unwrap();
+    let slug = path.trim_end_matches(".md").to_string();
+    (content.join("recommendations").join(path), slug)
+}
+
+fn import_forced(content: &Path) -> policypress::import::ImportReport {
+    policypress::import::import(&policypress::import::ImportOptions {
+        inputs: raw_pages(),
+        content_dir: content.to_path_buf(),
+        force: true,
+    })
+    .unwrap()
+}
+
+#[test]
+fn force_overwrites_a_hand_edited_recommendation() {
+    let dir = tempfile::tempdir().unwrap();
+    import_into(dir.path(), &raw_pages());
+    let (path, _) = first_recommendation(dir.path());
+    let generated = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("{generated}编辑追加的一句话。\n")).unwrap();
+    let report = import_into(dir.path(), &raw_pages());
+    assert_eq!(report.kept_hand_edits, vec![path.clone()]);
+    assert!(fs::read_to_string(&path).unwrap().contains("编辑追加的一句话"), "kept without --force");
+
+    let report = import_forced(dir.path());
+    assert_eq!(fs::read_to_string(&path).unwrap(), generated, "--force restores the generated file");
+    assert!(report.kept_hand_edits.is_empty());
+    assert!(import_into(dir.path(), &raw_pages()).kept_hand_edits.is_empty(), "nothing left to report");
+}
+
+#[test]
+fn an_owned_recommendation_keeps_its_slug_and_gets_no_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    import_into(dir.path(), &raw_pages());
+    let (path, slug) = first_recommendation(dir.path());
+    let generated = fs::read_to_string(&path).unwrap();
+    let (front_matter, excerpt) = split_recommendation(&generated);
+    // Checksum line removed, excerpt edited in the middle: a person's file now.
+    let mut chars: Vec<char> = excerpt.chars().collect();
+    chars.insert(2, '※');
+    let front_matter: String =
+        front_matter.lines().filter(|l| !l.starts_with("checksum: ")).map(|l| l.to_string() + "\n").collect();
+    let owned = format!("{front_matter}{}", chars.into_iter().collect::<String>());
+    fs::write(&path, &owned).unwrap();
+    let files = snapshot(&dir.path().join("recommendations")).into_keys().collect::<Vec<_>>();
+
+    for force in [false, true] {
+        if force {
+            import_forced(dir.path());
+        } else {
+            import_into(dir.path(), &raw_pages());
+        }
+        assert_eq!(
+            snapshot(&dir.path().join("recommendations")).into_keys().collect::<Vec<_>>(),
+            files,
+            "force: {force}"
+        );
+        let tree = load_tree(dir.path());
+        let listing: Vec<_> = tree.articles.iter().filter(|a| a.item.meta.recommendations.contains(&slug)).collect();
+        assert!(!listing.is_empty(), "articles still recommend `{slug}` (force: {force})");
+    }
+    assert_eq!(fs::read_to_string(&path).unwrap(), generated, "--force made it the generated file again");
+}

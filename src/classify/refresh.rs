@@ -36,7 +36,7 @@ impl std::fmt::Display for Change {
                 c.topics.join(", ")
             )
         };
-        write!(f, "{}: {} → {}", self.path.display(), describe(&self.before), describe(&self.after))
+        write!(f, "{}: {} → {}", crate::text::display_path(&self.path), describe(&self.before), describe(&self.after))
     }
 }
 

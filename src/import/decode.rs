@@ -1,5 +1,5 @@
-//! Bytes → text for scraped pages: UTF-8 with or without BOM, GBK/GB18030
-//! (decoded and reported), CRLF normalised; binary and oversized files are
+//! Bytes → text for scraped pages: UTF-8 with or without BOM, UTF-16 with
+//! a BOM and GBK/GB18030 (decoded and reported), CRLF normalised; binary and oversized files are
 //! refused before they can cost memory.
 
 use std::fs::File;
@@ -30,6 +30,8 @@ pub enum DecodeError {
     TooLarge(u64),
     #[error("not UTF-8 and not GB18030 text")]
     UnknownEncoding,
+    #[error("starts with a UTF-16 byte-order mark but is not valid UTF-16; save it as UTF-8")]
+    BadUtf16,
 }
 
 /// Reads and decodes one page file without reading oversized files whole.
@@ -49,6 +51,22 @@ pub fn read_page(path: &Path) -> Result<(Vec<u8>, Decoded), DecodeError> {
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    // UTF-16 is half NUL bytes: it must be decoded before the binary test.
+    let utf16 = [
+        (b"\xFF\xFE", encoding_rs::UTF_16LE, "decoded as UTF-16LE"),
+        (b"\xFE\xFF", encoding_rs::UTF_16BE, "decoded as UTF-16BE"),
+    ];
+    for (bom, encoding, note) in utf16 {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+            if had_errors {
+                return Err(DecodeError::BadUtf16);
+            }
+            let mut decoded = decode_text(text.into_owned())?;
+            decoded.notes.insert(0, note);
+            return Ok(decoded);
+        }
+    }
     let mut notes = Vec::new();
     let body = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => {
@@ -74,13 +92,30 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             text.into_owned()
         }
     };
-    let text = if text.contains('\r') {
-        notes.push("converted CRLF line endings");
-        text.replace("\r\n", "\n").replace('\r', "\n")
+    let mut decoded = normalize_line_endings(text);
+    notes.append(&mut decoded.notes);
+    decoded.notes = notes;
+    Ok(decoded)
+}
+
+/// Text decoded from UTF-16 gets the checks bytes get: blank text is empty,
+/// control characters mean it was never text.
+fn decode_text(text: String) -> Result<Decoded, DecodeError> {
+    if text.chars().all(char::is_whitespace) {
+        return Err(DecodeError::Empty);
+    }
+    if looks_binary(text.as_bytes()) {
+        return Err(DecodeError::Binary);
+    }
+    Ok(normalize_line_endings(text))
+}
+
+fn normalize_line_endings(text: String) -> Decoded {
+    if text.contains('\r') {
+        Decoded { text: text.replace("\r\n", "\n").replace('\r', "\n"), notes: vec!["converted CRLF line endings"] }
     } else {
-        text
-    };
-    Ok(Decoded { text, notes })
+        Decoded { text, notes: Vec::new() }
+    }
 }
 
 /// NUL bytes, or more than 1% C0 control bytes other than whitespace,
@@ -103,6 +138,20 @@ mod tests {
         assert!(decoded.notes.contains(&"decoded as GB18030 (GBK)"));
         let decoded = decode("\u{feff}标题\n".as_bytes()).unwrap();
         assert_eq!(decoded.text, "标题\n");
+    }
+
+    #[test]
+    fn decodes_utf16_with_either_byte_order_mark() {
+        let text = "医保交完不用会清零吗\r\n可以\r\n";
+        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        for (bytes, note) in [(le, "decoded as UTF-16LE"), (be, "decoded as UTF-16BE")] {
+            let decoded = decode(&bytes).unwrap();
+            assert_eq!(decoded.text, "医保交完不用会清零吗\n可以\n");
+            assert_eq!(decoded.notes, [note, "converted CRLF line endings"]);
+        }
+        assert_eq!(decode(b"\xFF\xFE\x00\xD8"), Err(DecodeError::BadUtf16), "a lone surrogate");
+        assert_eq!(decode(b"\xFF\xFE \x00\n\x00"), Err(DecodeError::Empty));
     }
 
     #[test]

@@ -19,11 +19,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
-use crate::content::{self, ARTICLES_DIR, FrontMatterLines, RECOMMENDATIONS_DIR, WriteOutcome};
+use crate::content::{self, ARTICLES_DIR, FrontMatterLines, RECOMMENDATIONS_DIR, Staged, WriteOutcome};
 use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
 use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
 use crate::slug::slugify;
-use crate::text::normalize_key;
+use crate::text::{display_path, escape_controls, normalize_key};
 use page::parse_page;
 
 pub struct ImportOptions {
@@ -59,7 +59,7 @@ impl std::fmt::Display for FileMessage {
             Level::Warning => "warning",
             Level::Rejected => "rejected",
         };
-        write!(f, "{}: {level}: {}", self.path.display(), self.message)
+        write!(f, "{}: {level}: {}", display_path(&self.path), escape_controls(&self.message))
     }
 }
 
@@ -105,7 +105,7 @@ impl ImportReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", display_path(path))]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Content(#[from] content::ContentError),
@@ -172,7 +172,10 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
 
     // Pass over the pages in batches: parse in parallel, then hand each
     // page's snippets to the table. Page ids are positions in `pages`.
-    let files = collect_inputs(&options.inputs, &mut report.messages);
+    let mut input_messages = Vec::new();
+    let files = collect_inputs(&options.inputs, content_dir, &mut input_messages);
+    report.rejected += input_messages.iter().filter(|m| m.level == Level::Rejected).count();
+    report.messages.append(&mut input_messages);
     let mut table = SnippetTable::new();
     let mut pages: Vec<PageEntry> = Vec::new();
     let mut seen_sha: HashSet<String> = HashSet::new();
@@ -243,6 +246,12 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     for (id, slug) in page_slugs.iter().enumerate() {
         page_ids.entry(slug.clone()).or_insert(id as PageId);
     }
+    // A recommendation a person owns is no input to merging: its text is
+    // whatever they wrote, and merged in it would be stamped as generated.
+    // It keeps its file name; the snippet that comes out under that slug is
+    // its snippet (kept as it is, or regenerated with --force), so no second
+    // file is made for it.
+    let mut owned: HashMap<String, Snippet> = HashMap::new();
     for loaded in &tree.recommendations {
         let mut snippet = snippet_from_record(&loaded.item);
         for slug in &loaded.item.meta.seen_on {
@@ -253,10 +262,21 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             }
             snippet.seen_on.insert(id);
         }
-        table.add(snippet);
+        if loaded.pristine {
+            table.add(snippet);
+        } else if let Some(stem) = loaded.path.file_stem().and_then(|s| s.to_str()) {
+            owned.insert(stem.to_string(), snippet);
+        }
     }
 
     let Merged { mut snippets, record_of, stats } = table.finish();
+    for snippet in &mut snippets {
+        if let Some(history) = owned.remove(&snippet.slug) {
+            snippet.seen_on.extend(history.seen_on);
+            snippet.first_seen = [snippet.first_seen, history.first_seen].into_iter().flatten().min();
+            snippet.last_seen = snippet.last_seen.max(history.last_seen);
+        }
+    }
     report.distinct_snippets = stats.distinct;
     // Counted over this run's sightings only, so re-importing merges nothing.
     let touched: HashSet<u32> =
@@ -270,23 +290,25 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let linkable = |article: &Article| snippet_titles.contains(&normalize_key(&article.meta.title));
     let articles_dir = content_dir.join(ARTICLES_DIR);
     // Files now exactly as rendered: their front matter primes the build's cache.
-    let as_rendered = |outcome: &std::io::Result<WriteOutcome>| {
-        matches!(outcome, Ok(WriteOutcome::Created | WriteOutcome::Updated | WriteOutcome::Unchanged))
+    let as_rendered = |staged: &std::io::Result<(WriteOutcome, Option<Staged>)>| {
+        matches!(staged, Ok((WriteOutcome::Created | WriteOutcome::Updated | WriteOutcome::Unchanged, _)))
     };
     let mut front_matter = FrontMatterLines::default();
-    let written: Vec<(PathBuf, std::io::Result<WriteOutcome>, Option<ArticleText>, FrontMatterLines)> = pages
+    // Every changed file is staged beside its destination first and put in
+    // place only once all of them are: a failure leaves content/ as it was.
+    let written: Vec<(Offered, Option<ArticleText>, FrontMatterLines)> = pages
         .into_par_iter()
         .zip(slugs.par_iter())
         .map(|(page, slug)| {
             let article = build_article(page, slug, &record_slugs, &classifier);
             let path = articles_dir.join(format!("{slug}.md"));
             let text = content::render_article(&article);
-            let outcome = content::write_generated(&path, &text, options.force);
+            let staged = content::stage_generated(&path, &text, options.force);
             let mut lines = FrontMatterLines::default();
-            if as_rendered(&outcome) {
+            if as_rendered(&staged) {
                 lines.article(&text, &article);
             }
-            (path, outcome, linkable(&article).then(|| article_text(&article)), lines)
+            (Offered { is_article: true, path, staged }, linkable(&article).then(|| article_text(&article)), lines)
         })
         .collect();
     let this_run: HashSet<&str> = slugs.iter().map(String::as_str).collect();
@@ -296,9 +318,9 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         .filter(|a| !this_run.contains(a.item.meta.slug.as_str()) && linkable(&a.item))
         .map(|a| article_text(&a.item))
         .collect();
-    let mut outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>)> = Vec::new();
-    for (path, outcome, text, lines) in written {
-        outcomes.push((true, path, outcome));
+    let mut offered: Vec<Offered> = Vec::new();
+    for (file, text, lines) in written {
+        offered.push(file);
         texts.extend(text);
         front_matter.extend(lines);
     }
@@ -307,24 +329,25 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
 
     let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
     let live: HashSet<String> = snippets.iter().map(|s| s.slug.clone()).collect();
-    let rec_outcomes: Vec<(bool, PathBuf, std::io::Result<WriteOutcome>, FrontMatterLines)> = snippets
+    let rec_offered: Vec<(Offered, FrontMatterLines)> = snippets
         .into_par_iter()
         .map(|snippet| {
             let rec = recommendation_record(snippet, &page_slugs, &classifier);
             let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
             let text = content::render_recommendation(&rec);
-            let outcome = content::write_generated(&path, &text, options.force);
+            let staged = content::stage_generated(&path, &text, options.force);
             let mut lines = FrontMatterLines::default();
-            if as_rendered(&outcome) {
+            if as_rendered(&staged) {
                 lines.recommendation(&text, &rec);
             }
-            (false, path, outcome, lines)
+            (Offered { is_article: false, path, staged }, lines)
         })
         .collect();
-    for (is_article, path, outcome, lines) in rec_outcomes {
-        outcomes.push((is_article, path, outcome));
+    for (file, lines) in rec_offered {
+        offered.push(file);
         front_matter.extend(lines);
     }
+    let outcomes = commit_all(offered)?;
     // `build --root R` reads R/content: prime the cache of that layout only,
     // never a directory outside the site.
     if content_dir.file_name().is_some_and(|name| name == "content") {
@@ -332,7 +355,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         front_matter.merge_into(&content::front_matter_cache(site_root));
     }
     for (is_article, path, outcome) in outcomes {
-        match outcome.map_err(|source| ImportError::Io { path: path.clone(), source })? {
+        match outcome {
             WriteOutcome::Created | WriteOutcome::Updated if is_article => report.articles_written += 1,
             WriteOutcome::Created | WriteOutcome::Updated => report.recommendations_written += 1,
             WriteOutcome::Unchanged => report.unchanged += 1,
@@ -352,38 +375,129 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     Ok(report)
 }
 
+/// A generated file offered for writing: what writing it does, and its
+/// new bytes staged beside it when it changes.
+struct Offered {
+    is_article: bool,
+    path: PathBuf,
+    staged: std::io::Result<(WriteOutcome, Option<Staged>)>,
+}
+
+/// Puts every staged file in place, or, if any could not be staged, none:
+/// the staged bytes are removed and the first failure (by path) returned.
+fn commit_all(offered: Vec<Offered>) -> Result<Vec<(bool, PathBuf, WriteOutcome)>, ImportError> {
+    let mut failures: Vec<ImportError> = Vec::new();
+    let mut staged: Vec<(bool, PathBuf, WriteOutcome, Option<Staged>)> = Vec::with_capacity(offered.len());
+    for Offered { is_article, path, staged: result } in offered {
+        match result {
+            Ok((outcome, file)) => staged.push((is_article, path, outcome, file)),
+            Err(source) => failures.push(ImportError::Io { path, source }),
+        }
+    }
+    if !failures.is_empty() {
+        staged.into_iter().filter_map(|(_, _, _, file)| file).for_each(Staged::discard);
+        failures.sort_by_key(ToString::to_string);
+        return Err(failures.swap_remove(0));
+    }
+    let mut outcomes = Vec::with_capacity(staged.len());
+    let mut staged = staged.into_iter();
+    while let Some((is_article, path, outcome, file)) = staged.next() {
+        if let Some(file) = file
+            && let Err(source) = file.commit()
+        {
+            staged.filter_map(|(_, _, _, file)| file).for_each(Staged::discard);
+            return Err(ImportError::Io { path, source });
+        }
+        outcomes.push((is_article, path, outcome));
+    }
+    Ok(outcomes)
+}
+
+/// Files beside scraped pages that are plainly not pages: content,
+/// settings and vocabularies.
+const NOT_PAGES: &[&str] = &["md", "markdown", "yaml", "yml", "toml"];
+
 /// The page files named by the inputs: files as given, directories walked
-/// in sorted order (hidden files skipped).
-fn collect_inputs(inputs: &[PathBuf], messages: &mut Vec<FileMessage>) -> Vec<PathBuf> {
+/// in sorted order (hidden files skipped). Links to files and directories
+/// are followed; loops, dangling links and unreadable entries are rejected
+/// by name. The content directory, should it lie inside an input, is
+/// skipped, and so are files that are not pages.
+fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<FileMessage>) -> Vec<PathBuf> {
+    // By canonical path, so that `raw/../content` or a link to it is recognised.
+    let content_dir = fs::canonicalize(content_dir).ok();
+    let is_content_dir = |path: &Path| content_dir.is_some() && fs::canonicalize(path).ok() == content_dir;
     let mut files = Vec::new();
     for input in inputs {
-        if !input.exists() {
-            messages.push(FileMessage {
-                path: input.clone(),
-                level: Level::Rejected,
-                message: "no such file or directory".into(),
-            });
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(input)
+        let mut walker = walkdir::WalkDir::new(input)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
-        for entry in walker {
-            match entry {
-                Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
-                Ok(_) => {}
-                Err(err) => messages.push(FileMessage {
-                    path: err.path().unwrap_or(input).to_path_buf(),
-                    level: Level::Rejected,
-                    message: format!("cannot read: {err}"),
-                }),
+        while let Some(entry) = walker.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    messages.push(FileMessage {
+                        path: err.path().unwrap_or(input).to_path_buf(),
+                        level: Level::Rejected,
+                        message: walk_error_message(&err),
+                    });
+                    continue;
+                }
+            };
+            if entry.file_type().is_dir() {
+                if is_content_dir(entry.path()) {
+                    messages.push(FileMessage {
+                        path: entry.into_path(),
+                        level: Level::Note,
+                        message: "the --content directory; skipped".into(),
+                    });
+                    walker.skip_current_dir();
+                }
+                continue;
             }
+            if !entry.file_type().is_file() {
+                messages.push(FileMessage {
+                    path: entry.into_path(),
+                    level: Level::Rejected,
+                    message: "not a regular file (a device, pipe or socket); skipped".into(),
+                });
+                continue;
+            }
+            let extension = entry.path().extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            if let Some(extension) = extension.filter(|e| NOT_PAGES.contains(&e.as_str())) {
+                messages.push(FileMessage {
+                    path: entry.into_path(),
+                    level: Level::Note,
+                    message: format!("a .{extension} file is not a scraped page; skipped"),
+                });
+                continue;
+            }
+            files.push(entry.into_path());
         }
     }
     files.sort();
     files.dedup();
     files
+}
+
+/// What went wrong walking an input, in the user's terms.
+fn walk_error_message(err: &walkdir::Error) -> String {
+    if let Some(ancestor) = err.loop_ancestor() {
+        return format!("symbolic link loops back to {}; skipped", display_path(ancestor));
+    }
+    let dangling = err
+        .path()
+        .and_then(|path| fs::read_link(path).ok())
+        .filter(|_| err.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound));
+    if let Some(target) = dangling {
+        return format!("dangling symbolic link to {}; skipped", display_path(&target));
+    }
+    match err.io_error() {
+        Some(io) if io.kind() == std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        Some(io) => format!("cannot read: {io}"),
+        None => format!("cannot read: {err}"),
+    }
 }
 
 fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> {
@@ -393,9 +507,14 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
     let note =
         |level: Level, message: &str| FileMessage { path: path.to_path_buf(), level, message: message.to_string() };
     let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Level::Note, n)).collect();
-    if page.body_lines.is_empty() && page.snippets.is_empty() && page.answer.is_none() {
-        notes.push(note(Level::Warning, "page is only a title; imported with an empty body"));
-    } else if page.snippets.is_empty() {
+    let markdown = markdown::body_to_markdown(&page.body_lines);
+    // `check` refuses an article with neither body nor answer.
+    if markdown.trim().is_empty() && page.answer.is_none() {
+        return Err(reject(
+            "page has a title but no body or short answer, so there is no article to publish; not imported".into(),
+        ));
+    }
+    if page.snippets.is_empty() {
         notes.push(note(Level::Warning, "no 相关推荐 block; imported without recommendations or date"));
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -404,7 +523,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
         path: path.to_path_buf(),
         file_name,
         sha256,
-        markdown: markdown::body_to_markdown(&page.body_lines),
+        markdown,
         title: page.title,
         answer: page.answer,
         notices: page.notices.into_iter().collect(),

@@ -24,6 +24,7 @@ use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError};
 use crate::search::{self, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, SiteInput};
+use crate::text::{display_path, escape_controls};
 
 use cache::{Cache, Entry};
 use output::Staging;
@@ -94,16 +95,16 @@ pub enum BuildError {
     /// Every problem found in `content/`, sorted by file and line.
     #[error("{}", ContentErrors(.0))]
     Content(Vec<ContentError>),
-    #[error("theme `{name}` not found: {} does not exist", path.display())]
+    #[error("theme `{}` not found: {} does not exist", escape_controls(name), display_path(path))]
     ThemeNotFound { name: String, path: PathBuf },
     /// A template that does not parse, or a set of templates that do not fit
     /// together (a missing parent or macro file).
-    #[error("{}: {message}", path.display())]
+    #[error("{}: {}", display_path(path), escape_controls(message))]
     Template { path: PathBuf, message: String },
     /// A template failed while rendering a page.
-    #[error("rendering {page} with {}: {message}", template.display())]
+    #[error("rendering {} with {}: {}", escape_controls(page), display_path(template), escape_controls(message))]
     Render { page: String, template: PathBuf, message: String },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", display_path(path))]
     Io { path: PathBuf, source: std::io::Error },
     /// The output directory cannot safely be replaced.
     #[error("{0}")]
@@ -122,7 +123,7 @@ impl fmt::Display for ContentErrors<'_> {
         let count = self.0.len();
         writeln!(f, "{count} problem{} in content:", if count == 1 { "" } else { "s" })?;
         for (n, err) in self.0.iter().enumerate() {
-            write!(f, "{err}\n  fix: {}", err.fix)?;
+            write!(f, "{err}\n  fix: {}", escape_controls(&err.fix))?;
             if n + 1 < count {
                 writeln!(f)?;
             }

@@ -18,6 +18,7 @@ use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ARTICLES_DIR, ContentError, Document, RECOMMENDATIONS_DIR, TOPICS_FILE};
 use crate::model::{ARTICLE_FIELDS, ArticleMeta, RECOMMENDATION_FIELDS, RecommendationMeta};
+use crate::render::markdown::{self, Nesting};
 use crate::slug::is_valid_slug;
 use crate::text::{display_path, escape_controls};
 
@@ -610,7 +611,9 @@ impl Context<'_> {
                 "replace the placeholder paragraph with the article's own text",
             ));
         }
-        for (event, range) in Parser::new(body).into_offset_iter() {
+        let mut nesting = Nesting::default();
+        for (event, range) in Parser::new_ext(body, markdown::OPTIONS).into_offset_iter() {
+            nesting.observe(&event, range.start);
             let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) = event else {
                 continue;
             };
@@ -633,6 +636,11 @@ impl Context<'_> {
                     "link to an article as `/articles/<slug>/`",
                 )),
             }
+        }
+        if let Some(offset) = nesting.too_deep_at {
+            let path = self.root.join(&facts.file);
+            let err = markdown::too_deep_error(&path, doc.body_line, body, offset);
+            facts.diagnostics.push(from_content_error(self.root, err));
         }
     }
 

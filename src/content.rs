@@ -89,16 +89,56 @@ pub fn split_document<'a>(path: &Path, text: &'a str) -> Result<Document<'a>, Co
     ))
 }
 
+/// Deepest nesting of `[` and `{` front matter may have; no field needs
+/// more than two. The YAML parser takes quadratic time in the depth (68 s
+/// for 100k brackets), so depth is checked first, in one pass.
+pub const MAX_FLOW_NESTING: usize = 16;
+
+fn check_flow_nesting(path: &Path, doc: &Document<'_>) -> Result<(), ContentError> {
+    let mut depth = 0usize;
+    for (index, line) in doc.front_matter.lines().enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => continue,
+            }
+            if depth > MAX_FLOW_NESTING {
+                return Err(ContentError::new(
+                    path,
+                    doc.front_matter_line + index,
+                    column + 1,
+                    format!("front matter nests `[` or `{{` more than {MAX_FLOW_NESTING} levels deep"),
+                    "write lists as `[a, b]` or one `- item` per line; no field needs nested brackets",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses front matter into `T`, mapping YAML errors to file:line:column.
 pub fn parse_front_matter<T: DeserializeOwned>(path: &Path, doc: &Document<'_>) -> Result<T, ContentError> {
+    check_flow_nesting(path, doc)?;
     serde_norway::from_str(doc.front_matter).map_err(|err| {
         let (line, column) = err
             .location()
             .map(|loc| (loc.line() + doc.front_matter_line - 1, loc.column()))
+            .or_else(|| quoted_value_position(doc, &err.to_string()))
             .unwrap_or((doc.front_matter_line, 1));
         let message = err.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
         ContentError::new(path, line, column, format!("front matter: {message}"), "fix the YAML at this position")
+    })
+}
+
+/// Where the value a located-less error quotes (`` `2025-13-45` is not a
+/// date ``: our own field types report no position) is written.
+fn quoted_value_position(doc: &Document<'_>, message: &str) -> Option<(usize, usize)> {
+    let quoted = message.split('`').nth(1).filter(|value| !value.is_empty())?;
+    doc.front_matter.lines().enumerate().find_map(|(index, line)| {
+        let at = line.find(quoted)?;
+        Some((doc.front_matter_line + index, line[..at].chars().count() + 1))
     })
 }
 
@@ -245,7 +285,8 @@ pub struct Loaded<T> {
     pub path: PathBuf,
     pub item: T,
     pub pristine: bool,
-    /// Line where the body starts, for locating problems in it.
+    /// Line where the body (for a recommendation, its trimmed excerpt)
+    /// starts, for locating problems in it.
     pub body_line: usize,
 }
 
@@ -275,6 +316,11 @@ trait Kind: Sized + Send {
     const TAG: &'static str;
     fn assemble(meta: Self::Meta, body: &str) -> Self;
     fn meta(&self) -> &Self::Meta;
+    /// Lines of the file body that [`Kind::assemble`] drops before the text
+    /// it keeps.
+    fn lines_dropped_before(_body: &str) -> usize {
+        0
+    }
 }
 
 impl Kind for Article {
@@ -297,6 +343,9 @@ impl Kind for Recommendation {
     fn meta(&self) -> &RecommendationMeta {
         &self.meta
     }
+    fn lines_dropped_before(body: &str) -> usize {
+        body[..body.len() - body.trim_start().len()].matches('\n').count()
+    }
 }
 
 fn parse<T: Kind>(path: &Path, text: &str) -> Result<Loaded<T>, ContentError> {
@@ -305,7 +354,7 @@ fn parse<T: Kind>(path: &Path, text: &str) -> Result<Loaded<T>, ContentError> {
     Ok(Loaded {
         path: path.to_path_buf(),
         pristine: is_pristine(text),
-        body_line: doc.body_line,
+        body_line: doc.body_line + T::lines_dropped_before(doc.body),
         item: T::assemble(meta, doc.body),
     })
 }
@@ -472,7 +521,7 @@ impl<'a> FrontMatterCache<'a> {
             let loaded = Loaded {
                 path: path.to_path_buf(),
                 pristine,
-                body_line: doc.body_line,
+                body_line: doc.body_line + T::lines_dropped_before(doc.body),
                 item: T::assemble(meta, doc.body),
             };
             return Ok((loaded, Some(Self::line(T::TAG, &digest, pristine, json))));

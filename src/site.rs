@@ -163,6 +163,12 @@ pub struct SiteInput<'a> {
 /// and line, so that one run reports them all.
 pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     let mut errors = input.tree.errors.clone();
+    // The rules `check` applies to fields that parse but cannot be published.
+    let titles = input.tree.articles.iter().map(|a| (&a.path, &a.item.meta.title));
+    let titles = titles.chain(input.tree.recommendations.iter().map(|r| (&r.path, &r.item.meta.title)));
+    for (path, _) in titles.filter(|(_, title)| title.trim().is_empty()) {
+        errors.push(error_at(path, "title:", "`title` is empty".into(), "write the question as the title"));
+    }
     let resolver = Resolver::new(input.gazetteer, input.vocabulary);
     let include = |relevant: bool| relevant || input.config.include_irrelevant;
 

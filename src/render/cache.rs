@@ -1,5 +1,8 @@
-//! Incremental rebuilds. `.policypress-cache/output.tsv` under the site root
-//! lists every file the last build wrote into the output directory and,
+//! Incremental rebuilds. `.policypress-cache/output-<hash of the output
+//! directory's path>.tsv` under the site root lists every file the last
+//! build wrote into that output directory (and those the build before wrote
+//! that it dropped: the cache is written before the new site is installed,
+//! so either site may be in place when the next build starts) and,
 //! for each page, a digest of everything its bytes depend on (template set,
 //! template name, minify flag, context JSON) and the size and mtime of the
 //! file written. A page whose digest is unchanged and whose previous output
@@ -17,9 +20,10 @@ use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
 pub use crate::content::CACHE_DIR;
-const OUTPUT_FILE: &str = "output.tsv";
 /// Bumped whenever rendering changes in a way the digest cannot see.
-const FORMAT: &str = "policypress-output-v2";
+const FORMAT: &str = "policypress-output-v3";
+/// Second field of a line naming a file the build before the last wrote.
+const RETIRED: &str = "retired";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -49,13 +53,21 @@ pub struct Cache {
     previous_out: Option<PathBuf>,
     entries: HashMap<String, Entry>,
     files: Vec<String>,
+    retired: Vec<String>,
+}
+
+/// The cache file of output directory `out`: one per directory, so that
+/// `serve`'s builds do not make `build` forget what it wrote into `public/`.
+fn cache_file(root: &Path, out: &Path) -> PathBuf {
+    let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
+    root.join(CACHE_DIR).join(format!("output-{hash:016x}.tsv"))
 }
 
 impl Cache {
     /// Loads the cache if it describes `out`; anything unreadable or stale
     /// means an empty cache, never an error: the cache only saves time.
     pub fn load(root: &Path, out: &Path) -> Cache {
-        let Ok(text) = fs::read_to_string(root.join(CACHE_DIR).join(OUTPUT_FILE)) else {
+        let Ok(text) = fs::read_to_string(cache_file(root, out)) else {
             return Cache::default();
         };
         let mut lines = text.lines();
@@ -64,31 +76,39 @@ impl Cache {
             return Cache::default();
         }
         let mut files = Vec::new();
+        let mut retired = Vec::new();
         let mut entries = HashMap::new();
         for line in lines {
             let mut fields = line.split('\t');
-            // Patch mode moves these paths out of the output directory: a
-            // damaged line must not name the directory itself or a path
+            // A damaged line must not name the directory itself or a path
             // outside it.
             let Some(rel) = fields.next().filter(|rel| super::output::is_inside(rel)) else {
                 return Cache::default();
             };
+            let rest: Vec<&str> = fields.collect();
+            if rest == [RETIRED] {
+                retired.push(rel.to_string());
+                continue;
+            }
             files.push(rel.to_string());
-            let entry = (|| {
-                let (digest, len, mtime) = (fields.next()?, fields.next()?, fields.next()?);
-                Some(Entry { digest: parse_hex(digest)?, len: len.parse().ok()?, mtime_ns: mtime.parse().ok()? })
-            })();
+            let entry = match rest[..] {
+                [digest, len, mtime] => (|| {
+                    Some(Entry { digest: parse_hex(digest)?, len: len.parse().ok()?, mtime_ns: mtime.parse().ok()? })
+                })(),
+                _ => None,
+            };
             if let Some(entry) = entry {
                 entries.insert(rel.to_string(), entry);
             }
         }
-        Cache { previous_out: Some(out.to_path_buf()), entries, files }
+        Cache { previous_out: Some(out.to_path_buf()), entries, files, retired }
     }
 
-    /// Every file the previous build wrote, if the cache describes one;
+    /// Every file the previous build wrote and those the build before it
+    /// wrote and it dropped, if the cache describes the output directory;
     /// handed over once (it is 140k paths on a 100k-page site).
-    pub fn take_previous_files(&mut self) -> Option<Vec<String>> {
-        self.previous_out.as_ref().map(|_| std::mem::take(&mut self.files))
+    pub fn take_previous_files(&mut self) -> Option<(Vec<String>, Vec<String>)> {
+        self.previous_out.as_ref().map(|_| (std::mem::take(&mut self.files), std::mem::take(&mut self.retired)))
     }
 
     /// The previous output file for `rel` and its entry, if it can be
@@ -100,9 +120,16 @@ impl Cache {
         entry.matches_file(&path).then_some((path, *entry))
     }
 
-    /// Records the build just committed to `out`: all its `files`, and the
-    /// entries of those that are pages.
-    pub fn save(root: &Path, out: &Path, files: &[String], entries: &HashMap<String, Entry>) -> io::Result<()> {
+    /// Records the build about to be installed in `out`: all its `files`,
+    /// the entries of those that are pages, and the `retired` files of the
+    /// build it replaces.
+    pub fn save(
+        root: &Path,
+        out: &Path,
+        files: &[String],
+        retired: &[String],
+        entries: &HashMap<String, Entry>,
+    ) -> io::Result<()> {
         let mut text = format!("{FORMAT}\t{}\n", out.display());
         for rel in files {
             text.push_str(rel);
@@ -111,15 +138,18 @@ impl Cache {
             }
             text.push('\n');
         }
-        let dir = root.join(CACHE_DIR);
-        fs::create_dir_all(&dir)?;
-        crate::content::write_atomically(&dir.join(OUTPUT_FILE), text.as_bytes())
+        for rel in retired {
+            text.push_str(&format!("{rel}\t{RETIRED}\n"));
+        }
+        let path = cache_file(root, out);
+        fs::create_dir_all(root.join(CACHE_DIR))?;
+        crate::content::write_atomically(&path, text.as_bytes())
     }
 
-    /// Forgets the cache before the output is changed in place: should the
-    /// process die half-way, the next build starts fresh.
-    pub fn invalidate(root: &Path) {
-        let _ = fs::remove_file(root.join(CACHE_DIR).join(OUTPUT_FILE));
+    /// Forgets what was built into `out`, when the record cannot be kept
+    /// up to date: the next build then asks for `--fresh`.
+    pub fn invalidate(root: &Path, out: &Path) {
+        let _ = fs::remove_file(cache_file(root, out));
     }
 }
 
@@ -194,11 +224,13 @@ mod tests {
         let digest = page_digest(&[1; 16], "article.html", true, &serde_json::json!({"title": "标题"}));
         let entry = Entry::of(&out.join("a/index.html"), digest).unwrap();
         let files = vec!["a/index.html".to_string(), "style.css".to_string()];
-        Cache::save(root.path(), &out, &files, &HashMap::from([("a/index.html".to_string(), entry)])).unwrap();
+        let retired = vec!["gone/index.html".to_string()];
+        Cache::save(root.path(), &out, &files, &retired, &HashMap::from([("a/index.html".to_string(), entry)]))
+            .unwrap();
 
         let mut cache = Cache::load(root.path(), &out);
         assert_eq!(cache.reusable("a/index.html", digest), Some((out.join("a/index.html"), entry)));
-        assert_eq!(cache.take_previous_files(), Some(files));
+        assert_eq!(cache.take_previous_files(), Some((files, retired)));
         let other = page_digest(&[1; 16], "article.html", true, &serde_json::json!({"title": "别的"}));
         assert_eq!(cache.reusable("a/index.html", other), None);
         assert_eq!(Cache::load(root.path(), &root.path().join("elsewhere")).reusable("a/index.html", digest), None);
@@ -209,7 +241,7 @@ mod tests {
         // Patch mode moves listed files out of `out`: a damaged list that
         // names `out` itself or anything outside it is no cache at all.
         for damaged in ["/tmp/victim.txt", "../site/config.toml", "a//b", "./index.html", "a/.."] {
-            Cache::save(root.path(), &out, &[damaged.to_string()], &HashMap::new()).unwrap();
+            Cache::save(root.path(), &out, &[damaged.to_string()], &[], &HashMap::new()).unwrap();
             assert_eq!(Cache::load(root.path(), &out).take_previous_files(), None, "{damaged}");
         }
     }

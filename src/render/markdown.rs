@@ -5,69 +5,130 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+/// The Markdown dialect of `content/`, for rendering and for `check`.
+pub const OPTIONS: Options = Options::ENABLE_TABLES.union(Options::ENABLE_STRIKETHROUGH);
+
+/// Deepest nesting of Markdown elements (quotes, lists and their items,
+/// emphasis, links…) a body may have. Real answers stay below ten; the HTML
+/// minifier and browsers recurse per level, and thousands of levels (2 KB of
+/// `>`) overflow a thread's stack.
+pub const MAX_NESTING: usize = 40;
+
+/// Follows the element nesting of a Markdown event stream and remembers
+/// where it first went past [`MAX_NESTING`].
+#[derive(Debug, Default)]
+pub struct Nesting {
+    depth: usize,
+    /// Byte offset of the first element nested too deep.
+    pub too_deep_at: Option<usize>,
+}
+
+impl Nesting {
+    pub fn observe(&mut self, event: &Event<'_>, offset: usize) {
+        match event {
+            Event::Start(_) => {
+                self.depth += 1;
+                if self.depth > MAX_NESTING && self.too_deep_at.is_none() {
+                    self.too_deep_at = Some(offset);
+                }
+            }
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
+
+/// The problem a body nested past [`MAX_NESTING`] at byte `offset` is
+/// reported as, by `check` and `build` alike.
+pub fn too_deep_error(
+    path: &std::path::Path,
+    body_line: usize,
+    body: &str,
+    offset: usize,
+) -> crate::content::ContentError {
+    let before = &body[..offset.min(body.len())];
+    let line = body_line + before.matches('\n').count();
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    crate::content::ContentError::new(
+        path,
+        line,
+        column,
+        format!("Markdown nested more than {MAX_NESTING} levels deep (quotes, lists, emphasis)"),
+        "flatten the text here: fewer `>`, list levels or `*`",
+    )
+}
+
 /// A Markdown text rendered once, for pages, the feed and the search index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub html: String,
     /// Plain text with block boundaries as single spaces.
     pub text: String,
+    /// Where the text nests past [`MAX_NESTING`]: such a body must not be
+    /// published (see [`too_deep_error`]).
+    pub too_deep_at: Option<usize>,
 }
 
 pub fn render(markdown: &str) -> Rendered {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut nesting = Nesting::default();
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     let mut text = String::with_capacity(markdown.len());
     // Per open link/image: whether its start tag was kept.
     let mut links: Vec<bool> = Vec::new();
     let mut headings: Vec<HeadingLevel> = Vec::new();
     let mut previous_heading = 1;
-    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => {
-            text.push_str(&raw);
-            Some(Event::Text(raw))
+    let events = Parser::new_ext(markdown, OPTIONS).into_offset_iter().filter_map(|(event, range)| {
+        nesting.observe(&event, range.start);
+        match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                text.push_str(&raw);
+                Some(Event::Text(raw))
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                text.push_str(t);
+                Some(event)
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                text.push(' ');
+                Some(event)
+            }
+            Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
+            Event::End(TagEnd::HtmlBlock) => {
+                text.push(' ');
+                Some(Event::End(TagEnd::Paragraph))
+            }
+            Event::Start(Tag::Heading { level, .. }) => {
+                let level = (level as usize).clamp(2, previous_heading + 1);
+                previous_heading = level;
+                let level = heading_level(level);
+                headings.push(level);
+                Some(Event::Start(Tag::Heading { level, id: None, classes: Vec::new(), attrs: Vec::new() }))
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                text.push(' ');
+                Some(Event::End(TagEnd::Heading(headings.pop().unwrap_or(HeadingLevel::H2))))
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id })
+            | Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                let keep = is_safe_url(&dest_url);
+                links.push(keep);
+                keep.then_some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => {
+                links.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link))
+            }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) => {
+                text.push(' ');
+                Some(event)
+            }
+            other => Some(other),
         }
-        Event::Text(ref t) | Event::Code(ref t) => {
-            text.push_str(t);
-            Some(event)
-        }
-        Event::SoftBreak | Event::HardBreak => {
-            text.push(' ');
-            Some(event)
-        }
-        Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::Paragraph)),
-        Event::End(TagEnd::HtmlBlock) => {
-            text.push(' ');
-            Some(Event::End(TagEnd::Paragraph))
-        }
-        Event::Start(Tag::Heading { level, .. }) => {
-            let level = (level as usize).clamp(2, previous_heading + 1);
-            previous_heading = level;
-            let level = heading_level(level);
-            headings.push(level);
-            Some(Event::Start(Tag::Heading { level, id: None, classes: Vec::new(), attrs: Vec::new() }))
-        }
-        Event::End(TagEnd::Heading(_)) => {
-            text.push(' ');
-            Some(Event::End(TagEnd::Heading(headings.pop().unwrap_or(HeadingLevel::H2))))
-        }
-        Event::Start(Tag::Link { link_type, dest_url, title, id })
-        | Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            let keep = is_safe_url(&dest_url);
-            links.push(keep);
-            keep.then_some(Event::Start(Tag::Link { link_type, dest_url, title, id }))
-        }
-        Event::End(TagEnd::Link | TagEnd::Image) => links.pop().unwrap_or(false).then_some(Event::End(TagEnd::Link)),
-        Event::End(
-            TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
-        ) => {
-            text.push(' ');
-            Some(event)
-        }
-        other => Some(other),
     });
     pulldown_cmark::html::push_html(&mut html, events);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    Rendered { html, text }
+    Rendered { html, text, too_deep_at: nesting.too_deep_at }
 }
 
 fn heading_level(level: usize) -> HeadingLevel {

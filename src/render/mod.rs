@@ -5,7 +5,7 @@
 
 mod cache;
 mod feeds;
-mod markdown;
+pub(crate) mod markdown;
 mod minify;
 mod output;
 mod pages;
@@ -43,9 +43,10 @@ pub struct BuildOptions {
     /// Writes pages and assets unminified, for debugging templates.
     pub no_minify: bool,
     /// Ignores the build cache: renders every page and replaces the whole
-    /// output directory. Without it, a rebuild patches the output in place:
-    /// files it did not write itself stay, unless they are in a directory
-    /// the site no longer has.
+    /// output directory, other tools' files included. Without it, files the
+    /// builds did not write stay, unless they are in a directory the site
+    /// no longer has, and a non-empty directory that the cache does not
+    /// record a build into is refused.
     pub fresh: bool,
     /// No progress bar.
     pub quiet: bool,
@@ -168,6 +169,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
     let mut pages = Pages::new(&config, &site, gazetteer, &vocabulary, favicon, share_image);
+    reject_deep_nesting(&pages)?;
     let specs = pages.specs();
     let entries: Vec<feeds::SitemapEntry> = specs
         .iter()
@@ -183,9 +185,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out_dir = options.out_dir();
     let mut staging = Staging::new(&out_dir, root)?;
     let mut cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
-    if let Some(files) = cache.take_previous_files() {
-        staging.patch_in_place(files);
-    }
+    let previous_files = cache.take_previous_files();
+    let rebuilding = previous_files.is_some();
+    staging
+        .prepare(options.fresh, previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat()))?;
 
     let progress = progress_bar(options.quiet, specs.len());
     let mut bytes: u64 = 0;
@@ -203,7 +206,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
                 let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
                 let reused = kept.is_some();
                 let entry = match kept {
-                    // A hard link shares the mtime, and patching moves files.
+                    // A hard link shares the mtime.
                     Some((_, entry)) => entry,
                     None => {
                         let path = staging.put(&rel, &render_page(&theme, &rel, template, context, config.minify)?)?;
@@ -223,6 +226,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         // file on disk are as the cache recorded them.
         let kept = |digest| cache.reusable(search::MONOLITHIC_FILE, digest).map(|(path, _)| path);
         let previous = if options.fresh { None } else { staging.previous() };
+        staging.clear(search::MONOLITHIC_FILE)?;
         search::write_index(&search_docs(pages, &vocabulary), staging.dir(), previous, config.elasticlunr_index, kept)
             .map_err(BuildError::Search)
     };
@@ -230,7 +234,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     // build, or any build of a large site, renders first and frees the page
     // HTML for the index: at 100k pages that is the difference between 1.7
     // and 1.9 GiB, for a gain of a few percent.
-    let (written, index) = if staging.patching() && specs.len() <= OVERLAP_MAX_PAGES {
+    let (written, index) = if rebuilding && specs.len() <= OVERLAP_MAX_PAGES {
         let (written, index) = rayon::join(render_pages, || index_pages(&pages));
         (written?, index?)
     } else {
@@ -259,18 +263,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         ));
     }
     staging.record(index.files);
-    let committed_to = staging.out().to_path_buf();
-    Cache::invalidate(root);
-    let files = staging.commit()?;
-    // The cache only saves time; a build whose cache cannot be written has
-    // still produced the right site, and the next build is merely slower.
+    let files = staging.files();
     let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
     if let Some(entry) =
-        index.elasticlunr_digest.and_then(|d| Entry::of(&committed_to.join(search::MONOLITHIC_FILE), d))
+        index.elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d))
     {
         entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
     }
-    let _ = Cache::save(root, &committed_to, &files, &entries);
+    // Saved before the site is installed: a build killed in between then
+    // finds either site in place and still knows every file it may hold.
+    let retired: Vec<String> = previous_files
+        .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
+        .unwrap_or_default();
+    if Cache::save(root, staging.out(), &files, &retired, &entries).is_err() {
+        Cache::invalidate(root, staging.out());
+    }
+    staging.commit()?;
     let _ = saving_front_matter.join();
     Ok(BuildReport {
         out_dir,
@@ -299,6 +307,31 @@ fn placeholder_base_url_warning(base_url: &str) -> Option<String> {
             "base_url is {base_url}: canonical links, sitemap.xml and atom.xml point at a placeholder domain. Set `base_url` in config.toml to the address the site is published at (or pass --base-url)"
         )
     })
+}
+
+/// Bodies nested too deep are refused before any page is rendered from
+/// them: the minifier and browsers would recurse once per level.
+fn reject_deep_nesting(pages: &Pages<'_>) -> Result<(), BuildError> {
+    let articles = pages
+        .site
+        .articles
+        .iter()
+        .zip(&pages.bodies)
+        .map(|(a, r)| (&a.loaded.path, a.loaded.body_line, a.loaded.item.body.as_str(), r));
+    let recommendations = pages
+        .site
+        .recommendations
+        .iter()
+        .zip(&pages.excerpts)
+        .map(|(r, e)| (&r.loaded.path, r.loaded.body_line, r.loaded.item.excerpt.as_str(), e));
+    let mut errors: Vec<ContentError> = articles
+        .chain(recommendations)
+        .filter_map(|(path, line, body, rendered)| {
+            rendered.too_deep_at.map(|offset| markdown::too_deep_error(path, line, body, offset))
+        })
+        .collect();
+    errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    if errors.is_empty() { Ok(()) } else { Err(BuildError::Content(errors)) }
 }
 
 fn render_page(

@@ -30,7 +30,7 @@ pub const RELATED_SNIPPETS: usize = 8;
 /// Items of each topic or region list (newest first) considered for an
 /// article's related lists, so that a topic with 100k items costs no more
 /// than a small one.
-const RELATED_CANDIDATES_PER_TERM: usize = 400;
+const RELATED_CANDIDATES_PER_TERM: usize = 150;
 
 #[derive(Debug)]
 pub struct SiteArticle<'a> {
@@ -311,6 +311,8 @@ struct Profile {
     /// `regions` and every unit above them.
     lineage: Vec<usize>,
     bigrams: Vec<(char, char)>,
+    /// `bigrams` less those found in most titles (`医保`), which say nothing.
+    words: Vec<(char, char)>,
     relevant: bool,
 }
 
@@ -326,7 +328,8 @@ impl Profile {
         }
         lineage.sort_unstable();
         lineage.dedup();
-        Profile { topics: topics.to_vec(), regions: regions.to_vec(), lineage, bigrams: title_bigrams(title), relevant }
+        let bigrams = title_bigrams(title);
+        Profile { topics: topics.to_vec(), regions: regions.to_vec(), lineage, words: Vec::new(), bigrams, relevant }
     }
 }
 
@@ -357,16 +360,14 @@ fn shared<T: Ord>(a: &[T], b: &[T]) -> usize {
 
 /// How closely `candidate` relates to `article`; `None` when they share
 /// neither a topic nor a region, which is what "related" means here.
-/// Title pairs found in most titles (`医保`) say nothing and are skipped.
-fn similarity(article: &Profile, candidate: &Profile, common: &HashSet<(char, char)>) -> Option<usize> {
+fn similarity(article: &Profile, candidate: &Profile) -> Option<usize> {
     let topics = article.topics.iter().filter(|t| candidate.topics.contains(t)).count();
     let same_region = article.regions.iter().any(|r| candidate.regions.contains(r));
     let same_area = shared(&article.lineage, &candidate.lineage) > 0;
     if topics == 0 && !same_area {
         return None;
     }
-    let words =
-        article.bigrams.iter().filter(|b| !common.contains(b) && candidate.bigrams.binary_search(b).is_ok()).count();
+    let words = shared(&article.words, &candidate.words);
     Some(4 * topics + if same_region { 3 } else { usize::from(same_area) } + words.min(6))
 }
 
@@ -377,7 +378,7 @@ fn link_related(
     listed_by_page: &[Vec<ItemRef>],
     group_articles: &HashMap<&str, Vec<&str>>,
 ) {
-    let article_profiles: Vec<Profile> = site
+    let mut article_profiles: Vec<Profile> = site
         .articles
         .iter()
         .map(|a| {
@@ -385,7 +386,7 @@ fn link_related(
             Profile::new(gazetteer, &meta.title, &a.topics, &a.regions, meta.relevant)
         })
         .collect();
-    let snippet_profiles: Vec<Profile> = site
+    let mut snippet_profiles: Vec<Profile> = site
         .recommendations
         .iter()
         .map(|r| {
@@ -400,8 +401,9 @@ fn link_related(
         }
     }
     let titles = article_profiles.len() + snippet_profiles.len();
-    let common: HashSet<(char, char)> =
-        frequency.into_iter().filter(|&(_, count)| count * 4 > titles).map(|(pair, _)| pair).collect();
+    for profile in article_profiles.iter_mut().chain(&mut snippet_profiles) {
+        profile.words = profile.bigrams.iter().copied().filter(|pair| frequency[pair] * 4 <= titles).collect();
+    }
     let profile = |item: ItemRef| match item {
         ItemRef::Article(i) => &article_profiles[i],
         ItemRef::Recommendation(i) => &snippet_profiles[i],
@@ -439,9 +441,7 @@ fn link_related(
                     }
                     ItemRef::Article(_) => true,
                 })
-                .filter_map(|item| {
-                    similarity(own, profile(item), &common).map(|score| (score, Reverse(site.date(item)), item))
-                })
+                .filter_map(|item| similarity(own, profile(item)).map(|score| (score, Reverse(site.date(item)), item)))
                 .collect();
             scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
             let articles: Vec<usize> = scored
@@ -466,15 +466,10 @@ fn link_related(
         .collect();
 
     // A snippet is answered by the article its near-duplicate group is an
-    // excerpt of, or else by an article asking much the same question.
+    // excerpt of, or else by an article on its topic asking much the same
+    // question: at least half of the two titles' character pairs shared.
     let article_by_slug: HashMap<&str, usize> =
         site.articles.iter().enumerate().map(|(i, a)| (a.loaded.item.meta.slug.as_str(), i)).collect();
-    let mut articles_by_pair: HashMap<(char, char), Vec<usize>> = HashMap::new();
-    for (i, profile) in article_profiles.iter().enumerate() {
-        for &pair in profile.bigrams.iter().filter(|p| !common.contains(p)) {
-            articles_by_pair.entry(pair).or_default().push(i);
-        }
-    }
     let answered: Vec<Option<usize>> = (0..site.recommendations.len())
         .into_par_iter()
         .map(|index| {
@@ -483,27 +478,21 @@ fn link_related(
                 .and_then(|slugs| slugs.iter().filter_map(|s| article_by_slug.get(s).copied()).min());
             by_group.or_else(|| {
                 let own = &snippet_profiles[index];
-                let mut overlap: HashMap<usize, usize> = HashMap::new();
-                for pair in own.bigrams.iter().filter(|p| !common.contains(p)) {
-                    for &a in articles_by_pair
-                        .get(pair)
-                        .map_or(&[][..], |v| v.as_slice())
-                        .iter()
-                        .take(RELATED_CANDIDATES_PER_TERM)
-                    {
-                        *overlap.entry(a).or_default() += 1;
-                    }
-                }
-                overlap
-                    .into_iter()
-                    .filter(|&(a, _)| own.topics.iter().any(|t| article_profiles[a].topics.contains(t)))
-                    .filter(|&(a, _)| {
-                        let union = own.bigrams.len() + article_profiles[a].bigrams.len();
-                        let both = shared(&own.bigrams, &article_profiles[a].bigrams);
-                        both * 2 >= union - both
+                own.topics
+                    .iter()
+                    .filter_map(|&topic| site.topics.iter().find(|t| t.topic == topic))
+                    .flat_map(|term| term.items.iter().take(RELATED_CANDIDATES_PER_TERM))
+                    .filter_map(|&item| match item {
+                        ItemRef::Article(a) => Some(a),
+                        ItemRef::Recommendation(_) => None,
                     })
-                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                    .map(|(a, _)| a)
+                    .filter_map(|a| {
+                        let other = &article_profiles[a].bigrams;
+                        let both = shared(&own.bigrams, other);
+                        (both > 0 && both * 3 >= own.bigrams.len() + other.len()).then_some((both, Reverse(a)))
+                    })
+                    .max()
+                    .map(|(_, Reverse(a))| a)
             })
         })
         .collect();

@@ -184,5 +184,5 @@ fn the_elasticlunr_index_can_be_left_out() {
     assert!(!out.join("search_index.zh.json").exists());
     assert!(out.join("search/manifest.json").is_file(), "the site's own search is still written");
     assert_eq!(report.search.monolithic_bytes, 0);
-    assert!(report.warnings.is_empty());
+    assert!(report.warnings.iter().all(|w| !w.contains("search_index")), "{:?}", report.warnings);
 }

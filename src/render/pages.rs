@@ -405,7 +405,7 @@ impl<'a> Pages<'a> {
         json!({
             "section": "articles",
             "title": meta.title,
-            "description": article_summary(meta.answer.as_deref(), body),
+            "description": description(meta.answer.as_deref(), &article.loaded.item.body),
             "og_type": "article",
             "breadcrumbs": breadcrumbs,
             "page": {
@@ -609,6 +609,16 @@ pub fn article_summary(answer: Option<&str>, body: &Rendered) -> String {
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
         Some(answer) => markdown::truncate(answer, SUMMARY_CHARS * 2),
         None => markdown::truncate(&body.text, SUMMARY_CHARS),
+    }
+}
+
+/// A page's meta description: the short answer, then the body's first
+/// sentence, never headings run into text.
+fn description(answer: Option<&str>, body: &str) -> String {
+    let first = first_sentence(body, SUMMARY_CHARS);
+    match answer.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(answer) => format!("{} {first}", markdown::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
+        None => first,
     }
 }
 

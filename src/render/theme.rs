@@ -27,6 +27,7 @@ const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
 
 /// Static files of the default theme, as compiled into the binary.
 const EMBEDDED_STATIC: &[(&str, &[u8])] = &[
+    ("regions.js", include_bytes!("../../themes/default/static/regions.js")),
     ("search.js", include_bytes!("../../themes/default/static/search.js")),
     ("share.png", include_bytes!("../../themes/default/static/share.png")),
     ("style.css", include_bytes!("../../themes/default/static/style.css")),

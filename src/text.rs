@@ -87,44 +87,39 @@ pub fn clean_prose(line: &str) -> String {
     }
     let chars: Vec<char> = if nfc { line.chars().collect() } else { line.nfc().collect() };
     let mut out = String::with_capacity(line.len());
-    let significant = |i: usize, step: isize| -> Option<char> {
-        let mut j = i as isize + step;
-        while j >= 0 && (j as usize) < chars.len() {
-            let c = chars[j as usize];
-            if !c.is_whitespace() {
-                return Some(c);
-            }
-            j += step;
-        }
-        None
-    };
+    // Every lookaround is answered from state carried along the line, so a
+    // long run of spaces or brackets costs linear time, not quadratic.
+    let mut ahead = LookAhead::default();
+    let mut before: Option<char> = None;
+    let mut han_since_open = false;
     for (i, &c) in chars.iter().enumerate() {
         if c.is_whitespace() {
             let prev = out.chars().last();
-            let next = significant(i, 1);
             // A space before ASCII punctuation is kept here and dropped
             // below only if that punctuation turns full-width: Latin text
             // keeps `key: value`.
-            let joins_cjk = |x: Option<char>| x.is_some_and(is_cjk);
-            if prev.is_none()
-                || next.is_none()
-                || joins_cjk(prev)
-                || joins_cjk(next)
-                || prev.is_some_and(char::is_whitespace)
-            {
-                continue;
+            let drop = prev.is_none_or(|p| p.is_whitespace() || is_cjk(p))
+                || ahead.next_significant(&chars, i).is_none_or(is_cjk);
+            if !drop {
+                out.push(' ');
             }
-            out.push(' ');
             continue;
         }
+        let previous = before.replace(c);
+        let holds_han_before = han_since_open;
+        if c == '(' {
+            han_since_open = false;
+        } else if is_han(c) {
+            han_since_open = true;
+        }
         if let Some(wide) = full_width(c) {
-            let before = significant(i, -1);
-            let after = significant(i, 1);
-            let in_chinese = before.is_some_and(is_cjk)
+            let after = ahead.next_significant(&chars, i);
+            let in_chinese = previous.is_some_and(is_cjk)
                 || after.is_some_and(is_cjk)
-                || (c == '(' || c == ')') && paren_holds_han(&chars, i);
+                || (c == '(' && ahead.han_before_close(&chars, i))
+                || (c == ')' && holds_han_before);
             // A digit on both sides is a number (`1,000`, `6:30`), not prose.
-            let numeric = before.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit());
+            let numeric = previous.is_some_and(|b| b.is_ascii_digit()) && after.is_some_and(|a| a.is_ascii_digit());
             if in_chinese && !numeric {
                 // Drop a space we already emitted before full-width punctuation.
                 if out.ends_with(' ') {
@@ -139,12 +134,44 @@ pub fn clean_prose(line: &str) -> String {
     out.trim().to_string()
 }
 
-/// Whether the parenthesised group that `chars[i]` opens or closes contains Han.
-fn paren_holds_han(chars: &[char], i: usize) -> bool {
-    if chars[i] == '(' {
-        chars[i + 1..].iter().take_while(|&&c| c != ')').any(|&c| is_han(c))
-    } else {
-        chars[..i].iter().rev().take_while(|&&c| c != '(').any(|&c| is_han(c))
+/// Forward scans of [`clean_prose`], remembered: a later question from
+/// inside an already scanned stretch is answered without scanning it again.
+#[derive(Default)]
+struct LookAhead {
+    /// Index of the first non-whitespace character after the last scan's
+    /// start; everything between is whitespace.
+    significant_at: usize,
+    /// End of the last bracket scan: the next `)` or the end of the line.
+    close_at: usize,
+    /// The last Han character before `close_at` in that scan.
+    last_han: Option<usize>,
+}
+
+impl LookAhead {
+    /// The first non-whitespace character after `i`.
+    fn next_significant(&mut self, chars: &[char], i: usize) -> Option<char> {
+        if self.significant_at <= i {
+            self.significant_at = i + 1;
+            while chars.get(self.significant_at).is_some_and(|c| c.is_whitespace()) {
+                self.significant_at += 1;
+            }
+        }
+        chars.get(self.significant_at).copied()
+    }
+
+    /// Whether Han follows the `(` at `i` before the next `)`.
+    fn han_before_close(&mut self, chars: &[char], i: usize) -> bool {
+        if self.close_at <= i {
+            self.close_at = i + 1;
+            self.last_han = None;
+            while let Some(&c) = chars.get(self.close_at).filter(|&&c| c != ')') {
+                if is_han(c) {
+                    self.last_han = Some(self.close_at);
+                }
+                self.close_at += 1;
+            }
+        }
+        self.last_han.is_some_and(|h| h > i)
     }
 }
 

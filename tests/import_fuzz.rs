@@ -32,6 +32,8 @@ fn piece() -> impl Strategy<Value = String> {
         Just(">".to_string()),
         Just("*".to_string()),
         Just("[".to_string()),
+        Just("(".to_string()),
+        Just(")".to_string()),
         Just("](".to_string()),
         Just("<script>".to_string()),
         Just("`".to_string()),

@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode, event::ModifyKind};
@@ -22,8 +22,6 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use serde::Serialize;
 
 use http::{Reply, Request, Response};
-
-pub use http::{MAX_HEADERS, MAX_REQUEST_LINE};
 
 /// Open live-reload connections beyond this are refused, so a runaway
 /// client cannot exhaust threads.
@@ -39,6 +37,9 @@ const WORKSPACE_PREFIX: &str = "policypress-serve-";
 /// workspace from the leftover of a killed one.
 const WORKSPACE_LOCK: &str = ".lock";
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a request for a file that is missing during a rebuild waits for
+/// the rebuild to finish before it is answered 404.
+const REBUILD_WAIT: Duration = Duration::from_secs(10);
 const DEBOUNCE: Duration = Duration::from_millis(200);
 const EVENTS_PATH: &str = "/__policypress/events";
 const STATUS_PATH: &str = "/__policypress/status";
@@ -274,6 +275,7 @@ struct Builds<'a> {
 impl Builds<'_> {
     fn run(&self, build: &Builder, state: &State) {
         let started = Instant::now();
+        state.set_building(true);
         let request = BuildRequest { root: self.root, out: &self.out, base_url: self.base_url };
         let result = catch_unwind(AssertUnwindSafe(|| self.threads.install(|| build(&request))))
             .unwrap_or_else(|_| Err("the build crashed (a bug in policypress; please report it)".to_string()));
@@ -292,6 +294,7 @@ impl Builds<'_> {
                 state.publish(Err(error));
             }
         }
+        state.set_building(false);
     }
 }
 
@@ -313,9 +316,30 @@ struct State {
     /// Open live-reload connections.
     subscribers: Mutex<Vec<Sender<String>>>,
     streams: AtomicUsize,
+    /// Whether a build is running; `built` is notified when it ends.
+    building: Mutex<bool>,
+    built: Condvar,
 }
 
 impl State {
+    fn set_building(&self, building: bool) {
+        *self.building.lock().unwrap_or_else(|e| e.into_inner()) = building;
+        if !building {
+            self.built.notify_all();
+        }
+    }
+
+    /// Waits, for at most `limit`, until no build is running; `false` when
+    /// none was.
+    fn wait_for_build(&self, limit: Duration) -> bool {
+        let building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        if !*building {
+            return false;
+        }
+        drop(self.built.wait_timeout_while(building, limit, |building| *building));
+        true
+    }
+
     fn status(&self) -> Status {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -422,25 +446,35 @@ fn handle(state: &Arc<State>, request: &Request) -> Reply {
             inject(&state.status(), "<!doctype html><meta charset=utf-8><title>build failed</title><body></body>");
         return Reply::Full(response(503, HTML, page));
     };
-    Reply::Full(match resolve(&site, path) {
-        Resolved::File(file) => respond_file(state, &file, 200),
-        Resolved::Redirect(location) => text(301, "moved\n").with_header("Location", location),
-        Resolved::NotFound => match resolve(&site, "/404.html") {
+    // A rebuild moves files into and out of the site, so a page can be
+    // missing for a moment while one runs: it is looked up again after.
+    let found = lookup(state, &site, path)
+        .or_else(|| state.wait_for_build(REBUILD_WAIT).then(|| lookup(state, &site, path)).flatten());
+    Reply::Full(found.unwrap_or_else(|| {
+        let page = match resolve(&site, "/404.html") {
             Resolved::File(file) => respond_file(state, &file, 404),
-            _ => text(404, "not found\n"),
-        },
-        Resolved::BadRequest => text(400, "bad request path\n"),
-    })
+            _ => None,
+        };
+        page.unwrap_or_else(|| text(404, "not found\n"))
+    }))
+}
+
+/// The answer for `path`, or `None` when there is no such file.
+fn lookup(state: &State, site: &Path, path: &str) -> Option<Response> {
+    match resolve(site, path) {
+        Resolved::File(file) => respond_file(state, &file, 200),
+        Resolved::Redirect(location) => Some(text(301, "moved\n").with_header("Location", location)),
+        Resolved::NotFound => None,
+        Resolved::BadRequest => Some(text(400, "bad request path\n")),
+    }
 }
 
 const HTML: &str = "text/html; charset=utf-8";
 
-fn respond_file(state: &State, file: &Path, status: u16) -> Response {
-    let mut bytes = match std::fs::read(file) {
-        Ok(bytes) => bytes,
-        // A rebuild may have replaced the directory between lookup and read.
-        Err(err) => return text(503, &format!("cannot read the file, try again: {err}\n")),
-    };
+/// `None` when the file cannot be read: a rebuild may have removed it
+/// between lookup and read.
+fn respond_file(state: &State, file: &Path, status: u16) -> Option<Response> {
+    let mut bytes = std::fs::read(file).ok()?;
     let content_type = content_type(file);
     if content_type == HTML {
         bytes = match String::from_utf8(bytes) {
@@ -448,7 +482,7 @@ fn respond_file(state: &State, file: &Path, status: u16) -> Response {
             Err(not_utf8) => not_utf8.into_bytes(),
         };
     }
-    response(status, content_type, bytes)
+    Some(response(status, content_type, bytes))
 }
 
 /// Sends status updates as server-sent events until the page goes away.

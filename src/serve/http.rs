@@ -16,9 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Longest request line (method, target, version) accepted; longer is 414.
-pub const MAX_REQUEST_LINE: usize = 8 * 1024;
+const MAX_REQUEST_LINE: usize = 8 * 1024;
 /// Longest header block accepted; longer is 431.
-pub const MAX_HEADERS: usize = 64 * 1024;
+const MAX_HEADERS: usize = 64 * 1024;
 /// Open connections beyond this are answered 503 and closed, so a flood of
 /// clients cannot exhaust threads or memory.
 const MAX_CONNECTIONS: usize = 1024;

@@ -6,27 +6,40 @@
 //! overlay in open pages, and the last good build keeps being served until
 //! the sources are fixed.
 
-use std::io::{self, Read as _, Write};
+mod http;
+
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread;
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode, event::ModifyKind};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use serde::Serialize;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
-/// Request-handling threads; live-reload connections get their own.
-const WORKERS: usize = 4;
+use http::{Reply, Request, Response};
+
 /// Open live-reload connections beyond this are refused, so a runaway
 /// client cannot exhaust threads.
 const MAX_EVENT_STREAMS: usize = 64;
+/// Stack of each build thread. Deeply nested input recurses deeply in the
+/// Markdown and HTML code; a stack overflow aborts the whole process, and
+/// with it the server, so builds get far more room than the 2 MiB of a
+/// rayon thread (it is address space; only pages actually used cost
+/// memory). Depth limits in the build keep input from needing it.
+const BUILD_STACK: usize = 256 * 1024 * 1024;
+const WORKSPACE_PREFIX: &str = "policypress-serve-";
+/// Held locked by the running server, so the next one can tell a live
+/// workspace from the leftover of a killed one.
+const WORKSPACE_LOCK: &str = ".lock";
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a request for a file that is missing during a rebuild waits for
+/// the rebuild to finish before it is answered 404.
+const REBUILD_WAIT: Duration = Duration::from_secs(10);
 const DEBOUNCE: Duration = Duration::from_millis(200);
 const EVENTS_PATH: &str = "/__policypress/events";
 const STATUS_PATH: &str = "/__policypress/status";
@@ -61,6 +74,8 @@ pub enum ServeError {
     Io { path: PathBuf, source: io::Error },
     #[error("cannot install the Ctrl-C handler: {0}")]
     Signal(#[from] ctrlc::Error),
+    #[error("cannot start the build threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
 }
 
 /// What a build is asked to do: `root` into `out`, with links to `base_url`.
@@ -94,10 +109,12 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
 /// `build`. Prints `serving at http://ADDR/` on stdout once the first build
 /// is done.
 pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeError> {
+    // Notify reports absolute paths; a relative root (the default `.`)
+    // would never match them, and no change would ever rebuild.
+    let root = options.root.canonicalize().map_err(|source| ServeError::Io { path: options.root.clone(), source })?;
     let requested = SocketAddr::new(options.bind, options.port);
-    let server =
-        Server::http(requested).map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
-    let addr = server.server_addr().to_ip().unwrap_or(requested);
+    let (listener, addr) =
+        http::Server::bind(requested).map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
     let base_url = format!("http://{addr}");
     if !options.bind.is_loopback() {
         eprintln!(
@@ -107,37 +124,35 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
     }
 
     let workspace = Workspace::create()?;
-    let state = Arc::new(State::default());
-    let builds = Builds { root: &options.root, out: workspace.path.join("site"), base_url: &base_url };
-    builds.run(build, &state);
-
+    // Before the first build, so that stopping during it still removes the
+    // workspace, and a change saved during it still rebuilds. With ctrlc's
+    // `termination` feature this also catches SIGTERM and SIGHUP (a closed
+    // terminal).
     let (tx, rx) = mpsc::channel::<Message>();
-    let _debouncer = watch(&options.root, tx.clone())?;
+    let _debouncer = watch(&root, tx.clone())?;
     ctrlc::set_handler(move || {
         let _ = tx.send(Message::Stop);
     })?;
 
-    let server = Arc::new(server);
-    let stopping = Arc::new(AtomicBool::new(false));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (server, state, stopping) = (Arc::clone(&server), Arc::clone(&state), Arc::clone(&stopping));
-            thread::spawn(move || {
-                loop {
-                    match server.recv() {
-                        Ok(request) => handle(&state, request),
-                        Err(_) if stopping.load(Ordering::SeqCst) => break,
-                        // A connection that failed before sending a request.
-                        Err(_) => continue,
-                    }
-                }
-            })
-        })
-        .collect();
+    let state = Arc::new(State::default());
+    let builds = Builds {
+        root: &root,
+        out: workspace.path.join("site"),
+        base_url: &base_url,
+        threads: rayon::ThreadPoolBuilder::new().stack_size(BUILD_STACK).build()?,
+    };
+    builds.run(build, &state);
+
+    let handler = {
+        let state = Arc::clone(&state);
+        Arc::new(move |request: &Request| handle(&state, request))
+    };
+    let server = http::Server::start(listener, handler)
+        .map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
 
     println!("serving at {base_url}/");
     let _ = io::stdout().flush();
-    eprintln!("watching {} for changes; press Ctrl-C to stop", options.root.display());
+    eprintln!("watching {} for changes; press Ctrl-C to stop", printable(&root));
     if options.open {
         open_in_browser(&format!("{base_url}/"));
     }
@@ -145,26 +160,31 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
     while let Ok(message) = rx.recv() {
         match message {
             Message::Changed(paths) => {
-                let shown: Vec<String> = paths.iter().take(3).map(|p| p.display().to_string()).collect();
+                let shown: Vec<String> = paths.iter().take(3).map(|p| printable(p)).collect();
                 let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
                 eprintln!("changed: {}{more}", shown.join(", "));
                 builds.run(build, &state);
             }
-            Message::WatchError(message) => eprintln!("warning: file watching: {message}"),
+            Message::WatchError(message) => eprintln!("warning: file watching: {}", escape_controls(&message)),
             Message::Stop => break,
         }
     }
 
-    stopping.store(true, Ordering::SeqCst);
-    for _ in &workers {
-        server.unblock();
-    }
-    for worker in workers {
-        let _ = worker.join();
-    }
+    server.stop();
     drop(workspace);
     eprintln!("stopped");
     Ok(())
+}
+
+/// A path as one terminal line: control characters (a newline that would
+/// forge a second message, an ESC that would drive the terminal) are
+/// escaped.
+fn printable(path: &Path) -> String {
+    escape_controls(&path.display().to_string())
+}
+
+fn escape_controls(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 enum Message {
@@ -174,25 +194,72 @@ enum Message {
 }
 
 /// The build output directory for this process, removed when dropped —
-/// on Ctrl-C and on every error path — so no temporary files are left.
+/// on Ctrl-C, SIGTERM, SIGHUP and on every error path. A process killed
+/// outright leaves it behind; the next server removes it.
 struct Workspace {
     path: PathBuf,
+    /// Locked for as long as this server runs.
+    lock: Option<std::fs::File>,
 }
 
 impl Workspace {
     fn create() -> Result<Workspace, ServeError> {
-        let path = std::env::temp_dir().join(format!("policypress-serve-{}", std::process::id()));
+        let temp = std::env::temp_dir();
+        remove_leftover_workspaces(&temp);
+        let path = temp.join(format!("{WORKSPACE_PREFIX}{}", std::process::id()));
         // A previous process with the same id cannot be running any more.
         let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
-        Ok(Workspace { path })
+        let io_error = |source| ServeError::Io { path: path.clone(), source };
+        std::fs::create_dir_all(&path).map_err(io_error)?;
+        // Locked before it gets its name, so that another server starting
+        // now never finds it unlocked.
+        let unnamed = path.join(format!("{WORKSPACE_LOCK}.new"));
+        let lock = std::fs::File::create(&unnamed).map_err(io_error)?;
+        lock.try_lock().map_err(|err| io_error(err.into()))?;
+        std::fs::rename(&unnamed, path.join(WORKSPACE_LOCK)).map_err(io_error)?;
+        Ok(Workspace { path, lock: Some(lock) })
     }
 }
 
 impl Drop for Workspace {
     fn drop(&mut self) {
+        // Closed first: some systems refuse to delete an open file.
+        drop(self.lock.take());
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// Removes the workspaces of servers that are no longer running: those
+/// whose lock nobody holds, and those without a lock file (from a server
+/// killed before it made one) whose process is gone.
+fn remove_leftover_workspaces(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) =
+            name.to_str().and_then(|n| n.strip_prefix(WORKSPACE_PREFIX)).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = entry.path();
+        let abandoned = match std::fs::File::open(dir.join(WORKSPACE_LOCK)) {
+            Ok(lock) => lock.try_lock().is_ok(),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => process_is_gone(pid),
+            Err(_) => false,
+        };
+        if abandoned {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// Whether no process `pid` runs; `false` where that cannot be told.
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
 }
 
 /// Runs builds into the one output directory, so that the builder's
@@ -201,13 +268,16 @@ struct Builds<'a> {
     root: &'a Path,
     out: PathBuf,
     base_url: &'a str,
+    /// The build, and the parallel work inside it, runs on these threads.
+    threads: rayon::ThreadPool,
 }
 
 impl Builds<'_> {
     fn run(&self, build: &Builder, state: &State) {
         let started = Instant::now();
+        state.set_building(true);
         let request = BuildRequest { root: self.root, out: &self.out, base_url: self.base_url };
-        let result = catch_unwind(AssertUnwindSafe(|| build(&request)))
+        let result = catch_unwind(AssertUnwindSafe(|| self.threads.install(|| build(&request))))
             .unwrap_or_else(|_| Err("the build crashed (a bug in policypress; please report it)".to_string()));
         let elapsed = started.elapsed().as_millis();
         match result {
@@ -217,10 +287,14 @@ impl Builds<'_> {
                 state.publish(Ok(()));
             }
             Err(error) => {
-                eprintln!("build failed after {elapsed} ms; still serving the last good build:\n{error}");
+                // The error spans lines; only other control characters (an
+                // ESC from a file name) are escaped.
+                let shown: String = error.lines().map(escape_controls).collect::<Vec<_>>().join("\n");
+                eprintln!("build failed after {elapsed} ms; still serving the last good build:\n{shown}");
                 state.publish(Err(error));
             }
         }
+        state.set_building(false);
     }
 }
 
@@ -242,9 +316,30 @@ struct State {
     /// Open live-reload connections.
     subscribers: Mutex<Vec<Sender<String>>>,
     streams: AtomicUsize,
+    /// Whether a build is running; `built` is notified when it ends.
+    building: Mutex<bool>,
+    built: Condvar,
 }
 
 impl State {
+    fn set_building(&self, building: bool) {
+        *self.building.lock().unwrap_or_else(|e| e.into_inner()) = building;
+        if !building {
+            self.built.notify_all();
+        }
+    }
+
+    /// Waits, for at most `limit`, until no build is running; `false` when
+    /// none was.
+    fn wait_for_build(&self, limit: Duration) -> bool {
+        let building = self.building.lock().unwrap_or_else(|e| e.into_inner());
+        if !*building {
+            return false;
+        }
+        drop(self.built.wait_timeout_while(building, limit, |building| *building));
+        true
+    }
+
     fn status(&self) -> Status {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -333,50 +428,53 @@ fn open_in_browser(url: &str) {
     }
 }
 
-fn handle(state: &Arc<State>, request: Request) {
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        let _ = request.respond(text(405, "only GET and HEAD are supported\n"));
-        return;
+fn handle(state: &Arc<State>, request: &Request) -> Reply {
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
+        return Reply::Full(text(405, "only GET and HEAD are supported\n").with_header("Allow", "GET, HEAD"));
     }
-    let url = request.url().to_string();
-    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let path = request.target.split(['?', '#']).next().unwrap_or_default();
     if path == EVENTS_PATH {
-        return stream_events(state, request);
+        return stream_events(state);
     }
     if path == STATUS_PATH {
         let json = serde_json::to_string(&state.status()).unwrap_or_default();
-        let _ = request.respond(with_type(Response::from_string(json), "application/json; charset=utf-8"));
-        return;
+        return Reply::Full(response(200, "application/json; charset=utf-8", json));
     }
     let site = state.site.read().unwrap_or_else(|e| e.into_inner()).clone();
     let Some(site) = site else {
         let page =
             inject(&state.status(), "<!doctype html><meta charset=utf-8><title>build failed</title><body></body>");
-        let _ = request.respond(with_type(Response::from_string(page), HTML).with_status_code(503));
-        return;
+        return Reply::Full(response(503, HTML, page));
     };
-    let _ = match resolve(&site, path) {
-        Resolved::File(file) => respond_file(state, request, &file, 200),
-        Resolved::Redirect(location) => {
-            let response = text(301, "moved\n").with_header(header("Location", &location));
-            request.respond(response)
-        }
-        Resolved::NotFound => match resolve(&site, "/404.html") {
-            Resolved::File(file) => respond_file(state, request, &file, 404),
-            _ => request.respond(text(404, "not found\n")),
-        },
-        Resolved::BadRequest => request.respond(text(400, "bad request path\n")),
-    };
+    // A rebuild moves files into and out of the site, so a page can be
+    // missing for a moment while one runs: it is looked up again after.
+    let found = lookup(state, &site, path)
+        .or_else(|| state.wait_for_build(REBUILD_WAIT).then(|| lookup(state, &site, path)).flatten());
+    Reply::Full(found.unwrap_or_else(|| {
+        let page = match resolve(&site, "/404.html") {
+            Resolved::File(file) => respond_file(state, &file, 404),
+            _ => None,
+        };
+        page.unwrap_or_else(|| text(404, "not found\n"))
+    }))
+}
+
+/// The answer for `path`, or `None` when there is no such file.
+fn lookup(state: &State, site: &Path, path: &str) -> Option<Response> {
+    match resolve(site, path) {
+        Resolved::File(file) => respond_file(state, &file, 200),
+        Resolved::Redirect(location) => Some(text(301, "moved\n").with_header("Location", location)),
+        Resolved::NotFound => None,
+        Resolved::BadRequest => Some(text(400, "bad request path\n")),
+    }
 }
 
 const HTML: &str = "text/html; charset=utf-8";
 
-fn respond_file(state: &State, request: Request, file: &Path, status: u16) -> io::Result<()> {
-    let mut bytes = Vec::new();
-    if let Err(err) = std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes)) {
-        // A rebuild may have replaced the directory between lookup and read.
-        return request.respond(text(503, &format!("cannot read the file, try again: {err}\n")));
-    }
+/// `None` when the file cannot be read: a rebuild may have removed it
+/// between lookup and read.
+fn respond_file(state: &State, file: &Path, status: u16) -> Option<Response> {
+    let mut bytes = std::fs::read(file).ok()?;
     let content_type = content_type(file);
     if content_type == HTML {
         bytes = match String::from_utf8(bytes) {
@@ -384,35 +482,36 @@ fn respond_file(state: &State, request: Request, file: &Path, status: u16) -> io
             Err(not_utf8) => not_utf8.into_bytes(),
         };
     }
-    request.respond(with_type(Response::from_data(bytes), content_type).with_status_code(status))
+    Some(response(status, content_type, bytes))
 }
 
 /// Sends status updates as server-sent events until the page goes away.
-fn stream_events(state: &Arc<State>, request: Request) {
+fn stream_events(state: &Arc<State>) -> Reply {
     if state.streams.fetch_add(1, Ordering::SeqCst) >= MAX_EVENT_STREAMS {
         state.streams.fetch_sub(1, Ordering::SeqCst);
-        let _ = request.respond(text(503, "too many open pages\n"));
-        return;
+        return Reply::Full(text(503, "too many open pages\n"));
     }
     let (tx, rx) = mpsc::channel();
     let first = serde_json::to_string(&state.status()).unwrap_or_default();
     state.subscribers.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
     let state = Arc::clone(state);
-    // Its own thread: the connection stays open as long as the page does.
-    thread::spawn(move || {
-        let mut writer = request.into_writer();
-        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-        let mut send = |chunk: &str| writer.write_all(chunk.as_bytes()).and_then(|()| writer.flush());
-        let mut result = send(head).and_then(|()| send(&format!("event: status\ndata: {first}\n\n")));
-        while result.is_ok() {
-            result = match rx.recv_timeout(KEEP_ALIVE) {
-                Ok(json) => send(&format!("event: status\ndata: {json}\n\n")),
-                Err(RecvTimeoutError::Timeout) => send(": keep-alive\n\n"),
-                Err(RecvTimeoutError::Disconnected) => break,
-            };
-        }
-        state.streams.fetch_sub(1, Ordering::SeqCst);
-    });
+    let head = Response::new(200, "text/event-stream; charset=utf-8", "").with_header("Cache-Control", "no-store");
+    Reply::Stream(
+        head,
+        Box::new(move |writer| {
+            let mut send = |chunk: &str| writer.write_all(chunk.as_bytes()).and_then(|()| writer.flush());
+            let mut result = send(&format!("event: status\ndata: {first}\n\n"));
+            while result.is_ok() {
+                result = match rx.recv_timeout(KEEP_ALIVE) {
+                    Ok(json) => send(&format!("event: status\ndata: {json}\n\n")),
+                    Err(RecvTimeoutError::Timeout) => send(": keep-alive\n\n"),
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+            }
+            state.streams.fetch_sub(1, Ordering::SeqCst);
+            result
+        }),
+    )
 }
 
 /// The live-reload client: reloads when a newer build exists and shows the
@@ -467,10 +566,23 @@ enum Resolved {
 /// Maps a request path to a file inside `site`. Anything that could
 /// name a file outside it — `..`, backslashes, NUL, drive prefixes, in
 /// plain or percent-encoded form — is a bad request, and a symlink out
-/// of the site is not found.
+/// of the site is not found. Repeated slashes are collapsed by a redirect:
+/// a redirect to `//articles/` would send the browser to a host named
+/// `articles`.
 fn resolve(site: &Path, raw: &str) -> Resolved {
-    if !raw.starts_with('/') {
+    // Browsers drop tabs and newlines from a Location, which could turn
+    // `/<TAB>/host` into `//host`; no valid request path has them.
+    if !raw.starts_with('/') || raw.bytes().any(|b| b.is_ascii_control() || b == b' ') {
         return Resolved::BadRequest;
+    }
+    if raw.contains("//") {
+        let mut collapsed = String::with_capacity(raw.len());
+        for c in raw.chars() {
+            if !(c == '/' && collapsed.ends_with('/')) {
+                collapsed.push(c);
+            }
+        }
+        return Resolved::Redirect(collapsed);
     }
     let Some(decoded) = percent_decode(raw) else { return Resolved::BadRequest };
     if decoded.contains(['\0', '\\']) {
@@ -537,17 +649,13 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("header names and values are ASCII without newlines")
-}
-
-fn with_type<R: io::Read>(response: Response<R>, content_type: &str) -> Response<R> {
+fn response(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
     // Never cached: a reload must show the latest build.
-    response.with_header(header("Content-Type", content_type)).with_header(header("Cache-Control", "no-store"))
+    Response::new(status, content_type, body).with_header("Cache-Control", "no-store")
 }
 
-fn text(status: u16, body: &str) -> Response<io::Cursor<Vec<u8>>> {
-    with_type(Response::from_string(body), "text/plain; charset=utf-8").with_status_code(StatusCode(status))
+fn text(status: u16, body: &str) -> Response {
+    response(status, "text/plain; charset=utf-8", body)
 }
 
 #[cfg(test)]
@@ -571,6 +679,9 @@ mod tests {
         assert_eq!(resolve(root, "/articles/a"), Resolved::Redirect("/articles/a/".into()));
         assert_eq!(resolve(root, "/%61rticles/a/index.html"), Resolved::File(root.join("articles/a/index.html")));
         assert_eq!(resolve(root, "/missing/"), Resolved::NotFound);
+        assert_eq!(resolve(root, "//articles"), Resolved::Redirect("/articles".into()));
+        assert_eq!(resolve(root, "//articles//a/"), Resolved::Redirect("/articles/a/".into()));
+        assert_eq!(resolve(root, "///evil.example/"), Resolved::Redirect("/evil.example/".into()));
         for hostile in [
             "/../../etc/passwd",
             "/..%2f..%2fetc/passwd",
@@ -581,6 +692,8 @@ mod tests {
             "/%zz",
             "/C:/Windows",
             "relative",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: a=b",
         ] {
             assert_eq!(resolve(root, hostile), Resolved::BadRequest, "{hostile}");
         }

@@ -58,9 +58,9 @@ use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
 pub const FORMAT_VERSION: u32 = 3;
-/// Documents per metadata fragment: a result list of ten touches up to ten
-/// fragments, so they are kept to a few kilobytes each.
-pub const FRAGMENT_DOCS: usize = 4;
+/// Documents per metadata fragment: a page of twenty results touches up to
+/// twenty fragments, so each is kept near a kilobyte.
+pub const FRAGMENT_DOCS: usize = 2;
 /// Postings per term that carry weights; see the module doc.
 pub const WEIGHTED_POSTINGS: usize = 400;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
@@ -68,7 +68,7 @@ pub const TARGET_CHUNK_BYTES: usize = 3_500;
 /// Characters of answer and body a fragment carries for the snippet: room
 /// for an 80-character passage around a match past the opening lines,
 /// while 20 results stay within the query budget.
-pub const PASSAGE_CHARS: usize = 200;
+pub const PASSAGE_CHARS: usize = 160;
 /// The largest weight one digit of [`DIGITS`] holds.
 pub const WEIGHT_SCALE: f64 = 63.0;
 /// Digits of the packed postings; `search.js` decodes with the same.

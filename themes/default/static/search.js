@@ -221,6 +221,9 @@
     return words.length ? words : dropped;
   }
 
+  // Score share of a term that only a synonym brought into the query.
+  var SYNONYM_WEIGHT = 0.5;
+
   // Long pasted queries are cut to this many terms (a bitmask per document
   // records which terms it matched).
   var MAX_TERMS = 30;
@@ -237,12 +240,18 @@
   function queryPlan(words) {
     var terms = [];
     var needs = [];
+    // 1 for a term of a word the reader typed, SYNONYM_WEIGHT for one only
+    // a synonym brought in: the reader's own word ranks first.
+    var weights = [];
+    var typed = true;
     var termOf = function (term) {
       var at = terms.indexOf(term);
       if (at < 0) {
         if (terms.length === MAX_TERMS) return -1;
         at = terms.push(term) - 1;
+        weights.push(SYNONYM_WEIGHT);
       }
+      if (typed) weights[at] = 1;
       return at;
     };
     var bigramsOf = function (word) {
@@ -255,7 +264,8 @@
     words.forEach(function (alternatives) {
       if (alternatives.length > 1) {
         var options = [];
-        alternatives.forEach(function (word) {
+        alternatives.forEach(function (word, a) {
+          typed = a === 0;
           var mask = 0;
           var ok = true;
           bigramsOf(word).forEach(function (t) {
@@ -265,6 +275,7 @@
           });
           if (ok) options.push(mask);
         });
+        typed = true;
         if (options.length) needs.push(options);
         return;
       }
@@ -282,7 +293,7 @@
         if (options.length) needs.push(options);
       });
     });
-    return { terms: terms, needs: needs };
+    return { terms: terms, needs: needs, weights: weights };
   }
 
   // ---- Engine: BM25 over the shards.
@@ -410,7 +421,7 @@
           if (!entry) return;
           var df = entry[0], packed = entry[1], members = entry[2];
           var bit = 1 << t;
-          var idf = Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
+          var idf = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
           var doc = 0, i = 0;
           while (i < packed.length) {
             // Packed as shards.rs documents: delta in 5-bit groups (+32 while

@@ -159,6 +159,7 @@ pub fn check(root: &Path) -> CheckReport {
     let config = check_config(root, &mut diagnostics);
     let content_dir = root.join("content");
     let vocabulary = check_topics(root, &content_dir, &mut diagnostics);
+    crate::search::synonyms::check(root, &mut diagnostics);
     let context = Context {
         root,
         gazetteer,

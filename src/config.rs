@@ -27,6 +27,8 @@ pub struct Config {
     /// format, for other tools: the site's own search does not read it.
     /// Past a few thousand pages it is tens of megabytes.
     pub elasticlunr_index: bool,
+    /// Queries the search page offers before the reader types anything.
+    pub popular_searches: Vec<String>,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             include_irrelevant: false,
             feed_limit: 20,
             elasticlunr_index: true,
+            popular_searches: Vec::new(),
         }
     }
 }

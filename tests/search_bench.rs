@@ -61,6 +61,7 @@ fn index_real_documents() {
             topics: d.topics,
             kind: d.kind,
             summary: d.summary,
+            date: String::new(),
         })
         .collect();
     let temp = tempfile::tempdir().unwrap();
@@ -71,7 +72,7 @@ fn index_real_documents() {
         let _ = fs::write("/proc/self/clear_refs", "5");
         let (_, base) = memory();
         let started = Instant::now();
-        let stats = write_index(&docs, &dir, None, true, |_| None).unwrap().stats;
+        let stats = write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap().stats;
         let elapsed = started.elapsed();
         let (peak, _) = memory();
         println!(

@@ -67,6 +67,7 @@ fn fixture_docs() -> Vec<SearchDoc<'static>> {
             regions,
             topics,
             kind: "article".into(),
+            date: "2025-03-14".into(),
         });
         for (i, line) in lines.iter().enumerate() {
             if line.starts_with("健康新闻 ") && i >= 2 {
@@ -81,6 +82,7 @@ fn fixture_docs() -> Vec<SearchDoc<'static>> {
                     regions,
                     topics,
                     kind: "recommendation".into(),
+                    date: line.trim_start_matches("健康新闻 ").to_string(),
                 });
             }
         }
@@ -106,13 +108,13 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
     assert!(docs.len() > 60, "fixtures should yield articles and snippets, got {}", docs.len());
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let stats = write_index(&docs, a.path(), None, true, |_| None).unwrap().stats;
+    let stats = write_index(&docs, a.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     let mut reversed = docs.clone();
     reversed.reverse();
-    write_index(&reversed, b.path(), None, true, |_| None).unwrap();
+    write_index(&reversed, b.path(), None, true, |_| None, &Default::default()).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
     // A rebuild into the same directory leaves exactly one shard generation.
-    write_index(&docs, a.path(), None, true, |_| None).unwrap();
+    write_index(&docs, a.path(), None, true, |_| None, &Default::default()).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
 
     let on_disk: u64 = snapshot(a.path()).iter().map(|(_, bytes)| bytes.len() as u64).sum();
@@ -130,10 +132,10 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
 fn a_changed_document_replaces_the_shard_generation() {
     let mut docs = fixture_docs();
     let dir = tempfile::tempdir().unwrap();
-    write_index(&docs, dir.path(), None, true, |_| None).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap();
     let before = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     docs[0].title.push_str("（更新）");
-    write_index(&docs, dir.path(), None, true, |_| None).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap();
     let after = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     assert_ne!(before, after);
     let generations =
@@ -146,12 +148,12 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
     use std::os::unix::fs::MetadataExt;
     let mut docs = fixture_docs();
     let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, old.path(), None, true, |_| None).unwrap();
+    write_index(&docs, old.path(), None, true, |_| None, &Default::default()).unwrap();
     // One character of one body: field lengths, and so every other weight, stay.
     let doc = docs.iter_mut().find(|d| d.body.contains('医')).unwrap();
     doc.body = doc.body.replacen('医', "药", 1).into();
-    let written = write_index(&docs, new.path(), Some(old.path()), true, |_| None).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
+    let written = write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "linking changes no byte");
 
     let inodes = |dir: &Path| -> std::collections::BTreeSet<u64> {
@@ -170,7 +172,7 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
 #[test]
 fn empty_site_gets_a_loadable_empty_index() {
     let dir = tempfile::tempdir().unwrap();
-    let stats = write_index(&[], dir.path(), None, true, |_| None).unwrap().stats;
+    let stats = write_index(&[], dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     assert_eq!(stats.documents, 0);
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("search/manifest.json")).unwrap()).unwrap();
@@ -207,7 +209,8 @@ fn write_pages(docs: &[SearchDoc], dir: &Path, doc_pages: bool) {
     fs::copy(SEARCH_JS, dir.join("search.js")).unwrap();
     fs::write(dir.join("index.html"), page("./", "医保问答", "<h1>医保问答</h1>")).unwrap();
     fs::create_dir_all(dir.join("search")).unwrap();
-    let results = r#"<h1>搜索</h1><div id="search-results" aria-live="polite"></div>"#;
+    let results =
+        r#"<h1>搜索</h1><p id="search-status" role="status" aria-live="polite"></p><div id="search-results"></div>"#;
     fs::write(dir.join("search/index.html"), page("../", "搜索", results)).unwrap();
     for doc in docs.iter().filter(|_| doc_pages) {
         let page_dir = dir.join(&doc.url);
@@ -222,7 +225,7 @@ fn dev_site() {
     let docs = fixture_docs();
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_index(&docs, &dir, None, true, |_| None).unwrap();
+    write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap();
     write_pages(&docs, &dir, true);
     let search_page = fs::read_to_string(dir.join("search/index.html")).unwrap();
     assert!(search_page.contains(r#"data-root="../""#) && search_page.contains(r#"id="search-results""#));
@@ -278,9 +281,51 @@ fn synthetic_docs(count: usize) -> Vec<SearchDoc<'static>> {
                 regions,
                 topics,
                 kind: if article { "article" } else { "recommendation" }.into(),
+                date: format!("2025-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
             }
         })
         .collect()
+}
+
+/// Queries of the exactness check, each with the terms a document must
+/// hold to match it fully (the bigrams covering every character).
+const EXACT_QUERIES: [(&str, &[&str]); 6] = [
+    ("2025", &["2025"]),
+    ("异地就医", &["异地", "就医"]),
+    ("深圳 2025", &["深圳", "2025"]),
+    ("医保 报销", &["医保", "报销"]),
+    ("个人账户", &["个人", "账户"]),
+    ("缴费", &["缴费"]),
+];
+
+/// A 3,000-document site and, beside it, `truth.json`: for each query of
+/// [`EXACT_QUERIES`] the number of documents holding all its terms, counted
+/// with the Rust tokenizer. tests/js/engine.test.mjs checks that search.js
+/// reports exactly these counts (`POLICYPRESS_WRITE_SITE=dir`).
+#[test]
+fn exact_site() {
+    let docs = synthetic_docs(3_000);
+    let temp = tempfile::tempdir().unwrap();
+    let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
+    write_index(&docs, &dir, None, false, |_| None, &Default::default()).unwrap();
+    let token_sets: Vec<std::collections::HashSet<String>> = docs
+        .iter()
+        .map(|d| {
+            let fields = [&d.title, &d.answer, &d.body.to_string()].map(|t| policypress::search::tokenize(t));
+            let lists = d.regions.iter().chain(&d.topics).flat_map(|t| policypress::search::tokenize(t));
+            fields.into_iter().flatten().chain(lists).collect()
+        })
+        .collect();
+    let truth: serde_json::Map<String, serde_json::Value> = EXACT_QUERIES
+        .iter()
+        .map(|(query, terms)| {
+            let count = token_sets.iter().filter(|set| terms.iter().all(|t| set.contains(*t))).count();
+            (query.to_string(), count.into())
+        })
+        .collect();
+    // A term above the weighted-postings limit is what lost documents before.
+    assert!(truth["2025"].as_u64().unwrap() > 400, "{truth:?}");
+    fs::write(dir.join("truth.json"), serde_json::to_vec(&truth).unwrap()).unwrap();
 }
 
 #[test]
@@ -292,7 +337,7 @@ fn synthetic() {
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len() + d.answer.len() + d.summary.len()).sum();
     let started = Instant::now();
-    let stats = write_index(&docs, &dir, None, true, |_| None).unwrap().stats;
+    let stats = write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap().stats;
     let elapsed = started.elapsed();
     println!(
         "synthetic: {} docs ({} MB text) indexed in {:.2?}: {} files, {} bytes",
@@ -308,7 +353,7 @@ fn synthetic() {
 #[test]
 fn large_sites_get_a_single_file_index_without_bodies() {
     let dir = tempfile::tempdir().unwrap();
-    let small = write_index(&fixture_docs(), dir.path(), None, true, |_| None).unwrap().stats;
+    let small = write_index(&fixture_docs(), dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("search_index.zh.json")).unwrap()).unwrap();
     assert!(json["index"]["body"]["root"]["账"]["户"]["df"].as_u64().unwrap() > 0, "small sites index bodies");
@@ -322,9 +367,10 @@ fn large_sites_get_a_single_file_index_without_bodies() {
             topics: Vec::new(),
             kind: "article".into(),
             summary: String::new(),
+            date: String::new(),
         })
         .collect();
-    let stats = write_index(&many, dir.path(), None, true, |_| None).unwrap().stats;
+    let stats = write_index(&many, dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
     assert_eq!(stats.monolithic_bytes, text.len() as u64);
     assert_ne!(stats.monolithic_bytes, small.monolithic_bytes);
@@ -351,10 +397,11 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
             topics: vec![],
             kind: "article".into(),
             summary: String::new(),
+            date: String::new(),
         })
         .collect();
     let old = tempfile::tempdir().unwrap();
-    let first = write_index(&docs, old.path(), None, true, |_| None).unwrap().elasticlunr_digest;
+    let first = write_index(&docs, old.path(), None, true, |_| None, &Default::default()).unwrap().elasticlunr_digest;
     assert!(first.is_some());
     let inode = |dir: &Path| fs::metadata(dir.join("search_index.zh.json")).unwrap().ino();
     // What the build cache does: offer the old file when the digest matches.
@@ -366,8 +413,9 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
     // A large site's file leaves bodies out: a body edit keeps the digest.
     docs[3].body = "城乡居民医保".into();
     let (kept, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let second = write_index(&docs, kept.path(), Some(old.path()), true, offer(old.path())).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
+    let second =
+        write_index(&docs, kept.path(), Some(old.path()), true, offer(old.path()), &Default::default()).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
     assert_eq!(second.elasticlunr_digest, first);
     assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
     assert_eq!(snapshot(kept.path()), snapshot(clean.path()));
@@ -375,8 +423,9 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
     // A title edit changes it.
     docs[3].title = "改过的问题".into();
     let (edited, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let third = write_index(&docs, edited.path(), Some(kept.path()), true, offer(kept.path())).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None).unwrap();
+    let third =
+        write_index(&docs, edited.path(), Some(kept.path()), true, offer(kept.path()), &Default::default()).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
     assert_ne!(third.elasticlunr_digest, first);
     assert_ne!(inode(edited.path()), inode(kept.path()));
     assert_eq!(snapshot(edited.path()), snapshot(clean.path()));

@@ -5,6 +5,12 @@
 //! matched like a place and then ignored, so the place inside it never matches.
 //! Short names that are also everyday words (2-character county names such as 和平,
 //! a few prefecture names such as 安康) count only with evidence around them.
+//!
+//! Policy texts also name places by group (京津冀, 长三角, 川渝) and by
+//! one-character abbreviation in compounds (沪籍, 京籍, 粤港澳): each is one
+//! more pattern of the same automaton, expanding to its provinces (or, for
+//! 珠三角, its cities), so a group inside a longer word loses to that word
+//! as any name does (长三角形 is guarded).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -58,6 +64,10 @@ const GUARDS: &[&str] = &[
     "香港脚",
     "四川话",
     "广东话",
+    // Geometry, not the Yangtze or Pearl River deltas.
+    "长三角形",
+    "珠三角形",
+    "三角形",
     // 医保定点 reads 保定 across a word boundary.
     "保定点",
     "保定期",
@@ -71,10 +81,65 @@ const WEAK_PREFECTURES: &[&str] = &[
     "红河", "文山", "中山", "日照", "和田", "海东", "海西", "海北", "黄南", "山南", "果洛", "德宏", "迪庆", "怒江",
 ];
 
-/// Words that, right after a weak name, show it is meant as a place (灵璧医保, 和平户口).
+/// Region groups and abbreviation compounds, with the gazetteer paths they
+/// stand for.
+const GROUPS: &[(&str, &[&str])] = &[
+    ("京津冀", &["北京市", "天津市", "河北省"]),
+    ("长三角", &["上海市", "江苏省", "浙江省", "安徽省"]),
+    (
+        "珠三角",
+        &[
+            "广东省/广州市",
+            "广东省/深圳市",
+            "广东省/珠海市",
+            "广东省/佛山市",
+            "广东省/惠州市",
+            "广东省/东莞市",
+            "广东省/中山市",
+            "广东省/江门市",
+            "广东省/肇庆市",
+        ],
+    ),
+    ("粤港澳大湾区", &["广东省", "香港特别行政区", "澳门特别行政区"]),
+    ("粤港澳", &["广东省", "香港特别行政区", "澳门特别行政区"]),
+    ("大湾区", &["广东省", "香港特别行政区", "澳门特别行政区"]),
+    ("川渝", &["四川省", "重庆市"]),
+    ("东北三省", &["辽宁省", "吉林省", "黑龙江省"]),
+    ("江浙沪", &["江苏省", "浙江省", "上海市"]),
+    ("沪籍", &["上海市"]),
+    ("京籍", &["北京市"]),
+    ("津籍", &["天津市"]),
+    ("渝籍", &["重庆市"]),
+    ("粤籍", &["广东省"]),
+    ("川籍", &["四川省"]),
+    ("鄂籍", &["湖北省"]),
+    ("湘籍", &["湖南省"]),
+    ("浙籍", &["浙江省"]),
+    ("苏籍", &["江苏省"]),
+    ("闽籍", &["福建省"]),
+    ("鲁籍", &["山东省"]),
+    ("豫籍", &["河南省"]),
+    ("冀籍", &["河北省"]),
+    ("晋籍", &["山西省"]),
+    ("皖籍", &["安徽省"]),
+    ("赣籍", &["江西省"]),
+    ("沪户", &["上海市"]),
+    ("京户", &["北京市"]),
+    ("深户", &["广东省/深圳市"]),
+];
+
+/// Words that, right after a weak name, show it is meant as a place (灵璧医保, 和平户口,
+/// 昆山灵活就业).
 const PLACE_CONTEXT: &[&str] = &[
     "医保",
     "社保",
+    "灵活就业",
+    "缴费",
+    "缴纳",
+    "报销",
+    "生育",
+    "异地",
+    "公积金",
     "户口",
     "户籍",
     "医院",
@@ -102,6 +167,8 @@ struct Candidate {
 enum Entry {
     Guard,
     Place(Vec<Candidate>),
+    /// A region group: every unit it names.
+    Group(Vec<usize>),
 }
 
 pub(crate) struct RegionMatcher {
@@ -135,7 +202,7 @@ impl RegionMatcher {
             match (&mut entries[id], entry) {
                 (Entry::Place(candidates), Some(candidate)) => candidates.push(candidate),
                 (slot, None) => *slot = Entry::Guard,
-                (Entry::Guard, Some(_)) => {}
+                (Entry::Guard | Entry::Group(_), Some(_)) => {}
             }
         };
         for (unit, u) in gazetteer.units.iter().enumerate() {
@@ -154,6 +221,13 @@ impl RegionMatcher {
         for guard in GUARDS {
             add(guard, None);
         }
+        for &(group, _) in GROUPS {
+            add(group, None);
+        }
+        for &(group, paths) in GROUPS {
+            let units = paths.iter().filter_map(|p| gazetteer.by_path(p).map(|u| gazetteer.index_of(u))).collect();
+            entries[index[group]] = Entry::Group(units);
+        }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
@@ -165,10 +239,10 @@ impl RegionMatcher {
     /// order, without a unit whose descendant is also named.
     pub(crate) fn regions(&self, gazetteer: &Gazetteer, texts: &[&str]) -> Vec<usize> {
         let mut mentions: Vec<Mention> = Vec::new();
-        for text in texts {
-            self.collect(gazetteer, text, &mut mentions);
-        }
         let mut chosen: Vec<usize> = Vec::new();
+        for text in texts {
+            self.collect(gazetteer, text, &mut mentions, &mut chosen);
+        }
         for (m, mention) in mentions.iter().enumerate() {
             if let Some(unit) = resolve(gazetteer, &mentions, m, mention)
                 && !chosen.contains(&unit)
@@ -179,10 +253,19 @@ impl RegionMatcher {
         chosen.iter().copied().filter(|&u| !chosen.iter().any(|&other| gazetteer.is_ancestor(u, other))).collect()
     }
 
-    fn collect(&self, gazetteer: &Gazetteer, text: &str, mentions: &mut Vec<Mention>) {
+    /// Pushes the places named in `text` onto `mentions`, and the units of
+    /// region groups straight onto `chosen`.
+    fn collect(&self, gazetteer: &Gazetteer, text: &str, mentions: &mut Vec<Mention>, chosen: &mut Vec<usize>) {
         let first = mentions.len();
         for found in self.automaton.find_iter(text) {
-            let Entry::Place(candidates) = &self.entries[found.pattern().as_usize()] else { continue };
+            let candidates = match &self.entries[found.pattern().as_usize()] {
+                Entry::Place(candidates) => candidates,
+                Entry::Group(units) => {
+                    chosen.extend(units.iter().filter(|u| !chosen.contains(u)).copied().collect::<Vec<_>>());
+                    continue;
+                }
+                Entry::Guard => continue,
+            };
             let previous = mentions[first..].last().filter(|p| text[p.end..found.start()].trim().is_empty());
             let after = &text[found.end()..];
             let followed_by_context = PLACE_CONTEXT.iter().any(|w| after.starts_with(w));
@@ -221,4 +304,56 @@ fn resolve(gazetteer: &Gazetteer, mentions: &[Mention], m: usize, mention: &Ment
     let mut at_top = pool.iter().copied().filter(|&u| gazetteer.units[u].level == top);
     let unit = at_top.next()?;
     at_top.next().is_none().then_some(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions(title: &str) -> Vec<String> {
+        let gazetteer = Gazetteer::embedded();
+        RegionMatcher::embedded()
+            .regions(gazetteer, &[title])
+            .into_iter()
+            .map(|u| gazetteer.units[u].path.clone())
+            .collect()
+    }
+
+    #[test]
+    fn region_groups_expand_to_their_provinces() {
+        assert_eq!(regions("京津冀医保互认"), ["北京市", "天津市", "河北省"]);
+        assert_eq!(regions("长三角异地就医直接结算"), ["上海市", "江苏省", "浙江省", "安徽省"]);
+        assert_eq!(regions("川渝医保通办"), ["四川省", "重庆市"]);
+        assert_eq!(regions("东北三省医保缴费标准"), ["辽宁省", "吉林省", "黑龙江省"]);
+        assert_eq!(regions("粤港澳大湾区医保"), ["广东省", "香港特别行政区", "澳门特别行政区"]);
+        assert_eq!(regions("珠三角医保").len(), 9);
+        assert!(regions("珠三角医保").iter().all(|p| p.starts_with("广东省/")));
+    }
+
+    #[test]
+    fn one_character_abbreviations_count_in_compounds() {
+        assert_eq!(regions("沪籍老人医保"), ["上海市"]);
+        assert_eq!(regions("非京籍怎么交医保"), ["北京市"]);
+        assert_eq!(regions("深户和非深户社保比例"), ["广东省/深圳市"]);
+        // A place named fully beside its abbreviation is one region.
+        assert_eq!(regions("上海沪籍医保"), ["上海市"]);
+    }
+
+    #[test]
+    fn groups_never_fire_inside_unrelated_words() {
+        assert_eq!(regions("长三角形的面积怎么算"), Vec::<String>::new());
+        assert_eq!(regions("等腰三角形医保"), Vec::<String>::new());
+        assert_eq!(regions("书籍报销"), Vec::<String>::new());
+        // Still the precision cases of the place names themselves.
+        assert_eq!(regions("中山大学附属医院医保报销"), Vec::<String>::new());
+        assert_eq!(regions("长安汽车员工医保"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn county_level_cities_count_before_a_policy_word() {
+        assert_eq!(regions("昆山灵活就业医保"), ["江苏省/苏州市/昆山市"]);
+        assert_eq!(regions("晋江社保缴费"), ["福建省/泉州市/晋江市"]);
+        assert_eq!(regions("义乌缴费标准"), ["浙江省/金华市/义乌市"]);
+        assert_eq!(regions("昆山怎么样"), Vec::<String>::new());
+    }
 }

@@ -221,14 +221,33 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             })
             .collect::<Result<_, BuildError>>()
     };
+    let client_data = search::ClientData {
+        synonyms: search::synonyms::load(root),
+        popular: config.popular_searches.clone(),
+        topics: site
+            .topics
+            .iter()
+            .map(|term| {
+                let topic = &vocabulary.topics[term.topic];
+                (topic.name.clone(), crate::site::topic_url(&topic.slug))
+            })
+            .collect(),
+    };
     let index_pages = |pages: &Pages<'_>| {
         // Like a page, the elasticlunr file is kept when its inputs and the
         // file on disk are as the cache recorded them.
         let kept = |digest| cache.reusable(search::MONOLITHIC_FILE, digest).map(|(path, _)| path);
         let previous = if options.fresh { None } else { staging.previous() };
         staging.clear(search::MONOLITHIC_FILE)?;
-        search::write_index(&search_docs(pages, &vocabulary), staging.dir(), previous, config.elasticlunr_index, kept)
-            .map_err(BuildError::Search)
+        search::write_index(
+            &search_docs(pages, &vocabulary),
+            staging.dir(),
+            previous,
+            config.elasticlunr_index,
+            kept,
+            &client_data,
+        )
+        .map_err(BuildError::Search)
     };
     // A rebuild renders few pages, so the index is built alongside. A fresh
     // build, or any build of a large site, renders first and frees the page
@@ -420,6 +439,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             topics,
             kind: "article".into(),
             summary: pages::article_summary(meta.answer.as_deref(), body),
+            date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
         });
     }
     for (index, (rec, excerpt)) in site.recommendations.iter().zip(&pages.excerpts).enumerate() {
@@ -433,6 +453,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             topics,
             kind: "recommendation".into(),
             summary: markdown::truncate(&excerpt.text, 100),
+            date: rec.loaded.item.meta.date.map(|d| d.to_string()).unwrap_or_default(),
         });
     }
     docs

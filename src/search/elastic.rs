@@ -391,6 +391,7 @@ mod tests {
             topics: vec!["缴费".into()],
             kind: "article".into(),
             summary: "摘要".into(),
+            date: String::new(),
         }
     }
 

@@ -19,6 +19,7 @@
 
 mod elastic;
 mod shards;
+pub mod synonyms;
 mod terms;
 pub mod tokenize;
 
@@ -42,8 +43,22 @@ pub struct SearchDoc<'a> {
     pub topics: Vec<String>,
     /// `article` or `recommendation`.
     pub kind: String,
-    /// Short plain-text summary shown in results.
+    /// Short plain-text summary, the index's `search_index.zh.json` copy.
     pub summary: String,
+    /// `YYYY-MM-DD`, or empty when the page has no date.
+    pub date: String,
+}
+
+/// What the client needs beside the index, written into the manifest: the
+/// synonym groups it expands queries with, and what an empty or fruitless
+/// query offers instead of results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientData {
+    pub synonyms: synonyms::Groups,
+    /// `popular_searches` of `config.toml`.
+    pub popular: Vec<String>,
+    /// Name and site-root-relative URL of every topic with pages.
+    pub topics: Vec<(String, String)>,
 }
 
 /// Sizes of what was written, for the build summary.
@@ -101,12 +116,14 @@ pub struct IndexFiles {
 /// `search_index.zh.json`; otherwise `kept_elasticlunr` is asked for a
 /// previous copy written from inputs with the given digest (see
 /// [`IndexFiles::elasticlunr_digest`]), which is linked instead of rewritten.
+/// `client` goes into the manifest.
 pub fn write_index(
     docs: &[SearchDoc],
     out_dir: &Path,
     previous_out: Option<&Path>,
     elasticlunr: bool,
     kept_elasticlunr: impl Fn([u8; 16]) -> Option<PathBuf> + Sync,
+    client: &ClientData,
 ) -> io::Result<IndexFiles> {
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
@@ -120,7 +137,7 @@ pub fn write_index(
     // The elasticlunr file is written by one thread; the shards keep the
     // other cores busy meanwhile.
     let (written, monolithic_bytes) = rayon::join(
-        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref()),
+        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client),
         || {
             let Some(digest) = digest else { return Ok(0) };
             let path = out_dir.join(MONOLITHIC_FILE);
@@ -148,8 +165,8 @@ pub fn write_index(
 fn canonical<'d, 'a>(docs: &'d [SearchDoc<'a>]) -> Vec<&'d SearchDoc<'a>> {
     let mut sorted: Vec<&SearchDoc<'a>> = docs.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary)
-            .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary))
+        (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary, &a.date)
+            .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary, &b.date))
     });
     sorted.dedup_by(|later, first| later.url == first.url);
     sorted

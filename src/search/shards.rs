@@ -15,7 +15,7 @@
 //! page rewrites nearly every chunk anyway) and keeps the manifest a few
 //! hundred bytes instead of a list of thousands of names.
 //!
-//! A chunk maps each term to `[df, cut, postings]`: `df` the number of
+//! A chunk maps each term to `[df, postings, members]`: `df` the number of
 //! documents containing the term and `postings` a string packing, for each
 //! document in ascending order, its number delta-coded, its field mask and
 //! its weights, all as digits of [`DIGITS`] (the base64url alphabet, so
@@ -25,15 +25,26 @@
 //! BM25 term-frequency factor `tf·(k1+1)/(tf+k1·(1−b+b·len/avglen))` of that
 //! field, scaled to 1..=[`WEIGHT_SCALE`] by dividing by `k1+1`. About three
 //! bytes a posting where JSON arrays of numbers took nine, and a query's
-//! download is mostly postings. Field lengths
-//! are folded into the weights here, so the client needs no per-document
-//! lengths; it multiplies by IDF and the field boosts at query time. A term
-//! in more than [`POSTING_CAP`] documents keeps only its best postings and
-//! has `cut` = 1: the client then treats it as optional when requiring all
-//! terms, since a term that common narrows nothing and scores little.
+//! download is mostly postings. Field lengths are folded into the weights
+//! here, so the client needs no per-document lengths; it multiplies by IDF
+//! and the field boosts at query time.
 //!
-//! A fragment is a JSON array of `[url, title, summary, kind, regions,
-//! topics]`, one per document.
+//! No posting is ever dropped: a reader must find every document holding
+//! every query term, and the count shown must be true. A term in more than
+//! [`WEIGHTED_POSTINGS`] documents keeps weights for its best
+//! `WEIGHTED_POSTINGS` only and lists every document in `members`, without
+//! weights, in whichever of two forms is shorter: `b` then a bitmap over all
+//! documents, six per digit (bit `i` of digit `k` is document `6k+i`), or `d`
+//! then the document deltas coded as above. A term that common has a low
+//! IDF, so the weight the client assumes for the rest (the lowest, in the
+//! body) moves rankings little, and its membership costs at most
+//! `docs/6` bytes: 1.7 KB on a 10k-page site. `members` is empty when
+//! `postings` already holds every document.
+//!
+//! A fragment is a JSON array of `[url, title, kind, date, regions, topics,
+//! text]`, one per document; `text` is the short answer and the start of
+//! the body ([`PASSAGE_CHARS`]), from which the client cuts the snippet
+//! around the match.
 
 use std::fs;
 use std::io;
@@ -44,18 +55,20 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
-use super::{BOOSTS, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
+use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
-pub const FORMAT_VERSION: u32 = 2;
-/// Documents per metadata fragment: a result list of ten touches up to ten
-/// fragments, so they are kept to a few kilobytes each.
-pub const FRAGMENT_DOCS: usize = 4;
-/// Postings kept per term; see the module doc.
-pub const POSTING_CAP: usize = 400;
+pub const FORMAT_VERSION: u32 = 3;
+/// Documents per metadata fragment: a page of twenty results touches up to
+/// twenty fragments, so each is kept near a kilobyte.
+pub const FRAGMENT_DOCS: usize = 2;
+/// Postings per term that carry weights; see the module doc.
+pub const WEIGHTED_POSTINGS: usize = 400;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
 pub const TARGET_CHUNK_BYTES: usize = 3_500;
-/// Summaries longer than this many characters are clipped in fragments.
-pub const SUMMARY_CHARS: usize = 90;
+/// Characters of answer and body a fragment carries for the snippet: room
+/// for an 80-character passage around a match past the opening lines,
+/// while 20 results stay within the query budget.
+pub const PASSAGE_CHARS: usize = 160;
 /// The largest weight one digit of [`DIGITS`] holds.
 pub const WEIGHT_SCALE: f64 = 63.0;
 /// Digits of the packed postings; `search.js` decodes with the same.
@@ -88,31 +101,41 @@ fn by_rank(a: &Posting, b: &Posting) -> std::cmp::Ordering {
 }
 
 /// One term's postings: all of them in document order while there are at
-/// most [`POSTING_CAP`], otherwise a superset of the best `POSTING_CAP`.
+/// most [`WEIGHTED_POSTINGS`], otherwise a superset of the best
+/// `WEIGHTED_POSTINGS`, and then every document in `members`.
 struct TermPostings {
     key: Key,
     df: u32,
     postings: Vec<Posting>,
+    /// Every document containing the term, in order, once `df` exceeds
+    /// [`WEIGHTED_POSTINGS`]; empty before.
+    members: Vec<u32>,
 }
 
 impl TermPostings {
     fn push(&mut self, posting: Posting) {
         self.df += 1;
+        if self.df as usize == WEIGHTED_POSTINGS + 1 {
+            self.members = self.postings.iter().map(|p| p.doc).collect();
+        }
+        if !self.members.is_empty() {
+            self.members.push(posting.doc);
+        }
         self.postings.push(posting);
-        if self.postings.len() >= 2 * POSTING_CAP {
+        if self.postings.len() >= 2 * WEIGHTED_POSTINGS {
             self.keep_best();
         }
     }
 
     fn keep_best(&mut self) {
-        self.postings.select_nth_unstable_by(POSTING_CAP - 1, by_rank);
-        self.postings.truncate(POSTING_CAP);
+        self.postings.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
+        self.postings.truncate(WEIGHTED_POSTINGS);
     }
 
-    /// The postings written: the best `POSTING_CAP` in document order when
+    /// The postings written: the best `WEIGHTED_POSTINGS` in document order when
     /// the term is cut, all of them otherwise.
     fn finish(&mut self) {
-        if self.df as usize > POSTING_CAP {
+        if self.df as usize > WEIGHTED_POSTINGS {
             self.keep_best();
             self.postings.sort_unstable_by_key(|p| p.doc);
         }
@@ -210,7 +233,12 @@ fn tokenize_task(
 /// equal to those of the generation `previous` (the last build's
 /// `search/`) names are hard-linked from there, because an edit changes
 /// a few of thousands and creating files is the expensive part.
-pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) -> io::Result<Written> {
+pub(super) fn write(
+    docs: &[&SearchDoc],
+    dir: &Path,
+    previous: Option<&Path>,
+    client: &ClientData,
+) -> io::Result<Written> {
     // Document numbers are u32 to keep postings small.
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
@@ -250,7 +278,7 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) ->
                     let next = partition.terms.len() as u32;
                     let n = *partition.numbers.entry(key).or_insert(next);
                     if n == next {
-                        partition.terms.push(TermPostings { key, df: 0, postings: Vec::new() });
+                        partition.terms.push(TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new() });
                     }
                     partition.terms[n as usize].push(posting);
                 }
@@ -264,8 +292,13 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) ->
         .map(|partition| {
             partition.numbers = KeyMap::default();
             partition.terms.iter_mut().for_each(TermPostings::finish);
-            // Roughly 3 bytes per kept posting once packed.
-            partition.terms.iter().map(|t| t.postings.len() * 3 + 16).sum::<usize>()
+            // Roughly 3 bytes per weighted posting once packed, and the
+            // shorter form of the membership list.
+            partition
+                .terms
+                .iter()
+                .map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs.len()))
+                .sum::<usize>()
         })
         .sum();
     let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
@@ -316,7 +349,7 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) ->
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
             let mut out = Vec::new();
-            chunk_json(&chunk, &mut out);
+            chunk_json(&chunk, docs.len(), &mut out);
             out
         })
         .collect();
@@ -371,6 +404,9 @@ pub(super) fn write(docs: &[&SearchDoc], dir: &Path, previous: Option<&Path>) ->
         "fields": FIELDS,
         "boosts": BOOSTS,
         "scale": WEIGHT_SCALE,
+        "synonyms": client.synonyms,
+        "popular": client.popular,
+        "topics": client.topics,
     })
     .to_string();
     crate::content::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
@@ -417,8 +453,60 @@ pub(super) fn push_number(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&digits[i..]);
 }
 
-/// The chunk for `terms` in term order, each with its finished postings.
-fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], out: &mut Vec<u8>) {
+/// Appends `delta` as 5-bit groups, lowest first, the digit plus 32 while
+/// more groups follow.
+fn push_delta(out: &mut Vec<u8>, mut delta: u32) {
+    while delta >= 32 {
+        out.push(DIGITS[(delta & 31) as usize | 32]);
+        delta >>= 5;
+    }
+    out.push(DIGITS[delta as usize]);
+}
+
+/// Length of `members` as document deltas, in digits.
+fn delta_digits(members: &[u32]) -> usize {
+    let mut previous = 0;
+    members
+        .iter()
+        .map(|&doc| {
+            let delta = doc - previous;
+            previous = doc;
+            (32 - delta.leading_zeros() as usize).div_ceil(5).max(1)
+        })
+        .sum()
+}
+
+/// Bytes of the membership string of a term over `docs` documents.
+fn members_bytes(members: &[u32], docs: usize) -> usize {
+    if members.is_empty() { 0 } else { 1 + delta_digits(members).min(docs.div_ceil(6)) }
+}
+
+/// The membership string of the module doc: empty, `b` + bitmap or `d` +
+/// deltas, whichever is shorter.
+fn push_members(out: &mut Vec<u8>, members: &[u32], docs: usize) {
+    if members.is_empty() {
+        return;
+    }
+    if docs.div_ceil(6) <= delta_digits(members) {
+        out.push(b'b');
+        let mut bits = vec![0u8; docs.div_ceil(6)];
+        for &doc in members {
+            bits[doc as usize / 6] |= 1 << (doc % 6);
+        }
+        out.extend(bits.iter().map(|&b| DIGITS[usize::from(b)]));
+    } else {
+        out.push(b'd');
+        let mut previous = 0;
+        for &doc in members {
+            push_delta(out, doc - previous);
+            previous = doc;
+        }
+    }
+}
+
+/// The chunk for `terms` in term order, each with its finished postings,
+/// of a site of `docs` documents.
+fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Vec<u8>) {
     out.push(b'{');
     for (i, (text, term)) in terms.iter().enumerate() {
         if i > 0 {
@@ -430,31 +518,34 @@ fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], out: &mut Vec<u8>) {
         out.extend_from_slice(text.as_str().as_bytes());
         out.extend_from_slice(b"\":[");
         push_number(out, u64::from(term.df));
-        out.extend_from_slice(if term.df as usize > POSTING_CAP { b",1,\"" } else { b",0,\"" });
+        out.extend_from_slice(b",\"");
         let mut previous = 0;
         for p in &term.postings {
-            let mut delta = p.doc - previous;
+            push_delta(out, p.doc - previous);
             previous = p.doc;
-            while delta >= 32 {
-                out.push(DIGITS[(delta & 31) as usize | 32]);
-                delta >>= 5;
-            }
-            out.push(DIGITS[delta as usize]);
             let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1 << f).sum::<usize>();
             out.push(DIGITS[mask]);
             out.extend(p.weights.iter().filter(|w| **w > 0).map(|&w| DIGITS[usize::from(w)]));
         }
+        out.extend_from_slice(b"\",\"");
+        push_members(out, &term.members, docs);
         out.extend_from_slice(b"\"]");
     }
     out.push(b'}');
 }
 
 fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
-    let rows: Vec<_> = group
-        .iter()
-        .map(|d| (&d.url, &d.title, clip(&d.summary, SUMMARY_CHARS), &d.kind, &d.regions, &d.topics))
-        .collect();
+    let rows: Vec<_> =
+        group.iter().map(|d| (&d.url, &d.title, &d.kind, &d.date, &d.regions, &d.topics, passage(d))).collect();
     serde_json::to_writer(out, &rows).map_err(io::Error::other)
+}
+
+/// The answer and the start of the body, [`PASSAGE_CHARS`] in all, with
+/// whitespace runs folded to one space so that no snippet shows line breaks.
+fn passage(doc: &SearchDoc) -> String {
+    let joined = format!("{} {}", doc.answer, doc.body);
+    let folded = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    clip(&folded, PASSAGE_CHARS)
 }
 
 /// Writes `files[n]` to `dir/<n>.json`, or hard-links `previous/<n>.json`
@@ -523,6 +614,7 @@ mod tests {
             topics: Vec::new(),
             kind: "article".into(),
             summary: String::new(),
+            date: String::new(),
         }
     }
 
@@ -561,35 +653,80 @@ mod tests {
         let docs: Vec<SearchDoc> = (0..2_000).map(|n| doc(n, if n % 999 == 0 { "稀有词" } else { "别的" })).collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None).unwrap();
+        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
         let entry = entry(dir.path(), "稀有");
-        let docs: Vec<u32> = unpack(entry[2].as_str().unwrap()).iter().map(|p| p.0).collect();
+        let docs: Vec<u32> = unpack(entry[1].as_str().unwrap()).iter().map(|p| p.0).collect();
         assert_eq!(docs, [0, 999, 1998], "deltas of several digits");
+        assert_eq!(entry[2], "", "no membership list beside complete postings");
+    }
+
+    /// Every document of a membership string, decoded as `search.js` does.
+    fn members(text: &str, docs: usize) -> Vec<u32> {
+        let digit = |c: u8| DIGITS.iter().position(|&d| d == c).unwrap() as u32;
+        match text.as_bytes().split_first() {
+            Some((b'b', bits)) => {
+                (0..docs as u32).filter(|&n| digit(bits[n as usize / 6]) & (1 << (n % 6)) != 0).collect()
+            }
+            Some((b'd', deltas)) => {
+                let mut out = Vec::new();
+                let (mut doc, mut delta, mut shift) = (0, 0, 0);
+                for &c in deltas {
+                    let d = digit(c);
+                    if d >= 32 {
+                        delta |= (d - 32) << shift;
+                        shift += 5;
+                    } else {
+                        doc += delta | (d << shift);
+                        out.push(doc);
+                        (delta, shift) = (0, 0);
+                    }
+                }
+                out
+            }
+            _ => panic!("unknown membership form {text}"),
+        }
     }
 
     #[test]
-    fn common_terms_keep_their_best_postings_and_say_so() {
-        let docs: Vec<SearchDoc> = (0..POSTING_CAP + 50)
-            .map(|n| doc(n, if n == POSTING_CAP + 10 { "医保医保医保医保" } else { "医保报销" }))
+    fn common_terms_keep_every_document_and_weights_for_the_best() {
+        let total = WEIGHTED_POSTINGS + 50;
+        let docs: Vec<SearchDoc> = (0..total)
+            .map(|n| doc(n, if n == WEIGHTED_POSTINGS + 10 { "医保医保医保医保" } else { "医保报销" }))
             .collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None).unwrap();
+        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
         let common = entry(dir.path(), "医保");
-        assert_eq!(common[0], POSTING_CAP + 50, "df counts every document");
-        assert_eq!(common[1], 1, "cut");
-        let kept = unpack(common[2].as_str().unwrap());
-        assert_eq!(kept.len(), POSTING_CAP);
+        assert_eq!(common[0], total, "df counts every document");
+        let kept = unpack(common[1].as_str().unwrap());
+        assert_eq!(kept.len(), WEIGHTED_POSTINGS);
         assert!(kept.windows(2).all(|w| w[0].0 < w[1].0), "ascending documents");
-        // The document that says 医保 most often survives the cut, ranked first.
-        let best = kept.iter().find(|p| p.0 == (POSTING_CAP + 10) as u32).unwrap();
+        // The document that says 医保 most often keeps its weight, ranked first.
+        let best = kept.iter().find(|p| p.0 == (WEIGHTED_POSTINGS + 10) as u32).unwrap();
         assert!(kept.iter().all(|p| p.2[0] <= best.2[0]));
         assert!(best.2[0] <= WEIGHT_SCALE as u8);
+        let every: Vec<u32> = (0..total as u32).collect();
+        assert_eq!(members(common[2].as_str().unwrap(), total), every, "no document dropped");
         let rare = entry(dir.path(), "7");
-        assert_eq!((&rare[0], &rare[1]), (&serde_json::json!(1), &serde_json::json!(0)), "df 1, not cut");
-        let rare = unpack(rare[2].as_str().unwrap());
+        assert_eq!((&rare[0], &rare[2]), (&serde_json::json!(1), &serde_json::json!("")), "df 1, complete");
+        let rare = unpack(rare[1].as_str().unwrap());
         assert_eq!(rare.len(), 1);
         assert_eq!((rare[0].0, rare[0].1, rare[0].2.len()), (7, 1, 1), "document 7, title only");
         assert!(entry(dir.path(), "标题7").is_null(), "no token spans Han and digits");
+    }
+
+    #[test]
+    fn sparse_common_terms_list_members_as_deltas() {
+        let total = 20_000;
+        let docs: Vec<SearchDoc> = (0..total).map(|n| doc(n, if n % 40 == 3 { "异地就医" } else { "别的" })).collect();
+        let refs: Vec<&SearchDoc> = docs.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
+        let sparse = entry(dir.path(), "异地");
+        let text = sparse[2].as_str().unwrap();
+        assert!(text.starts_with('d'), "deltas are shorter than a bitmap here");
+        let expected: Vec<u32> = (0..total as u32).filter(|n| n % 40 == 3).collect();
+        assert_eq!(sparse[0], expected.len());
+        assert_eq!(members(text, total), expected);
     }
 }

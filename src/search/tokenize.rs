@@ -39,7 +39,7 @@
 pub const HAN_RANGES: [(u32, u32); 5] =
     [(0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F)];
 
-fn is_han(c: char) -> bool {
+pub(crate) fn is_han(c: char) -> bool {
     let cp = c as u32;
     HAN_RANGES.iter().any(|&(lo, hi)| (lo..=hi).contains(&cp))
 }
@@ -187,6 +187,105 @@ pub fn query_terms(query: &str) -> Vec<String> {
         }
     }
     terms
+}
+
+/// Words of a natural question that say nothing about its subject: a
+/// document need not contain them (医保钱能取出来吗 asks about 医保, 钱 and
+/// 取出来). Mirrored by `QUESTION_WORDS` in `search.js`.
+pub const QUESTION_WORDS: [&str; 27] = [
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "能",
+    "能否",
+    "可以",
+    "可不可以",
+    "怎么",
+    "怎么样",
+    "怎样",
+    "怎么办",
+    "如何",
+    "是否",
+    "是不是",
+    "什么",
+    "为什么",
+    "有什么",
+    "有没有",
+    "有哪些",
+    "哪些",
+    "哪里",
+    "的",
+    "了",
+    "请问",
+    "一下",
+];
+
+/// The words a query asks for, in order, each as its alternatives with the
+/// reader's word first, given the synonym `groups` (folded, as
+/// `synonyms::parse` returns them). A Han run is read left to right taking
+/// the longest synonym or question word starting at each character;
+/// question words are left out unless nothing else is left, and the
+/// characters between known words form one word. An ASCII run is one word.
+/// `queryWords` in `search.js` is a copy; `tests/search_vectors.json` pins
+/// both.
+pub fn query_words(query: &str, groups: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut table: std::collections::HashMap<&str, &Vec<String>> = std::collections::HashMap::new();
+    for group in groups {
+        for word in group {
+            table.entry(word.as_str()).or_insert(group);
+        }
+    }
+    let alternatives = |word: &str| -> Vec<String> {
+        let mut out = vec![word.to_string()];
+        if let Some(group) = table.get(word) {
+            out.extend(group.iter().filter(|w| *w != word).cloned());
+        }
+        out
+    };
+    let longest = table.keys().map(|w| w.chars().count()).chain(QUESTION_WORDS.iter().map(|w| w.chars().count())).max();
+    let longest = longest.unwrap_or(1);
+    let (mut words, mut dropped) = (Vec::new(), Vec::new());
+    for run in runs(query) {
+        let text: String = run.chars.iter().collect();
+        if !run.han {
+            words.push(alternatives(&text));
+            continue;
+        }
+        let mut plain = String::new();
+        let mut i = 0;
+        while i < run.chars.len() {
+            let found = (1..=longest.min(run.chars.len() - i)).rev().find_map(|n| {
+                let candidate: String = run.chars[i..i + n].iter().collect();
+                if table.contains_key(candidate.as_str()) {
+                    Some((candidate, true, n))
+                } else if QUESTION_WORDS.contains(&candidate.as_str()) {
+                    Some((candidate, false, n))
+                } else {
+                    None
+                }
+            });
+            let Some((word, synonym, n)) = found else {
+                plain.push(run.chars[i]);
+                i += 1;
+                continue;
+            };
+            if !plain.is_empty() {
+                words.push(vec![std::mem::take(&mut plain)]);
+            }
+            if synonym {
+                words.push(alternatives(&word));
+            } else {
+                dropped.push(vec![word]);
+            }
+            i += n;
+        }
+        if !plain.is_empty() {
+            words.push(vec![plain]);
+        }
+    }
+    if words.is_empty() { dropped } else { words }
 }
 
 #[cfg(test)]

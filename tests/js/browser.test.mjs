@@ -1,14 +1,19 @@
 // search.js in a real browser (Chromium via playwright-core) against a
 // built site served from 127.0.0.1: acceptance queries, escaping, shared
 // URLs, keyboard navigation; prints bytes fetched and latency per query.
+// The tests after those run on the bundled site built with the default
+// theme (POLICYPRESS_BUNDLED_SITE, else built here by `cargo run`): the
+// header dropdown as an overlay, the results page, synonyms, axe-core.
 //
 //   POLICYPRESS_SITE=public node --test tests/js/browser.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPECTED, NO_SITE, SITE } from './common.mjs';
+import { EXPECTED, NO_SITE, REPO, SITE } from './common.mjs';
 import { serve } from './server.mjs';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -23,12 +28,22 @@ const ARGS = [
   '--disable-sync',
 ];
 
-let server, context, profile;
+let server, context, profile, bundled, bundledDir;
 
 before(async () => {
   if (NO_SITE) return;
   const { chromium } = await import('playwright-core');
   server = await serve(SITE);
+  bundledDir = process.env.POLICYPRESS_BUNDLED_SITE;
+  if (!bundledDir) {
+    bundledDir = await mkdtemp(join(tmpdir(), 'policypress-bundled-'));
+    execFileSync('cargo', ['run', '-q', '--', 'build', '--root', REPO, '--out', join(bundledDir, 'public'), '--quiet'], {
+      cwd: REPO,
+      stdio: 'ignore',
+    });
+    bundledDir = join(bundledDir, 'public');
+  }
+  bundled = await serve(bundledDir);
   profile = await mkdtemp(join(tmpdir(), 'policypress-chromium-'));
   context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
 });
@@ -36,7 +51,9 @@ before(async () => {
 after(async () => {
   await context?.close();
   await server?.close();
+  await bundled?.close();
   if (profile) await rm(profile, { recursive: true, force: true });
+  if (bundledDir && !process.env.POLICYPRESS_BUNDLED_SITE) await rm(join(bundledDir, '..'), { recursive: true, force: true });
 });
 
 /** Types `query` into the search box of `page` and waits for its results;
@@ -88,7 +105,7 @@ test('a query that looks like markup is shown as text', { skip: NO_SITE }, async
   const query = '<script>alert(1)</script><img src=x onerror=alert(2)>';
   await ask(page, query);
   assert.equal(await page.locator('#search-results script, #search-results img').count(), 0);
-  assert.equal(await page.locator('#search-results .search-status q').textContent(), query);
+  assert.equal(await page.locator('#search-results .search-query q').textContent(), query);
   assert.equal(await page.locator('#search-results .search-empty').textContent(), '没有找到相关内容');
   assert.equal(dialogs, 0);
   await page.close();
@@ -126,4 +143,180 @@ test('Enter in the header box of another page opens the search page', { skip: NO
   await page.waitForSelector('#search-results[data-query]');
   assert.equal(await firstTitle(page), '巴中2025年医保缴费标准');
   await page.close();
+});
+
+// ---- On the bundled site, with the default theme.
+
+/** The first article page of the bundled site. */
+async function articleUrl(page) {
+  await page.goto(bundled.url + 'articles/');
+  return page.locator('main a[href*="articles/"]').last().getAttribute('href').then((href) => new URL(href, page.url()).href);
+}
+
+/** Opens the search page for `params` and waits for its results. */
+async function results(page, params) {
+  await page.goto(bundled.url + 'search/?' + new URLSearchParams(params));
+  await page.waitForSelector('#search-results[data-query]');
+}
+
+const titles = (page) => page.locator('#search-results .search-result-link').allTextContents();
+
+for (const width of [1280, 390]) {
+  test(`at ${width} px the header dropdown overlays the page: the h1 moves 0 px, Escape closes it`, { skip: NO_SITE }, async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(await articleUrl(page));
+    const h1Before = await page.locator('h1').boundingBox();
+    await page.fill('#q', '异地就医');
+    const dropdown = page.locator('#search-dropdown');
+    await dropdown.locator('.search-result-link').first().waitFor();
+    assert.deepEqual(await page.locator('h1').boundingBox(), h1Before, 'typing moves nothing');
+    const style = await dropdown.evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { position: s.position, background: s.backgroundColor, overflow: s.overflowY, shadow: s.boxShadow };
+    });
+    assert.equal(style.position, 'absolute');
+    assert.notEqual(style.background, 'rgba(0, 0, 0, 0)', 'the dropdown has a background');
+    assert.equal(style.overflow, 'auto');
+    assert.notEqual(style.shadow, 'none');
+    const box = await dropdown.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= width, 'the dropdown stays on screen');
+    await page.keyboard.press('ArrowDown');
+    const active = await dropdown.locator('.search-result.active').evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.notEqual(active, 'rgba(0, 0, 0, 0)', 'the arrow-key item is highlighted');
+    await page.keyboard.press('Escape');
+    assert.equal(await dropdown.isHidden(), true, 'Escape closes');
+    await page.fill('#q', '异地就医 备案');
+    await dropdown.locator('.search-result-link').first().waitFor();
+    await page.mouse.click(5, h1Before.y + h1Before.height + 200);
+    assert.equal(await dropdown.isHidden(), true, 'a click outside closes');
+    await page.close();
+  });
+}
+
+test('the home page has one search box, with the dropdown', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await page.goto(bundled.url);
+  assert.equal(await page.locator('input[type="search"]').count(), 1);
+  const h1Before = await page.locator('h1').boundingBox();
+  await page.locator('input[type="search"]').fill('家人交医保');
+  await page.locator('#search-dropdown .search-result-link').first().waitFor();
+  assert.deepEqual(await page.locator('h1').boundingBox(), h1Before);
+  await page.close();
+});
+
+test('results continue past 20 and the URL keeps the page, through a reload', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '医保' });
+  const status = await page.locator('#search-status').textContent();
+  const total = Number(status.match(/共 (\d+) 条/)[1]);
+  assert.ok(total > 20, status);
+  const first = await titles(page);
+  assert.equal(first.length, 20);
+  await page.locator('.search-pager a[rel="next"]').click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('page') === '2');
+  await page.waitForFunction(() => document.querySelector('#search-results ol')?.start === 21);
+  const second = await titles(page);
+  assert.equal(second.length, Math.min(20, total - 20));
+  assert.equal(second.filter((t) => first.includes(t)).length, 0, 'page 2 shows other results');
+  await page.reload();
+  await page.waitForSelector('#search-results[data-query]');
+  assert.deepEqual(await titles(page), second, 'a reload shows the same page');
+  assert.equal(await page.locator('#search-status').getAttribute('aria-live'), 'polite');
+  assert.equal(await page.locator('#search-results [aria-live], #search-results [role="listbox"], #search-results [role="option"]').count(), 0, 'the list is plain links, outside the live region');
+  await page.close();
+});
+
+test('results are cards with a 文章/摘录 label, a date and a snippet', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '个人账户' });
+  const cards = page.locator('#search-results .search-result');
+  assert.ok((await cards.count()) > 1);
+  const kinds = await page.locator('#search-results .search-kind').allTextContents();
+  assert.ok(kinds.every((k) => k === '文章' || k === '摘录'), kinds.join());
+  assert.ok(kinds.includes('文章') && kinds.includes('摘录'));
+  const dates = await page.locator('#search-results .search-meta time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+  assert.ok(dates.length > 0 && dates.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)), dates.join());
+  const snippets = await page.locator('#search-results .search-summary').evaluateAll((ps) => ps.map((p) => p.querySelector('mark') !== null));
+  assert.ok(snippets.filter(Boolean).length >= snippets.length * 0.8, 'snippets show the match');
+  await page.close();
+});
+
+test('partial matches come after a 部分匹配 divider, only when full matches are few', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '广州医保卡 东莞 电话' });
+  const divider = page.locator('#search-results .search-divider');
+  assert.equal(await divider.textContent(), '部分匹配');
+  const full = await page.locator('#search-results ol.search-results:not(.search-partial) .search-result').count();
+  assert.ok(full < 10, `${full} full matches`);
+  assert.ok((await page.locator('#search-results ol.search-partial .search-result').count()) > 0);
+  await results(page, { q: '医保' });
+  assert.equal(await page.locator('#search-results .search-divider').count(), 0, 'many full matches: no partial ones');
+  await page.close();
+});
+
+test('a highlight never cuts a query term', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '异地就医' });
+  const marks = await page.locator('#search-results mark').allTextContents();
+  assert.ok(marks.length > 0);
+  const allowed = ['异地就医', '异地', '就医', '外地', '外省', '省外', '外地看病', '外地就医'];
+  assert.deepEqual(marks.filter((m) => !allowed.includes(m)), [], 'no fragment such as 地就医');
+  await page.close();
+});
+
+test('synonyms: 医保钱能取出来吗 finds 广州医保卡的钱可以提现吗', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '医保钱能取出来吗' });
+  assert.ok((await titles(page)).includes('广州医保卡的钱可以提现吗'), (await titles(page)).join(' | '));
+  await results(page, { q: '无业 交医保' });
+  assert.ok((await titles(page)).some((t) => t.includes('没有工作')), (await titles(page)).join(' | '));
+  await page.close();
+});
+
+test('an empty query offers popular searches and topics; a fruitless one suggests a wider one', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await page.goto(bundled.url + 'search/');
+  await page.waitForSelector('#search-results .search-popular a');
+  const popular = await page.locator('#search-results .search-popular a').allTextContents();
+  assert.ok(popular.length >= 3, popular.join());
+  await page.locator('#search-results .search-popular a').first().click();
+  await page.waitForSelector('#search-results[data-query]');
+  assert.equal(await page.inputValue('#q'), popular[0]);
+  await results(page, { q: '医保 火星' });
+  assert.equal(await page.locator('#search-results .search-empty').count(), 1);
+  const hints = await page.locator('#search-results .search-suggest a').allTextContents();
+  assert.ok(hints.some((h) => h.includes('去掉“火星”')), hints.join());
+  await page.close();
+});
+
+test('hostile queries stay text on the real results page', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs += 1;
+    return d.dismiss();
+  });
+  await results(page, { q: '"><img src=x onerror=alert(1)> 医保' });
+  assert.equal(await page.locator('#search-results img, #search-results script').count(), 0);
+  assert.equal(dialogs, 0);
+  await page.close();
+});
+
+test('axe-core: no serious or critical violation on the search page with results', { skip: NO_SITE }, async () => {
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  for (const width of [1280, 390]) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    await results(page, { q: '异地就医' });
+    await page.addScriptTag({ content: axe });
+    const violations = await page.evaluate(async () => {
+      const found = await window.axe.run(document, { resultTypes: ['violations'] });
+      return found.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    assert.deepEqual(violations, [], `at ${width} px`);
+    await page.close();
+  }
 });

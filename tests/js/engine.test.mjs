@@ -5,7 +5,33 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { EXPECTED, NO_SITE, SITE, diskEngine, search } from './common.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { EXPECTED, NO_SITE, REPO, SITE, diskEngine, search } from './common.mjs';
+
+test('counts are exact on a 3,000-document site: every document with every term is found', async () => {
+  // tests/search_site.rs `exact_site` writes the index and the true counts,
+  // taken with the Rust tokenizer over the documents themselves.
+  const dir = mkdtempSync(join(tmpdir(), 'policypress-exact-'));
+  try {
+    execFileSync('cargo', ['test', '-q', '--test', 'search_site', 'exact_site'], {
+      cwd: REPO,
+      env: { ...process.env, POLICYPRESS_WRITE_SITE: dir },
+      stdio: 'ignore',
+    });
+    const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8'));
+    const { engine } = diskEngine(dir);
+    for (const [query, count] of Object.entries(truth)) {
+      const found = await engine.search(query, 20, 0);
+      assert.equal(found.total, count, `${query}: shown count against documents containing it`);
+      const all = await engine.rank(query);
+      assert.equal(all.hits.filter((h) => h.full).length, count, `${query}: every full match is listed`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 for (const [query, title] of EXPECTED) {
   test(`“${query}” finds “${title}” first`, { skip: NO_SITE }, async () => {

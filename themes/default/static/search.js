@@ -5,10 +5,11 @@
  * page to the site root, e.g. `../../`, or `./` on the home page):
  *
  *   html[lang="zh-CN"][data-root="{root}"]
- *   form.site-search[role="search"][action="{root}search/"]  (every page header)
- *     > input#q[type="search"][name="q"]
- *   div#search-results[aria-live="polite"]                (search/ page only)
- *   script[src="{root}search.js"][defer]                  (every page)
+ *   form[role="search"][action="{root}search/"]      (the header, or the home page's own)
+ *     > input[type="search"][name="q"]               (#q in the header)
+ *   p#search-status[role="status"]                   (search/ page only: the count)
+ *   div#search-results                               (search/ page only)
+ *   script[src="{root}search.js"][defer]             (every page)
  *
  * (Written as selectors: a closing tag in this file would keep the build
  * from minifying it.)
@@ -18,24 +19,32 @@
  * files, result links) is resolved against it, so the site works under any
  * base path.
  *
- * On the search page the header box drives the results list: it is filled
- * from `?q=`, searches as you type (debounced) and keeps `?q=` current with
- * history.replaceState so the URL can be shared. On other pages typing
- * shows a short dropdown; Enter without a highlighted result submits the
- * form to search/. ArrowUp/ArrowDown move through results, Enter opens one.
+ * On the search page the box drives the results: it is filled from `?q=`
+ * and `?page=`, searches as you type (debounced) and keeps the URL current
+ * (history.replaceState while typing, pushState when paging) so a result
+ * list can be shared and Back works. Only the count goes to the polite
+ * live region; the results are a plain ordered list of links, 20 a page,
+ * full matches first and, when there are fewer than ten of them, partial
+ * matches under a 部分匹配 heading. An empty query lists the popular
+ * searches and topics of the manifest; a fruitless one suggests dropping a
+ * word or a topic. On other pages typing opens a dropdown overlay of the
+ * top 8 (same ranking); ArrowUp/ArrowDown highlight a result, Enter opens
+ * it or, with none highlighted, the full results; Escape, a click outside
+ * or leaving the form closes it.
  *
  * Results are built with createElement/textContent only: no string from the
  * index or the query ever reaches innerHTML. Classes for the theme's CSS:
- * .search-dropdown (the box under the header input, toggled with `hidden`),
- * .search-status (the query and count), .search-empty, .search-error,
- * ol.search-results > li.search-result.search-{article|recommendation}
- * (.active when chosen by keyboard) > a.search-result-link, p.search-summary,
+ * .search-dropdown (toggled with `hidden`), .search-query, .search-empty,
+ * .search-suggest, .search-error, .search-divider, .search-pager,
+ * .search-popular, ol.search-results > li.search-result.search-{article|
+ * recommendation} (.active when chosen by keyboard) > a.search-result-link,
+ * p.search-meta > span.search-kind + time, p.search-summary (the snippet),
  * ul.search-chips > li.chip.chip-region / li.chip.chip-topic; matches are
  * <mark>; .search-more links the dropdown to the full results.
  *
  * The index (written by src/search/shards.rs) is loaded lazily on first
- * focus or input: search/manifest.json, then one term chunk per query term
- * and the metadata fragments of the results shown.
+ * focus or input: search/manifest.json (with the synonym groups), then one
+ * term chunk per query term and the metadata fragments of the results shown.
  *
  * In Node (tests) the file exports the tokenizer and the engine instead of
  * touching a document.
@@ -141,6 +150,152 @@
     return h >>> 0;
   }
 
+  // ---- Query words: synonyms and question words. A copy of `query_words`
+  // ---- in src/search/tokenize.rs, pinned by tests/search_vectors.json.
+
+  // Words of a natural question that say nothing about the subject: a
+  // document need not contain them (医保钱能取出来吗 asks about 医保, 钱,
+  // 取出来). Same list as QUESTION_WORDS.
+  var QUESTION_WORDS = [
+    '吗', '呢', '吧', '啊', '呀', '能', '能否', '可以', '可不可以', '怎么', '怎么样', '怎样', '怎么办', '如何', '是否', '是不是',
+    '什么', '为什么', '有什么', '有没有', '有哪些', '哪些', '哪里', '的', '了', '请问', '一下',
+  ];
+
+  /** Synonym lookup: folded word → its group (an array of words). */
+  function synonymTable(groups) {
+    var table = new Map();
+    (groups || []).forEach(function (group) {
+      var folded = group.map(function (w) { return runs(w).map(function (r) { return r.chars.join(''); }).join(''); });
+      folded.forEach(function (w) { if (w && !table.has(w)) table.set(w, folded); });
+    });
+    return table;
+  }
+
+  /**
+   * The words a query asks for, in order: each is the list of its
+   * alternatives, the reader's word first ([['医保', '医疗保险', …], ['钱'],
+   * …]). A Han run is read left to right taking the longest synonym or
+   * question word that starts at each character; question words are left
+   * out unless nothing else is left, and the characters between known
+   * words form one word of their own. An ASCII run is one word.
+   */
+  function queryWords(query, table) {
+    var words = [];
+    var dropped = [];
+    var longest = 1;
+    table.forEach(function (_, w) { longest = Math.max(longest, Array.from(w).length); });
+    QUESTION_WORDS.forEach(function (w) { longest = Math.max(longest, w.length); });
+    runs(query).forEach(function (run) {
+      var text = run.chars.join('');
+      if (!run.han) {
+        words.push(table.has(text) ? [text].concat(table.get(text).filter(function (w) { return w !== text; })) : [text]);
+        return;
+      }
+      var plain = '';
+      var flush = function () {
+        if (plain) words.push([plain]);
+        plain = '';
+      };
+      for (var i = 0; i < run.chars.length; ) {
+        var found = null;
+        for (var n = Math.min(longest, run.chars.length - i); n >= 1 && !found; n--) {
+          var candidate = run.chars.slice(i, i + n).join('');
+          if (table.has(candidate)) found = { word: candidate, synonym: true };
+          else if (QUESTION_WORDS.indexOf(candidate) >= 0) found = { word: candidate, synonym: false };
+        }
+        if (!found) {
+          plain += run.chars[i];
+          i += 1;
+          continue;
+        }
+        flush();
+        if (found.synonym) {
+          words.push([found.word].concat(table.get(found.word).filter(function (w) { return w !== found.word; })));
+        } else {
+          dropped.push([found.word]);
+        }
+        i += Array.from(found.word).length;
+      }
+      flush();
+    });
+    return words.length ? words : dropped;
+  }
+
+  // Score share of a term that only a synonym brought into the query.
+  var SYNONYM_WEIGHT = 0.5;
+
+  // Long pasted queries are cut to this many terms (a bitmask per document
+  // records which terms it matched).
+  var MAX_TERMS = 30;
+
+  /**
+   * What the engine looks up for `words` (queryWords): `terms`, and
+   * `needs`, one per query character of a plain word and one per synonym
+   * word, each a list of alternatives, each alternative a bitmask of terms
+   * that together satisfy it. A plain word of two or more characters is
+   * searched by its bigrams, a character being satisfied by either bigram
+   * that covers it, so 个人账户充值 matches 个人账户 and 充值 apart; a
+   * synonym word is satisfied by any of its words, each by all its bigrams.
+   */
+  function queryPlan(words) {
+    var terms = [];
+    var needs = [];
+    // 1 for a term of a word the reader typed, SYNONYM_WEIGHT for one only
+    // a synonym brought in: the reader's own word ranks first.
+    var weights = [];
+    var typed = true;
+    var termOf = function (term) {
+      var at = terms.indexOf(term);
+      if (at < 0) {
+        if (terms.length === MAX_TERMS) return -1;
+        at = terms.push(term) - 1;
+        weights.push(SYNONYM_WEIGHT);
+      }
+      if (typed) weights[at] = 1;
+      return at;
+    };
+    var bigramsOf = function (word) {
+      var chars = Array.from(word);
+      if (chars.length < 2 || !isHan(chars[0].codePointAt(0))) return [word];
+      var out = [];
+      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+      return out;
+    };
+    words.forEach(function (alternatives) {
+      if (alternatives.length > 1) {
+        var options = [];
+        alternatives.forEach(function (word, a) {
+          typed = a === 0;
+          var mask = 0;
+          var ok = true;
+          bigramsOf(word).forEach(function (t) {
+            var at = termOf(t);
+            if (at < 0) ok = false;
+            else mask |= 1 << at;
+          });
+          if (ok) options.push(mask);
+        });
+        typed = true;
+        if (options.length) needs.push(options);
+        return;
+      }
+      var chars = Array.from(alternatives[0]);
+      if (chars.length < 2 || !isHan(chars[0].codePointAt(0))) {
+        var at = termOf(alternatives[0]);
+        if (at >= 0) needs.push([1 << at]);
+        return;
+      }
+      var pairs = bigramsOf(alternatives[0]).map(termOf);
+      chars.forEach(function (_, c) {
+        var options = [];
+        if (c > 0 && pairs[c - 1] >= 0) options.push(1 << pairs[c - 1]);
+        if (c < pairs.length && pairs[c] >= 0) options.push(1 << pairs[c]);
+        if (options.length) needs.push(options);
+      });
+    });
+    return { terms: terms, needs: needs, weights: weights };
+  }
+
   // ---- Engine: BM25 over the shards.
 
   /**
@@ -152,6 +307,8 @@
     this.fetchJson = fetchJson;
     this.cache = new Map();
     this.manifest = null;
+    this.synonyms = new Map();
+    this.ranked = null;
   }
 
   Engine.prototype.get = function (path) {
@@ -171,10 +328,15 @@
   Engine.prototype.load = function () {
     var self = this;
     return this.get('search/manifest.json').then(function (m) {
-      if (m.version !== 2) throw new Error('unsupported search index version ' + m.version);
+      if (m.version !== 3) throw new Error('unsupported search index version ' + m.version);
       self.manifest = m;
+      self.synonyms = synonymTable(m.synonyms);
       return m;
     });
+  };
+
+  Engine.prototype.words = function (query) {
+    return queryWords(query, this.synonyms);
   };
 
   Engine.prototype.postings = function (term) {
@@ -193,7 +355,7 @@
         var fragment = Math.floor(n / m.fragment);
         return self.get('search/' + m.base + 'd/' + fragment + '.json').then(function (rows) {
           var row = rows[n - fragment * m.fragment];
-          return { url: row[0], title: row[1], summary: row[2], kind: row[3], regions: row[4], topics: row[5] };
+          return { url: row[0], title: row[1], kind: row[2], date: row[3], regions: row[4], topics: row[5], text: row[6] };
         });
       })
     );
@@ -207,57 +369,59 @@
     return values;
   })();
 
-  // Long pasted queries are cut to this many terms (a bitmask per document
-  // records which terms it matched).
-  var MAX_TERMS = 30;
-
-  /** The terms of `query` (as queryTerms) and, for each, the query
-   *  characters it covers: a bigram covers its two characters. */
-  function queryPlan(query) {
-    var terms = [];
-    var covers = [];
-    var slots = 0;
-    runs(query).forEach(function (run) {
-      var add = function (term, from, to) {
-        var at = terms.indexOf(term);
-        if (at < 0) {
-          if (terms.length === MAX_TERMS) return;
-          at = terms.push(term) - 1;
-          covers.push([]);
+  /** Calls `visit(doc)` for every document of a membership string (`b`
+   *  bitmap or `d` deltas, as shards.rs writes them). */
+  function eachMember(text, visit) {
+    if (text.charAt(0) === 'b') {
+      for (var k = 1; k < text.length; k++) {
+        var bits = DIGIT[text.charCodeAt(k)];
+        for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) visit((k - 1) * 6 + b);
+      }
+    } else if (text.charAt(0) === 'd') {
+      var doc = 0;
+      for (var i = 1; i < text.length; ) {
+        var digit = DIGIT[text.charCodeAt(i++)], delta = 0, shift = 1;
+        while (digit >= 32) {
+          delta += (digit - 32) * shift;
+          shift *= 32;
+          digit = DIGIT[text.charCodeAt(i++)];
         }
-        for (var s = from; s < to; s++) covers[at].push(slots + s);
-      };
-      if (!run.han || run.chars.length === 1) add(run.chars.join(''), 0, 1);
-      else for (var i = 0; i + 1 < run.chars.length; i++) add(run.chars[i] + run.chars[i + 1], i, i + 2);
-      slots += run.han ? run.chars.length : 1;
-    });
-    return { terms: terms, covers: covers, slots: slots };
+        doc += delta + digit * shift;
+        visit(doc);
+      }
+    }
   }
 
+  // Partial matches are listed only when fewer full matches than this exist.
+  var FEW_FULL = 10;
+
   /**
-   * Ranked matches of `query`. A document "matches all" when the terms it
-   * contains cover every query character, so `个人账户充值` fully matches
-   * a page with `个人账户` and `充值` apart although it lacks the junction
-   * bigram `户充`; terms too common to narrow anything (marked `cut` in
-   * the chunk) count as present everywhere. Order: characters covered,
-   * then BM25 score with field boosts, then document number, so results
-   * are stable. Documents covering under half the characters are dropped.
-   * Resolves to {total, hits: [{doc, score, matchedAll}]}.
+   * Ranked matches of `query`, computed over every document that contains
+   * any query term (no posting is ever left out, so counts are exact).
+   * A document is a full match when it satisfies every need of the plan;
+   * full matches come first: those with every term in the title, then by
+   * BM25 score with field boosts, then by document number so that results
+   * are stable. Documents satisfying at least half the needs are partial
+   * matches, listed after the full ones only when there are fewer than ten
+   * of those. Resolves to {words, full, partial, hits: [{doc, score, full}]}.
    */
   Engine.prototype.rank = function (query) {
     var self = this;
-    var plan = queryPlan(query);
-    if (plan.terms.length === 0) return Promise.resolve({ total: 0, hits: [] });
     return (this.manifest ? Promise.resolve(this.manifest) : this.load()).then(function (m) {
+      var words = self.words(query);
+      var plan = queryPlan(words);
+      if (plan.needs.length === 0) return { words: words, full: 0, partial: 0, hits: [] };
       return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
-        var scores = new Map();
-        var masks = new Map();
-        var everywhere = 0;
+        var scores = new Float64Array(m.docs);
+        var masks = new Uint32Array(m.docs);
+        var titles = new Uint32Array(m.docs);
+        var touched = [];
+        var lowest = Math.min.apply(null, m.boosts) / m.scale;
         lists.forEach(function (entry, t) {
           if (!entry) return;
-          var df = entry[0], packed = entry[2];
-          if (entry[1]) everywhere |= 1 << t;
-          var idf = Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
+          var df = entry[0], packed = entry[1], members = entry[2];
+          var bit = 1 << t;
+          var idf = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
           var doc = 0, i = 0;
           while (i < packed.length) {
             // Packed as shards.rs documents: delta in 5-bit groups (+32 while
@@ -274,77 +438,182 @@
             for (var f = 0; f < m.fields.length; f++) {
               if (mask & (1 << f)) s += m.boosts[f] * DIGIT[packed.charCodeAt(i++)];
             }
-            scores.set(doc, (scores.get(doc) || 0) + (idf * s) / m.scale);
-            masks.set(doc, (masks.get(doc) || 0) | (1 << t));
+            if (masks[doc] === 0) touched.push(doc);
+            scores[doc] += (idf * s) / m.scale;
+            masks[doc] |= bit;
+            if (mask & 1) titles[doc] |= bit;
           }
+          // Documents past the weighted postings: present, with the
+          // lowest weight (a term this common has a small IDF anyway).
+          eachMember(members, function (d) {
+            if (masks[d] & bit) return;
+            if (masks[d] === 0) touched.push(d);
+            masks[d] |= bit;
+            scores[d] += idf * lowest;
+          });
         });
-        var coverage = new Map();
-        var covered = function (mask) {
-          mask |= everywhere;
-          if (!coverage.has(mask)) {
-            var seen = new Set();
-            plan.covers.forEach(function (slots, t) {
-              if (mask & (1 << t)) slots.forEach(function (s) { seen.add(s); });
+        var met = new Map();
+        var needsMet = function (mask) {
+          var n = met.get(mask);
+          if (n === undefined) {
+            n = 0;
+            plan.needs.forEach(function (options) {
+              if (options.some(function (o) { return (mask & o) === o; })) n += 1;
             });
-            coverage.set(mask, seen.size);
+            met.set(mask, n);
           }
-          return coverage.get(mask);
+          return n;
         };
-        var hits = [];
-        scores.forEach(function (score, doc) {
-          var n = covered(masks.get(doc));
-          if (n * 2 >= plan.slots) hits.push({ doc: doc, score: score, covered: n, matchedAll: n === plan.slots });
+        var all = plan.needs.length;
+        var full = [];
+        var partial = [];
+        touched.forEach(function (doc) {
+          var n = needsMet(masks[doc]);
+          var hit = { doc: doc, score: scores[doc], met: n, full: n === all, title: needsMet(titles[doc]) === all };
+          if (hit.full) full.push(hit);
+          else if (all > 1 && n * 2 >= all) partial.push(hit);
         });
-        hits.sort(function (a, b) {
-          return b.covered - a.covered || b.score - a.score || a.doc - b.doc;
+        full.sort(function (a, b) {
+          return b.title - a.title || b.score - a.score || a.doc - b.doc;
         });
-        return { total: hits.length, hits: hits };
+        partial.sort(function (a, b) {
+          return b.met - a.met || b.score - a.score || a.doc - b.doc;
+        });
+        var shownPartial = full.length < FEW_FULL ? partial : [];
+        return { words: words, full: full.length, partial: shownPartial.length, hits: full.concat(shownPartial) };
       });
     });
   };
 
-  /** The first `limit` results of `query` with their metadata. */
-  Engine.prototype.search = function (query, limit) {
+  /** Results `offset` .. `offset + limit` of `query`, with their metadata,
+   *  their highlight words and the counts of `rank`. */
+  Engine.prototype.search = function (query, limit, offset) {
     var self = this;
+    offset = offset || 0;
     return this.rank(query).then(function (ranked) {
-      var top = ranked.hits.slice(0, limit);
+      var top = ranked.hits.slice(offset, offset + limit);
       return self.docs(top.map(function (h) { return h.doc; })).then(function (docs) {
         return {
-          total: ranked.total,
+          total: ranked.full,
+          partial: ranked.partial,
+          words: ranked.words,
+          offset: offset,
           results: top.map(function (h, i) {
-            return Object.assign({ score: h.score, matchedAll: h.matchedAll }, docs[i]);
+            return Object.assign({ score: h.score, matchedAll: h.full }, docs[i]);
           }),
         };
       });
     });
   };
 
-  // ---- Highlighting.
+  // ---- Highlighting and snippets.
 
-  /** [text, isMatch] segments of `text` marking every occurrence of the
-   *  query's Han bigrams/characters and words, compared after folding. */
-  function highlight(text, query) {
-    var chars = Array.from(String(text));
-    var folded = chars.map(function (c) { return String.fromCodePoint(fold(c.codePointAt(0))); });
-    var marks = new Array(chars.length).fill(false);
-    var needles = queryTerms(query).map(function (t) { return Array.from(t); });
-    needles.forEach(function (needle) {
-      for (var i = 0; i + needle.length <= folded.length; i++) {
-        var hit = true;
-        for (var j = 0; j < needle.length && hit; j++) hit = folded[i + j] === needle[j];
-        if (hit) for (var k = 0; k < needle.length; k++) marks[i + k] = true;
+  /** What may be marked for `words` (queryWords): each word and synonym
+   *  whole, and, of a plain Han word, any run of its two-character pieces
+   *  from the left (异地就医 → 异地就医, 异地, 就医, never 地就医), an odd
+   *  last character joining the last piece. Longest first. */
+  function needles(words) {
+    var out = [];
+    var add = function (w) {
+      if (w && out.indexOf(w) < 0) out.push(w);
+    };
+    words.forEach(function (alternatives) {
+      alternatives.forEach(add);
+      var chars = Array.from(alternatives[0]);
+      if (alternatives.length > 1 || chars.length < 4 || !isHan(chars[0].codePointAt(0))) return;
+      var pieces = [];
+      for (var i = 0; i < chars.length; i += 2) pieces.push(chars.slice(i, i + 2).join(''));
+      if (Array.from(pieces[pieces.length - 1]).length === 1) pieces[pieces.length - 2] += pieces.pop();
+      for (var a = 0; a < pieces.length; a++) {
+        for (var b = a + 1; b <= pieces.length; b++) add(pieces.slice(a, b).join(''));
       }
     });
+    return out
+      .map(function (w) { return Array.from(w); })
+      .sort(function (x, y) { return y.length - x.length; });
+  }
+
+  /** [start, end) character ranges of `text` to mark: at each position the
+   *  longest needle that starts there, compared after folding. */
+  function matches(chars, list) {
+    var folded = chars.map(function (c) { return String.fromCodePoint(fold(c.codePointAt(0))); });
+    var ranges = [];
+    for (var i = 0; i < folded.length; ) {
+      var found = 0;
+      for (var n = 0; n < list.length && !found; n++) {
+        var needle = list[n];
+        if (i + needle.length > folded.length) continue;
+        var hit = true;
+        for (var j = 0; j < needle.length && hit; j++) hit = folded[i + j] === needle[j];
+        // An ASCII word matches only as a whole word, as it was indexed.
+        if (hit && classOf(needle[0].codePointAt(0)) === WORD) {
+          var before = i > 0 ? classOf(folded[i - 1].codePointAt(0)) : OTHER;
+          var after = i + needle.length < folded.length ? classOf(folded[i + needle.length].codePointAt(0)) : OTHER;
+          hit = before !== WORD && after !== WORD;
+        }
+        if (hit) found = needle.length;
+      }
+      if (found) {
+        ranges.push([i, i + found]);
+        i += found;
+      } else {
+        i += 1;
+      }
+    }
+    return ranges;
+  }
+
+  /** [text, isMatch] segments of `text` for the query words `words` (or a
+   *  query string, read without synonyms). */
+  function highlight(text, words) {
+    if (typeof words === 'string') words = queryWords(words, new Map());
+    var chars = Array.from(String(text));
     var segments = [];
-    chars.forEach(function (c, i) {
-      var last = segments[segments.length - 1];
-      if (last && last[1] === marks[i]) last[0] += c;
-      else segments.push([c, marks[i]]);
+    var at = 0;
+    matches(chars, needles(words)).forEach(function (r) {
+      if (r[0] > at) segments.push([chars.slice(at, r[0]).join(''), false]);
+      segments.push([chars.slice(r[0], r[1]).join(''), true]);
+      at = r[1];
     });
+    if (at < chars.length) segments.push([chars.slice(at).join(''), false]);
     return segments;
   }
 
-  var api = { tokenize: tokenize, queryTerms: queryTerms, fnv1a: fnv1a, highlight: highlight, Engine: Engine };
+  // Characters of a snippet.
+  var SNIPPET_CHARS = 80;
+
+  /** The passage of about 80 characters of `text` holding the most
+   *  distinct query words (the earliest such), with … where it is cut. */
+  function snippet(text, words) {
+    var chars = Array.from(String(text));
+    if (chars.length <= SNIPPET_CHARS) return chars.join('');
+    var ranges = matches(chars, needles(words));
+    var best = 0, bestCount = 0;
+    ranges.forEach(function (r) {
+      var start = Math.max(0, Math.min(r[0] - 10, chars.length - SNIPPET_CHARS));
+      var seen = new Set();
+      ranges.forEach(function (o) {
+        if (o[0] >= start && o[1] <= start + SNIPPET_CHARS) seen.add(chars.slice(o[0], o[1]).join(''));
+      });
+      if (seen.size > bestCount) {
+        bestCount = seen.size;
+        best = start;
+      }
+    });
+    var cut = chars.slice(best, best + SNIPPET_CHARS).join('');
+    return (best > 0 ? '…' : '') + cut + (best + SNIPPET_CHARS < chars.length ? '…' : '');
+  }
+
+  var api = {
+    tokenize: tokenize,
+    queryTerms: queryTerms,
+    queryWords: queryWords,
+    synonymTable: synonymTable,
+    fnv1a: fnv1a,
+    highlight: highlight,
+    snippet: snippet,
+    Engine: Engine,
+  };
 
   if (typeof document === 'undefined') {
     if (typeof module === 'object' && module.exports) module.exports = api;
@@ -359,6 +628,7 @@
   var DEBOUNCE_MS = 120;
   var PAGE_RESULTS = 20;
   var DROPDOWN_RESULTS = 8;
+  var KIND_LABELS = { article: '文章', recommendation: '摘录' };
 
   function siteRoot() {
     var script = thisScript;
@@ -375,8 +645,8 @@
     return node;
   }
 
-  function appendHighlighted(parent, text, query) {
-    highlight(text, query).forEach(function (seg) {
+  function appendHighlighted(parent, text, words) {
+    highlight(text, words).forEach(function (seg) {
       parent.appendChild(seg[1] ? el('mark', '', seg[0]) : document.createTextNode(seg[0]));
     });
   }
@@ -388,19 +658,35 @@
     });
   }
 
+  /** The topic whose name shares the most characters with `query`. */
+  function nearestTopic(query, topics) {
+    var best = null, bestShared = 0;
+    (topics || []).forEach(function (topic) {
+      var shared = Array.from(new Set(Array.from(topic[0]))).filter(function (c) { return query.indexOf(c) >= 0; }).length;
+      if (shared > bestShared) {
+        bestShared = shared;
+        best = topic;
+      }
+    });
+    return best;
+  }
+
   function start() {
-    var input = document.getElementById('q');
+    var input = document.getElementById('q') || document.querySelector('form[role="search"] input[type="search"]');
     if (!input) return;
     var form = input.form;
     var root = siteRoot();
     var engine = new Engine(root, fetchJson);
     var page = document.getElementById('search-results');
+    var status = document.getElementById('search-status');
     var box = page || el('div', 'search-dropdown');
     if (!page) {
       box.hidden = true;
       box.id = 'search-dropdown';
       input.setAttribute('aria-controls', box.id);
+      input.setAttribute('aria-expanded', 'false');
       input.setAttribute('autocomplete', 'off');
+      if (form) form.classList.add('has-dropdown');
       input.insertAdjacentElement('afterend', box);
     }
     var active = -1;
@@ -418,6 +704,13 @@
       return loading;
     }
 
+    function setOpen(open) {
+      if (page) return;
+      box.hidden = !open;
+      input.setAttribute('aria-expanded', open ? 'true' : 'false');
+      if (!open) active = -1;
+    }
+
     function links() {
       return Array.prototype.slice.call(box.querySelectorAll('a.search-result-link'));
     }
@@ -428,128 +721,278 @@
       active = (index + all.length) % all.length;
       all.forEach(function (a, i) {
         a.parentNode.classList.toggle('active', i === active);
-        a.setAttribute('aria-selected', i === active ? 'true' : 'false');
       });
       all[active].scrollIntoView({ block: 'nearest' });
     }
 
-    function render(query, found, ms) {
-      box.textContent = '';
-      active = -1;
-      if (!query.trim()) {
-        if (!page) box.hidden = true;
+    function pageUrl(query, number) {
+      var url = new URL('search/', root);
+      url.searchParams.set('q', query);
+      if (number > 1) url.searchParams.set('page', String(number));
+      return url.href;
+    }
+
+    function card(r, words) {
+      var item = el('li', 'search-result search-' + r.kind);
+      var link = el('a', 'search-result-link');
+      link.href = new URL(r.url, root).href;
+      appendHighlighted(link, r.title, words);
+      item.appendChild(link);
+      var meta = el('p', 'search-meta');
+      meta.appendChild(el('span', 'search-kind kind-' + r.kind, KIND_LABELS[r.kind] || r.kind));
+      if (r.date) {
+        var time = el('time', '', r.date);
+        time.setAttribute('datetime', r.date);
+        meta.appendChild(time);
+      }
+      item.appendChild(meta);
+      if (!page) return item;
+      var summary = el('p', 'search-summary');
+      appendHighlighted(summary, snippet(r.text, words), words);
+      item.appendChild(summary);
+      var chips = el('ul', 'search-chips');
+      r.regions.forEach(function (region) {
+        chips.appendChild(el('li', 'chip chip-region', region.split('/').pop()));
+      });
+      r.topics.forEach(function (topic) {
+        chips.appendChild(el('li', 'chip chip-topic', topic));
+      });
+      if (chips.childNodes.length) item.appendChild(chips);
+      return item;
+    }
+
+    /** An empty query on the search page: popular searches and topics. */
+    function renderLanding() {
+      ensureLoaded()
+        .then(function (m) {
+          if (input.value.trim()) return;
+          box.textContent = '';
+          if (m.popular && m.popular.length) {
+            box.appendChild(el('h2', 'search-landing-title', '大家都在搜'));
+            var popular = el('ul', 'search-popular');
+            m.popular.forEach(function (q) {
+              var a = el('a', '', q);
+              a.href = pageUrl(q, 1);
+              popular.appendChild(el('li')).appendChild(a);
+            });
+            box.appendChild(popular);
+          }
+          if (m.topics && m.topics.length) {
+            box.appendChild(el('h2', 'search-landing-title', '按话题浏览'));
+            var topics = el('ul', 'search-popular');
+            m.topics.forEach(function (t) {
+              var a = el('a', '', t[0]);
+              a.href = new URL(t[1], root).href;
+              topics.appendChild(el('li')).appendChild(a);
+            });
+            box.appendChild(topics);
+          }
+        })
+        .catch(function () {});
+    }
+
+    /** No result: ways to widen the query. */
+    function suggestions(query, words) {
+      var list = el('ul', 'search-suggest');
+      if (words.length > 1) {
+        words.forEach(function (alternatives, i) {
+          var rest = words.filter(function (_, j) { return j !== i; }).map(function (w) { return w[0]; }).join(' ');
+          var a = el('a', '', '去掉“' + alternatives[0] + '”再搜：' + rest);
+          a.href = pageUrl(rest, 1);
+          list.appendChild(el('li')).appendChild(a);
+        });
+      }
+      var topic = nearestTopic(query, engine.manifest && engine.manifest.topics);
+      if (topic) {
+        var a = el('a', '', '看看话题：' + topic[0]);
+        a.href = new URL(topic[1], root).href;
+        list.appendChild(el('li')).appendChild(a);
+      }
+      return list;
+    }
+
+    function renderPage(query, found, number) {
+      var pages = Math.max(1, Math.ceil((found.total + found.partial) / PAGE_RESULTS));
+      var count = found.total ? '共 ' + found.total + ' 条结果' : found.partial ? '没有完全匹配的结果' : EMPTY;
+      if (found.partial) count += '，另有 ' + found.partial + ' 条部分匹配';
+      if (status) status.textContent = count;
+      var heading = el('p', 'search-query');
+      heading.appendChild(document.createTextNode('搜索 '));
+      heading.appendChild(el('q', '', query));
+      if (pages > 1) heading.appendChild(document.createTextNode(' · 第 ' + number + ' / ' + pages + ' 页'));
+      box.appendChild(heading);
+      if (found.results.length === 0) {
+        box.appendChild(el('p', 'search-empty', EMPTY));
+        box.appendChild(suggestions(query, found.words));
         return;
       }
-      var status = el('p', 'search-status');
-      status.appendChild(el('q', '', query));
-      status.appendChild(document.createTextNode(found.total ? ' 共 ' + found.total + ' 条结果' : ''));
-      if (page) box.appendChild(status);
+      var list = null;
+      found.results.forEach(function (r, i) {
+        var first = found.offset + i === found.total;
+        if (!list || (first && !r.matchedAll)) {
+          if (!r.matchedAll) box.appendChild(el('h2', 'search-divider', '部分匹配'));
+          list = el('ol', 'search-results' + (r.matchedAll ? '' : ' search-partial'));
+          list.start = found.offset + i + 1;
+          box.appendChild(list);
+        }
+        list.appendChild(card(r, found.words));
+      });
+      if (pages > 1) {
+        var nav = el('nav', 'search-pager');
+        nav.setAttribute('aria-label', '搜索结果分页');
+        var step = function (label, to, rel) {
+          if (to < 1 || to > pages) return;
+          var a = el('a', 'search-page-link', label);
+          a.href = pageUrl(query, to);
+          a.rel = rel;
+          nav.appendChild(a);
+        };
+        step('上一页', number - 1, 'prev');
+        nav.appendChild(el('span', 'search-page-at', '第 ' + number + ' / ' + pages + ' 页'));
+        step('下一页', number + 1, 'next');
+        box.appendChild(nav);
+      }
+    }
+
+    function renderDropdown(query, found) {
       if (found.results.length === 0) {
         box.appendChild(el('p', 'search-empty', EMPTY));
       } else {
-        var list = el('ol', 'search-results');
-        list.setAttribute('role', 'listbox');
+        var list = el('ul', 'search-results');
         found.results.forEach(function (r) {
-          var item = el('li', 'search-result search-' + r.kind);
-          var link = el('a', 'search-result-link');
-          link.href = new URL(r.url, root).href;
-          link.setAttribute('role', 'option');
-          appendHighlighted(link, r.title, query);
-          item.appendChild(link);
-          var summary = el('p', 'search-summary');
-          appendHighlighted(summary, r.summary, query);
-          item.appendChild(summary);
-          var chips = el('ul', 'search-chips');
-          r.regions.forEach(function (region) {
-            chips.appendChild(el('li', 'chip chip-region', region.split('/').pop()));
-          });
-          r.topics.forEach(function (topic) {
-            chips.appendChild(el('li', 'chip chip-topic', topic));
-          });
-          if (chips.childNodes.length) item.appendChild(chips);
-          list.appendChild(item);
+          list.appendChild(card(r, found.words));
         });
         box.appendChild(list);
-        if (!page && found.total > found.results.length) {
-          var more = el('a', 'search-more', '查看全部 ' + found.total + ' 条结果');
-          more.href = new URL('search/?q=' + encodeURIComponent(query), root).href;
-          box.appendChild(more);
-        }
       }
-      if (!page) box.hidden = false;
+      var more = el('a', 'search-more', found.total + found.partial > found.results.length ? '查看全部 ' + found.total + ' 条结果' : '在搜索页查看');
+      more.href = pageUrl(query, 1);
+      box.appendChild(more);
+      setOpen(true);
+    }
+
+    function render(query, found, number, ms) {
+      box.textContent = '';
+      active = -1;
+      if (!query.trim()) {
+        setOpen(false);
+        if (page) {
+          if (status) status.textContent = '';
+          renderLanding();
+        }
+        return;
+      }
+      if (page) renderPage(query, found, number);
+      else renderDropdown(query, found);
       box.setAttribute('data-query', query);
       box.setAttribute('data-ms', String(Math.round(ms)));
     }
 
-    function run() {
+    /** Searches for the box's text; `number` is the results page. */
+    function run(number) {
       var query = input.value;
       var mine = ++sequence;
       var started = performance.now();
-      if (page) {
-        var url = new URL(location.href);
-        if (query) url.searchParams.set('q', query);
-        else url.searchParams.delete('q');
-        history.replaceState(history.state, '', url.href);
-      }
+      number = number || 1;
       if (!query.trim()) {
-        render(query, { total: 0, results: [] }, 0);
+        render(query, null, 1, 0);
         return;
       }
       ensureLoaded()
         .then(function () {
-          return engine.search(query, page ? PAGE_RESULTS : DROPDOWN_RESULTS);
+          return page
+            ? engine.search(query, PAGE_RESULTS, (number - 1) * PAGE_RESULTS)
+            : engine.search(query, DROPDOWN_RESULTS, 0);
         })
         .then(function (found) {
-          if (mine === sequence) render(query, found, performance.now() - started);
+          if (mine === sequence) render(query, found, number, performance.now() - started);
         })
         .catch(function () {
           if (mine !== sequence) return;
           box.textContent = '';
           box.appendChild(el('p', 'search-error', '搜索暂时不可用，请稍后再试'));
-          if (!page) box.hidden = false;
+          setOpen(true);
         });
+    }
+
+    /** Puts the query and results page into the address bar. */
+    function remember(number, push) {
+      var url = new URL(location.href);
+      if (input.value) url.searchParams.set('q', input.value);
+      else url.searchParams.delete('q');
+      if (number > 1) url.searchParams.set('page', String(number));
+      else url.searchParams.delete('page');
+      if (push) history.pushState(null, '', url.href);
+      else history.replaceState(history.state, '', url.href);
+    }
+
+    function fromUrl() {
+      var params = new URL(location.href).searchParams;
+      input.value = params.get('q') || '';
+      var number = parseInt(params.get('page') || '1', 10);
+      run(number > 0 ? number : 1);
     }
 
     function schedule() {
       clearTimeout(timer);
-      timer = setTimeout(run, DEBOUNCE_MS);
+      timer = setTimeout(function () {
+        if (page) remember(1, false);
+        run(1);
+      }, DEBOUNCE_MS);
     }
 
     input.addEventListener('focus', function () {
       ensureLoaded().catch(function () {});
+      if (!page && box.childNodes.length && input.value.trim()) setOpen(true);
     });
     input.addEventListener('input', schedule);
     input.addEventListener('keydown', function (event) {
       if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
         event.preventDefault();
+        if (!page && box.hidden && box.childNodes.length) setOpen(true);
         setActive(active + (event.key === 'ArrowDown' ? 1 : -1));
       } else if (event.key === 'Enter' && active >= 0 && links()[active]) {
         event.preventDefault();
         location.href = links()[active].href;
-      } else if (event.key === 'Escape' && !page) {
-        box.hidden = true;
+      } else if (event.key === 'Escape' && !page && !box.hidden) {
+        event.preventDefault();
+        setOpen(false);
       }
     });
     if (!page) {
       document.addEventListener('click', function (event) {
-        if (!box.contains(event.target) && event.target !== input) box.hidden = true;
+        if (!box.contains(event.target) && event.target !== input) setOpen(false);
+      });
+      (form || input).addEventListener('focusout', function (event) {
+        var next = event.relatedTarget;
+        if (!next || !(form || input).contains(next)) setOpen(false);
+      });
+      box.addEventListener('keydown', function (event) {
+        if (event.key === 'Escape') {
+          setOpen(false);
+          input.focus();
+        }
       });
     }
-    if (page && form) {
-      // Already on the results page: search in place instead of reloading.
-      form.addEventListener('submit', function (event) {
-        event.preventDefault();
-        clearTimeout(timer);
-        run();
-      });
-    }
-
     if (page) {
-      var initial = new URL(location.href).searchParams.get('q');
-      if (initial) {
-        input.value = initial;
-        run();
+      if (form) {
+        // Already on the results page: search in place instead of reloading.
+        form.addEventListener('submit', function (event) {
+          event.preventDefault();
+          clearTimeout(timer);
+          remember(1, false);
+          run(1);
+        });
       }
+      box.addEventListener('click', function (event) {
+        var link = event.target.closest && event.target.closest('a.search-page-link, .search-popular a, .search-suggest a');
+        if (!link || new URL(link.href).pathname !== location.pathname) return;
+        event.preventDefault();
+        history.pushState(null, '', link.href);
+        fromUrl();
+        window.scrollTo(0, 0);
+      });
+      window.addEventListener('popstate', fromUrl);
+      fromUrl();
     }
   }
 

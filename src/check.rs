@@ -271,6 +271,7 @@ fn check_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<Config
             return None;
         }
     };
+    diagnostics.extend(crate::deploy::config_secrets(&text));
     match Config::parse("config.toml", &text) {
         Ok(config) => Some(config),
         Err(ConfigError::Invalid { line, column, message, .. }) => {

@@ -1,7 +1,8 @@
 //! `config.toml` → [`Config`]. Missing keys take defaults; unknown keys are
 //! an error that names the key, so a typo never silently does nothing.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -29,6 +30,61 @@ pub struct Config {
     pub elasticlunr_index: bool,
     /// Queries the search page offers before the reader types anything.
     pub popular_searches: Vec<String>,
+    /// `[deploy]`: where `policypress deploy` publishes `public/`.
+    pub deploy: DeployConfig,
+}
+
+/// `[deploy]` and its `[deploy.targets.NAME]` tables. Credentials are never
+/// read from here: they come from the environment only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeployConfig {
+    /// The target `deploy` uses without `--target`; not needed with one target.
+    pub default_target: Option<String>,
+    pub targets: BTreeMap<String, DeployTarget>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// Amazon S3 or any S3-compatible store (MinIO, Garage, R2, …).
+    S3,
+    /// Aliyun OSS.
+    Oss,
+    /// Tencent COS.
+    Cos,
+    /// A directory, e.g. a mounted share.
+    Fs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployTarget {
+    pub kind: TargetKind,
+    /// Bucket name (COS: `name-appid`); object-store kinds only.
+    #[serde(default)]
+    pub bucket: String,
+    /// Key prefix the site is published under, e.g. `site/`; empty: the bucket root.
+    #[serde(default)]
+    pub prefix: String,
+    /// Service URL, e.g. `https://oss-cn-hangzhou.aliyuncs.com`; empty: AWS S3.
+    #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
+    pub region: String,
+    /// The directory of an `fs` target, relative to the site root.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Upload text files gzip-compressed with `Content-Encoding: gzip`.
+    #[serde(default)]
+    pub gzip: bool,
+    /// Requests in flight at once.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_concurrency() -> usize {
+    16
 }
 
 impl Default for Config {
@@ -45,6 +101,7 @@ impl Default for Config {
             feed_limit: 20,
             elasticlunr_index: true,
             popular_searches: Vec::new(),
+            deploy: DeployConfig::default(),
         }
     }
 }
@@ -104,5 +161,15 @@ mod tests {
         assert_eq!(config.page_size, 20);
         let err = Config::parse("config.toml", "title = \"a\"\npage_sise = 3\n").unwrap_err().to_string();
         assert!(err.contains("page_sise") && err.contains("config.toml:2"), "{err}");
+    }
+
+    #[test]
+    fn deploy_targets_are_read_and_their_typos_named() {
+        let text = "[deploy.targets.oss]\nkind = \"oss\"\nbucket = \"site\"\nendpoint = \"https://oss-cn-hangzhou.aliyuncs.com\"\n";
+        let config = Config::parse("config.toml", text).unwrap();
+        let target = &config.deploy.targets["oss"];
+        assert_eq!((target.kind, target.bucket.as_str(), target.concurrency), (TargetKind::Oss, "site", 16));
+        let err = Config::parse("config.toml", "[deploy.targets.a]\nkind = \"s3\"\nbukket = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("bukket") && err.to_string().contains("config.toml:3"), "{err}");
     }
 }

@@ -12,6 +12,7 @@ pub mod classify;
 pub mod config;
 pub mod content;
 pub mod dedup;
+pub mod deploy;
 pub mod import;
 pub mod model;
 pub mod new;

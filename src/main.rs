@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policypress::check;
+use policypress::deploy;
 use policypress::import::{self, ImportOptions, Level};
 use policypress::render::{self, BuildOptions};
 use policypress::text::{display_path, escape_controls};
@@ -101,6 +102,28 @@ enum Command {
         topics: Vec<String>,
         #[arg(long, default_value = ".")]
         root: PathBuf,
+    },
+    /// Publish public/ to a [deploy.targets.NAME] in config.toml, uploading only what changed.
+    Deploy {
+        /// Site root holding config.toml and public/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Target name (default: deploy.default_target, or the only target).
+        #[arg(long)]
+        target: Option<String>,
+        /// Print the plan (uploads, deletes, bytes); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Compare with the target's listing instead of trusting its manifest.
+        #[arg(long)]
+        force: bool,
+        /// Stop if the deploy would delete more files than this
+        /// (default: 1,000 or 10% of the target's files, whichever is smaller).
+        #[arg(long)]
+        max_deletes: Option<usize>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Build into a temporary directory, serve it, rebuild and reload pages on every change.
     Serve {
@@ -199,6 +222,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
             println!("{}", display_path(&path));
             eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Deploy { root, target, dry_run, force, max_deletes, quiet } => {
+            let options = deploy::DeployOptions { root, target, dry_run, force, max_deletes, quiet };
+            let report = deploy::deploy(&options)?;
+            if dry_run {
+                for upload in &report.plan.uploads {
+                    println!("upload {}{}", upload.path, if upload.new { " (new)" } else { "" });
+                }
+                for path in &report.plan.deletes {
+                    println!("delete {path}");
+                }
+            }
+            println!("{}: {}", report.target, report.summary());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { root, bind, port, open } => {

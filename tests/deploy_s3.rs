@@ -1,0 +1,284 @@
+//! `deploy` against a real S3 server: moto's, started on loopback by
+//! `tests/s3/server.py` (`pip install "moto[server]"`), with request
+//! authentication on. Every deploy runs the `policypress` binary, as a user
+//! would, with credentials in its environment only.
+//!
+//! When the server cannot start the tests fail; set
+//! `POLICYPRESS_SKIP_S3=1` to skip them on a machine without moto.
+
+mod deploy_support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use deploy_support::{Site, changed, files};
+use md5::{Digest, Md5};
+use opendal::{Operator, services};
+
+struct Server {
+    endpoint: String,
+    bucket: String,
+    key_id: String,
+    secret: String,
+    // The server stops when this pipe closes, i.e. when the tests exit.
+    _stdin: ChildStdin,
+    _child: Child,
+}
+
+fn server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let started = start_server();
+            match started {
+                Ok(server) => Some(server),
+                Err(why) if std::env::var_os("POLICYPRESS_SKIP_S3").is_some() => {
+                    eprintln!("skipping the S3 tests (POLICYPRESS_SKIP_S3 is set): {why}");
+                    None
+                }
+                Err(why) => panic!(
+                    "cannot start the S3 test server: {why}\n\
+                     install it with `pip install \"moto[server]\"`, or set POLICYPRESS_SKIP_S3=1 to skip"
+                ),
+            }
+        })
+        .as_ref()
+}
+
+fn start_server() -> Result<Server, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3/server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .args(["--seconds", "900"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|err| format!("python3: {err}"))?;
+    let stdin = child.stdin.take().ok_or("no stdin")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line).map_err(|err| err.to_string())?;
+    let info: serde_json::Value =
+        serde_json::from_str(&line).map_err(|_| format!("the server printed {line:?} (is moto installed?)"))?;
+    let field = |name: &str| info[name].as_str().unwrap_or_default().to_string();
+    Ok(Server {
+        endpoint: field("endpoint"),
+        bucket: field("bucket"),
+        key_id: field("access_key_id"),
+        secret: field("secret_access_key"),
+        _stdin: stdin,
+        _child: child,
+    })
+}
+
+impl Server {
+    /// A `[deploy.targets.s3]` table for this server under `prefix`.
+    fn target(&self, prefix: &str, extra: &str) -> String {
+        format!(
+            "[deploy.targets.s3]\nkind = \"s3\"\nbucket = \"{}\"\nprefix = \"{prefix}\"\nendpoint = \"{}\"\nregion = \"us-east-1\"\n{extra}",
+            self.bucket, self.endpoint
+        )
+    }
+
+    /// Runs `policypress deploy ARGS` in `site` with this server's keys.
+    fn deploy(&self, site: &Site, args: &[&str]) -> Output {
+        self.command(site, args, &self.key_id, &self.secret).output().unwrap()
+    }
+
+    fn command(&self, site: &Site, args: &[&str], key_id: &str, secret: &str) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+        command
+            .args(["deploy", "--quiet", "--root"])
+            .arg(&site.root)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", key_id)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env_remove("AWS_SESSION_TOKEN");
+        command
+    }
+
+    /// The bucket as the tests see it, under `prefix`.
+    fn bucket(&self, prefix: &str) -> Bucket {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        opendal::install_default();
+        let builder = services::S3::default()
+            .bucket(&self.bucket)
+            .root(&format!("/{prefix}"))
+            .endpoint(&self.endpoint)
+            .region("us-east-1")
+            .access_key_id(&self.key_id)
+            .secret_access_key(&self.secret)
+            .disable_config_load()
+            .disable_ec2_metadata();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        Bucket { operator: Operator::new(builder).unwrap(), runtime }
+    }
+}
+
+struct Bucket {
+    operator: Operator,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Bucket {
+    /// Every object but the deploy's bookkeeping, with the MD5 its ETag reports.
+    fn etags(&self) -> BTreeMap<String, String> {
+        let entries = self.runtime.block_on(self.operator.list_with("/").recursive(true)).unwrap();
+        entries
+            .into_iter()
+            .filter(|e| e.metadata().is_file() && !e.path().starts_with(".policypress-deploy"))
+            .map(|e| (e.path().to_string(), e.metadata().etag().unwrap().trim_matches('"').to_string()))
+            .collect()
+    }
+
+    fn holds(&self, path: &str) -> bool {
+        self.runtime.block_on(self.operator.exists(path)).unwrap()
+    }
+
+    fn stat(&self, path: &str) -> opendal::Metadata {
+        self.runtime.block_on(self.operator.stat(path)).unwrap()
+    }
+
+    fn read(&self, path: &str) -> Vec<u8> {
+        self.runtime.block_on(self.operator.read(path)).unwrap().to_vec()
+    }
+}
+
+fn md5s(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, String> {
+    files.iter().map(|(k, v)| (k.clone(), Md5::digest(v).iter().map(|b| format!("{b:02x}")).collect())).collect()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(output.status.success(), "deploy failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The file count after `word` in the summary line ("uploaded 12 files").
+fn count(summary: &str, word: &str) -> usize {
+    let rest = summary.split(word).nth(1).unwrap_or_else(|| panic!("no `{word}` in {summary:?}"));
+    rest.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn first_deploy_edit_and_removal_against_s3() {
+    let Some(server) = server() else { return };
+    let site = Site::bundled(&server.target("cases", ""));
+    let bucket = server.bucket("cases");
+
+    // First deploy of the bundled site.
+    let first = stdout(&server.deploy(&site, &[]));
+    let public = files(&site.public());
+    assert_eq!(count(&first, "uploaded"), public.len(), "{first}");
+    assert_eq!(bucket.etags(), md5s(&public));
+
+    // A one-article edit uploads only the pages and search files that changed.
+    let slug = site.edit_article();
+    let edited = files(&site.public());
+    let (uploads, deletes) = changed(&public, &edited);
+    let dry = stdout(&server.deploy(&site, &["--dry-run"]));
+    assert_eq!(bucket.etags(), md5s(&public), "--dry-run changed the bucket");
+    let planned: Vec<&str> = dry.lines().filter_map(|l| l.strip_prefix("upload ")).collect();
+    assert_eq!(planned.len(), uploads.len(), "{dry}");
+    let second = stdout(&server.deploy(&site, &[]));
+    assert_eq!(count(&second, "uploaded"), uploads.len(), "{second}");
+    assert_eq!(count(&second, "deleted"), deletes.len(), "{second}");
+    assert!(uploads.contains(&format!("articles/{slug}/index.html")));
+    let search = uploads.iter().filter(|p| p.starts_with("search/")).count();
+    println!(
+        "s3, one-article edit: {} of {} files uploaded, {search} of them search files",
+        uploads.len(),
+        edited.len()
+    );
+    assert_eq!(bucket.etags(), md5s(&edited));
+
+    // A removed article is deleted; past --max-deletes nothing changes.
+    let removed = site.remove_article();
+    let page = format!("articles/{removed}/index.html");
+    let refused = server.deploy(&site, &["--max-deletes", "0"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--max-deletes"));
+    assert!(bucket.holds(&page));
+    stdout(&server.deploy(&site, &[]));
+    assert!(!bucket.holds(&page));
+    assert_eq!(bucket.etags(), md5s(&files(&site.public())));
+}
+
+#[test]
+fn html_and_search_shards_carry_their_headers() {
+    let Some(server) = server() else { return };
+    let site = Site::bundled(&server.target("headers", ""));
+    stdout(&server.deploy(&site, &[]));
+    let bucket = server.bucket("headers");
+    let page = bucket.stat("index.html");
+    assert_eq!(page.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(page.cache_control(), Some("no-cache"));
+    let shard = files(&site.public()).into_keys().find(|p| p.starts_with("search/") && p.contains("/t/")).unwrap();
+    let shard = bucket.stat(&shard);
+    assert_eq!(shard.content_type(), Some("application/json; charset=utf-8"));
+    assert_eq!(shard.cache_control(), Some("public, max-age=31536000, immutable"));
+    assert_eq!(bucket.stat("search/manifest.json").cache_control(), Some("no-cache"));
+
+    // With gzip = true, text is stored compressed and says so.
+    let gzipped = Site::bundled(&server.target("gzip", "gzip = true\n"));
+    stdout(&server.deploy(&gzipped, &[]));
+    let bucket = server.bucket("gzip");
+    assert_eq!(bucket.stat("index.html").content_encoding(), Some("gzip"));
+    let stored = bucket.read("index.html");
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&stored[..]), &mut html).unwrap();
+    assert_eq!(html.as_bytes(), fs::read(gzipped.public().join("index.html")).unwrap());
+}
+
+#[test]
+fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
+    let Some(server) = server() else { return };
+    // One request at a time, so that the kill lands part-way.
+    let site = Site::bundled(&server.target("killed", "concurrency = 1\n"));
+    let bucket = server.bucket("killed");
+    let public = files(&site.public());
+    let mut child = server.command(&site, &[], &server.key_id, &server.secret).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while bucket.etags().len() < 10 {
+        assert!(child.try_wait().unwrap().is_none(), "the deploy finished before it could be killed");
+        assert!(Instant::now() < deadline, "the deploy uploaded nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let held = bucket.etags();
+    let expected = md5s(&public);
+    let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(v)).count();
+    assert!(missing > 0, "every file was uploaded before the kill");
+
+    let resumed = stdout(&server.deploy(&site, &[]));
+    assert!(resumed.contains("resumed an interrupted deploy"), "{resumed}");
+    assert_eq!(count(&resumed, "uploaded"), missing, "{resumed}");
+    assert_eq!(bucket.etags(), expected);
+}
+
+#[test]
+fn bad_credentials_and_a_missing_bucket_give_one_line_and_exit_1() {
+    let Some(server) = server() else { return };
+    let site = Site::bundled(&server.target("denied", ""));
+    let output = server.command(&site, &[], "AKIAIOSFODNN7EXAMPLE", "wrong-secret").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("403") && stderr.contains("AWS_ACCESS_KEY_ID"),
+        "{stderr}"
+    );
+
+    let config = fs::read_to_string(site.root.join("config.toml")).unwrap();
+    fs::write(site.root.join("config.toml"), config.replace(&server.bucket, "no-such-bucket")).unwrap();
+    let output = server.deploy(&site, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bucket `no-such-bucket` does not exist"), "{stderr}");
+}

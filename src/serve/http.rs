@@ -182,8 +182,15 @@ fn serve_connection(stream: TcpStream, handler: &Handler) {
                 return;
             }
         };
-        if written.is_err() || !head.keep_alive {
-            let _ = writer.shutdown(Shutdown::Both);
+        if written.is_err() {
+            return;
+        }
+        if !head.keep_alive {
+            // The client may have sent a body or another request; closing on
+            // those unread bytes would reset the connection and could cut
+            // the response short.
+            let _ = writer.shutdown(Shutdown::Write);
+            linger(&mut reader);
             return;
         }
     }

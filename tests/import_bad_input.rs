@@ -276,3 +276,18 @@ fn control_characters_in_names_are_escaped_in_every_message() {
         assert!(printed.contains(&format!("\\n{forged}")), "{command} shows the newline escaped: {printed}");
     }
 }
+
+#[test]
+fn a_page_listing_thousands_of_snippets_keeps_the_first_five_hundred() {
+    let mut page = String::from("推荐很多的页面\n\n正文。\n相关推荐\n");
+    for i in 0..2000 {
+        page.push_str(&format!("\n同一个标题\n\n摘要第{i}条\n\n健康新闻 2025-04-20\n"));
+    }
+    let raw = raw_dir(&[("many.txt", page.into_bytes())]);
+    let content = tempfile::tempdir().unwrap();
+    let run = run_import(raw.path(), content.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(message_for(&run.stderr, "many.txt").contains("lists 2000 recommendation snippets; kept the first 500"));
+    let recommendations = fs::read_dir(content.path().join("recommendations")).unwrap().count();
+    assert_eq!(recommendations, 500 + 20, "the good page lists 20: {}", run.stdout);
+}

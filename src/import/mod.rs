@@ -133,6 +133,11 @@ struct PageEntry {
     date: Option<Date>,
 }
 
+/// Real pages list about 20 snippets. Merging snippets that share a title
+/// compares them pairwise, so one page listing a hundred thousand of them
+/// would stall the import.
+const MAX_SNIPPETS_PER_PAGE: usize = 500;
+
 /// Pages parsed in parallel per batch; the batch bounds peak memory.
 const PAGE_BATCH: usize = 2048;
 
@@ -503,7 +508,7 @@ fn walk_error_message(err: &walkdir::Error) -> String {
 fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> {
     let reject = |message: String| FileMessage { path: path.to_path_buf(), level: Level::Rejected, message };
     let (bytes, decoded) = decode::read_page(path).map_err(|err| reject(err.to_string()))?;
-    let page = parse_page(&decoded.text).map_err(|err| reject(err.to_string()))?;
+    let mut page = parse_page(&decoded.text).map_err(|err| reject(err.to_string()))?;
     let note =
         |level: Level, message: &str| FileMessage { path: path.to_path_buf(), level, message: message.to_string() };
     let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Level::Note, n)).collect();
@@ -513,6 +518,16 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
         return Err(reject(
             "page has a title but no body or short answer, so there is no article to publish; not imported".into(),
         ));
+    }
+    if page.snippets.len() > MAX_SNIPPETS_PER_PAGE {
+        notes.push(note(
+            Level::Warning,
+            &format!(
+                "lists {} recommendation snippets; kept the first {MAX_SNIPPETS_PER_PAGE} (real pages list about 20)",
+                page.snippets.len()
+            ),
+        ));
+        page.snippets.truncate(MAX_SNIPPETS_PER_PAGE);
     }
     if page.snippets.is_empty() {
         notes.push(note(Level::Warning, "no 相关推荐 block; imported without recommendations or date"));

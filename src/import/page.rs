@@ -80,9 +80,10 @@ pub fn parse_page(text: &str) -> Result<ScrapedPage, PageError> {
 }
 
 fn trim_blank_edges(lines: &mut Vec<String>) {
-    while lines.first().is_some_and(|l| l.trim().is_empty()) {
-        lines.remove(0);
-    }
+    // One drain, not a removal per line: a page may open with a million
+    // blank lines.
+    let leading = lines.iter().take_while(|l| l.trim().is_empty()).count();
+    lines.drain(..leading);
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }

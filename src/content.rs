@@ -121,9 +121,11 @@ fn check_flow_nesting(path: &Path, doc: &Document<'_>) -> Result<(), ContentErro
 pub fn parse_front_matter<T: DeserializeOwned>(path: &Path, doc: &Document<'_>) -> Result<T, ContentError> {
     check_flow_nesting(path, doc)?;
     serde_norway::from_str(doc.front_matter).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map(|loc| (loc.line() + doc.front_matter_line - 1, loc.column()))
+        // Errors our own field types raise are placed at the start of the
+        // document; the value they quote says where they are.
+        let location = err.location().map(|loc| (loc.line(), loc.column())).filter(|&at| at != (1, 1));
+        let (line, column) = location
+            .map(|(line, column)| (line + doc.front_matter_line - 1, column))
             .or_else(|| quoted_value_position(doc, &err.to_string()))
             .unwrap_or((doc.front_matter_line, 1));
         let message = err.to_string();
@@ -132,8 +134,8 @@ pub fn parse_front_matter<T: DeserializeOwned>(path: &Path, doc: &Document<'_>) 
     })
 }
 
-/// Where the value a located-less error quotes (`` `2025-13-45` is not a
-/// date ``: our own field types report no position) is written.
+/// Where the value an error quotes (`` `2025-13-45` is not a date ``) is
+/// written.
 fn quoted_value_position(doc: &Document<'_>, message: &str) -> Option<(usize, usize)> {
     let quoted = message.split('`').nth(1).filter(|value| !value.is_empty())?;
     doc.front_matter.lines().enumerate().find_map(|(index, line)| {
@@ -622,6 +624,77 @@ mod tests {
         let err = parse_article(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
         assert!(err.message.contains("titel"), "{err}");
         assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_at_its_line() {
+        let text = format!("---\ntitle: a\nslug: a\nregions: {}{}\n---\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse_article(Path::new("a.md"), &text).unwrap_err();
+        assert_eq!((err.line, err.column), (4, 26), "{err}");
+        assert!(err.message.contains("more than 16 levels"), "{err}");
+        let mapping = format!("---\ntitle: a\nslug: a\nsource: {}\n---\n", "{a: ".repeat(50_000));
+        assert_eq!(parse_article(Path::new("a.md"), &mapping).unwrap_err().line, 4);
+        assert!(
+            parse_article(Path::new("a.md"), "---\ntitle: '[[医保]]'\nslug: a\nregions: [[x]]\n---\n")
+                .is_err_and(|err| !err.message.contains("levels"))
+        );
+    }
+
+    #[test]
+    fn a_bad_date_is_reported_on_its_line() {
+        let err = parse_article(Path::new("a.md"), "---\ntitle: a\nslug: a\n\ndate: 2025-13-45\n---\n").unwrap_err();
+        assert_eq!((err.line, err.column), (5, 7), "{err}");
+    }
+
+    fn fuzz_cases() -> u32 {
+        std::env::var("POLICYPRESS_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
+    }
+
+    /// Front matter that nests: brackets, braces, block markers, anchors.
+    fn yaml_heavy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("["),
+            Just("]"),
+            Just("{"),
+            Just("}"),
+            Just("- "),
+            Just("  "),
+            Just("a: "),
+            Just(", "),
+            Just("&x "),
+            Just("*x "),
+            Just("? "),
+            Just("\n"),
+            Just("'"),
+            Just("\""),
+            Just("title: "),
+            Just("!!str "),
+        ];
+        proptest::collection::vec((piece, 1..200usize), 1..24)
+            .prop_map(|runs| runs.into_iter().map(|(piece, n)| piece.repeat(n)).collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(fuzz_cases()))]
+
+        /// Any file either loads or is refused with a line inside it.
+        #[test]
+        fn any_file_parses_or_is_located(
+            front in proptest::prop_oneof![yaml_heavy(), proptest::prelude::any::<String>()],
+            body in proptest::prelude::any::<String>(),
+        ) {
+            let text = format!("---\n{front}\n---\n{body}");
+            for result in [
+                parse_article(Path::new("a.md"), &text).map(|_| ()),
+                parse_recommendation(Path::new("r.md"), &text).map(|_| ()),
+                parse_article(Path::new("a.md"), &front).map(|_| ()),
+            ] {
+                if let Err(err) = result {
+                    proptest::prop_assert!(err.line >= 1 && err.line <= text.lines().count() + 1, "{}", err);
+                }
+            }
+        }
     }
 
     /// What a build sees of a tree: every field of every item.

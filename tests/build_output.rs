@@ -53,7 +53,10 @@ fn a_template_failing_mid_build_leaves_the_previous_site_intact() {
     assert_eq!(path, &template);
     assert!(message.contains("no_such_field"), "{message}");
     assert_eq!(read_tree(&out), before, "the previous site changed");
-    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static", "templates"]);
+    assert_eq!(
+        leftovers(&root),
+        [".policypress-cache", "config.toml", "content", "public", "public.spare", "static", "templates"]
+    );
 
     fs::write(&template, "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n")
         .unwrap();
@@ -91,7 +94,7 @@ fn rebuilding_replaces_the_site_and_cleans_up() {
     assert!(!out.join("stale.html").exists(), "--fresh replaces the whole directory");
     assert!(!out.join("articles/yi-di-jiu-yi-bei-an-zen-me-ban").exists());
     assert!(out.join("index.html").exists());
-    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static"]);
+    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "public.spare", "static"]);
 }
 
 #[test]
@@ -167,7 +170,7 @@ fn a_rebuild_reuses_unchanged_pages_and_equals_a_clean_build() {
     build(&options(&root, &clean, true)).unwrap();
     assert_eq!(listing(&out), listing(&clean), "the same files and directories");
     assert_eq!(read_tree(&out), read_tree(&clean), "incremental output differs from a clean build");
-    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "static"]);
+    assert_eq!(leftovers(&root), [".policypress-cache", "config.toml", "content", "public", "public.spare", "static"]);
 
     let mut templates = options(&root, &out, true);
     templates.no_minify = true;

@@ -203,6 +203,66 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_found_at_its_line() {
+        let path = std::path::Path::new("content/articles/a.md");
+        let list: String = (0..1000).map(|depth| format!("{}- a\n", "  ".repeat(depth))).collect();
+        let emphasis = format!("{}a{}", "*".repeat(5000), "*".repeat(5000));
+        for (body, line) in [(format!("段落\n\n{} x\n", ">".repeat(2000)), 9), (list, 35), (emphasis, 7)] {
+            let rendered = render(&body);
+            let offset = rendered.too_deep_at.unwrap_or_else(|| panic!("not found: {}", &body[..40]));
+            let err = too_deep_error(path, 7, &body, offset);
+            assert!(err.line >= 7 && err.line <= line, "{err}");
+            assert!(err.message.contains("nested more than 40 levels"), "{err}");
+        }
+        let fine = "> 引用\n>\n> - 一\n>   - 二 **粗体 *斜体***\n";
+        assert_eq!(render(fine).too_deep_at, None);
+    }
+
+    /// Text that nests: quote and list markers, emphasis runs, brackets.
+    fn nesting_heavy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(">".to_string()),
+            Just("> ".to_string()),
+            Just("- ".to_string()),
+            Just("  ".to_string()),
+            Just("1. ".to_string()),
+            Just("*".to_string()),
+            Just("_".to_string()),
+            Just("~~".to_string()),
+            Just("[".to_string()),
+            Just("](x)".to_string()),
+            Just("a".to_string()),
+            Just("\n".to_string()),
+            Just("|".to_string()),
+            Just("<div>".to_string()),
+            Just("`".to_string()),
+        ];
+        (proptest::collection::vec((piece, 1..300usize), 1..20))
+            .prop_map(|runs| runs.into_iter().map(|(piece, n)| piece.repeat(n)).collect())
+    }
+
+    fn fuzz_cases() -> u32 {
+        std::env::var("POLICYPRESS_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(fuzz_cases()))]
+
+        /// Whatever the text, rendering returns, and what passes the
+        /// nesting limit is safe to minify (the minifier recurses per level).
+        #[test]
+        fn any_text_renders_and_what_passes_minifies(
+            text in proptest::prop_oneof![nesting_heavy(), proptest::prelude::any::<String>()]
+        ) {
+            let rendered = render(&text);
+            if rendered.too_deep_at.is_none() {
+                super::super::minify::html(format!("<main>{}</main>", rendered.html).as_bytes());
+            }
+        }
+    }
+
+    #[test]
     fn truncation_counts_characters() {
         assert_eq!(truncate("医保个人账户", 4), "医保个人…");
         assert_eq!(truncate("医保", 4), "医保");

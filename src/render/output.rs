@@ -481,7 +481,7 @@ fn parents(rel: &str) -> impl Iterator<Item = &str> {
 
 fn relative(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.to_string_lossy().into_owned()
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BuildError + use<> {

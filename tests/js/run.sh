@@ -5,7 +5,9 @@
 #
 #   tests/js/run.sh                         against a throwaway site built
 #                                           from the fixtures by cargo
-#   POLICYPRESS_SITE=public tests/js/run.sh against a built site
+#   POLICYPRESS_SITE=public tests/js/run.sh against a built site (the
+#                                           reader's-site tests, site.test.mjs,
+#                                           need a whole build and skip otherwise)
 #
 # CARGO_TARGET_DIR is honoured when the fixture site has to be built.
 set -euo pipefail

@@ -65,7 +65,8 @@ fn cache_file(root: &Path, out: &Path) -> PathBuf {
 
 impl Cache {
     /// Loads the cache if it describes `out`; anything unreadable or stale
-    /// means an empty cache, never an error: the cache only saves time.
+    /// means an empty cache, never an error (the build then renders every
+    /// page, and takes over a non-empty `out` only with `--fresh`).
     pub fn load(root: &Path, out: &Path) -> Cache {
         let Ok(text) = fs::read_to_string(cache_file(root, out)) else {
             return Cache::default();

@@ -222,7 +222,19 @@ fn write_pages(docs: &[SearchDoc], dir: &Path, doc_pages: bool) {
 
 #[test]
 fn dev_site() {
-    let docs = fixture_docs();
+    let mut docs = fixture_docs();
+    // A hostile contribution: the browser test checks it stays text.
+    docs.push(SearchDoc {
+        url: "recommendations/hostile/".into(),
+        title: r#"<svg onload="confirm(9)">恶意标题测试</a><iframe srcdoc=prompt(7)>"#.into(),
+        answer: String::new(),
+        body: "恶意标题测试的正文<b onmouseover=prompt(8)>粗体</b>".into(),
+        regions: Vec::new(),
+        topics: vec!["<i>话题</i>".into()],
+        kind: "recommendation".into(),
+        summary: String::new(),
+        date: "2025-01-01".into(),
+    });
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap();

@@ -5,6 +5,7 @@
 //! ```text
 //! search/manifest.json            fixed name, small; names the generation
 //! search/<gen>/t/<bucket>.json    terms whose FNV-1a hash % buckets == bucket
+//! search/<gen>/p/<bucket>.<n>.json  one common term's entry, too big to share a chunk
 //! search/<gen>/d/<n>.json         metadata of documents n*FRAGMENT_DOCS ..
 //! ```
 //!
@@ -58,11 +59,15 @@ use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
 pub const FORMAT_VERSION: u32 = 3;
-/// Documents per metadata fragment: a page of twenty results touches up to
-/// twenty fragments, so each is kept near a kilobyte.
-pub const FRAGMENT_DOCS: usize = 2;
+/// Documents per metadata fragment: a page of twenty results touches twenty
+/// fragments, so each holds one document's half kilobyte and no neighbour's.
+pub const FRAGMENT_DOCS: usize = 1;
 /// Postings per term that carry weights; see the module doc.
 pub const WEIGHTED_POSTINGS: usize = 400;
+/// A term entry longer than this goes into a file of its own
+/// (`p/<bucket>.<n>.json`), so that a query for a rare term never downloads
+/// the postings of a common one that hashed to the same chunk.
+pub const OWN_FILE_BYTES: usize = 1_024;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
 pub const TARGET_CHUNK_BYTES: usize = 3_500;
 /// Characters of answer and body a fragment carries for the snippet: room
@@ -333,11 +338,12 @@ pub(super) fn write(
     }
     fs::create_dir_all(tmp.join("t"))?;
     fs::create_dir_all(tmp.join("d"))?;
+    fs::create_dir_all(tmp.join("p"))?;
 
     // Files are generated in parallel but created one directory per thread:
     // creating files in one directory from two threads mostly waits on the
     // directory's lock, and creating files is most of the cost left.
-    let chunk_files: Vec<Vec<u8>> = (0..buckets)
+    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets)
         .into_par_iter()
         .map(|b| {
             let mut chunk: Vec<(TermText<'_>, &TermPostings)> = members[starts[b]..starts[b + 1]]
@@ -349,9 +355,14 @@ pub(super) fn write(
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
             let mut out = Vec::new();
-            chunk_json(&chunk, docs.len(), &mut out);
-            out
+            let own = chunk_json(&chunk, docs.len(), &mut out);
+            (out, own)
         })
+        .unzip();
+    let own_files: Vec<(String, Vec<u8>)> = own_files
+        .into_iter()
+        .enumerate()
+        .flat_map(|(b, own)| own.into_iter().enumerate().map(move |(i, bytes)| (format!("{b}.{i}.json"), bytes)))
         .collect();
     drop(members);
     drop(partitions);
@@ -366,12 +377,20 @@ pub(super) fn write(
     let before = |sub: &str| before.as_ref().map(|dir| dir.join(sub));
     let (digests, written) = rayon::join(
         || {
-            let files: Vec<&[u8]> = chunk_files.iter().chain(&fragment_files).map(Vec::as_slice).collect();
+            let files: Vec<&[u8]> = chunk_files
+                .iter()
+                .chain(&fragment_files)
+                .chain(own_files.iter().map(|(_, bytes)| bytes))
+                .map(Vec::as_slice)
+                .collect();
             files.par_iter().map(Sha256::digest).collect::<Vec<_>>()
         },
         || {
             rayon::join(
-                || write_files(&tmp.join("t"), &chunk_files, before("t")),
+                || {
+                    write_files(&tmp.join("t"), &chunk_files, before("t"))?;
+                    write_named(&tmp.join("p"), &own_files, before("p"))
+                },
                 || write_files(&tmp.join("d"), &fragment_files, before("d")),
             )
         },
@@ -381,7 +400,8 @@ pub(super) fn write(
 
     let mut generation = Sha256::new();
     let mut bytes = 0;
-    for (digest, file) in digests.iter().zip(chunk_files.iter().chain(&fragment_files)) {
+    let all_files = chunk_files.iter().chain(&fragment_files).chain(own_files.iter().map(|(_, bytes)| bytes));
+    for (digest, file) in digests.iter().zip(all_files) {
         generation.update(digest);
         bytes += file.len() as u64;
     }
@@ -417,6 +437,7 @@ pub(super) fn write(
     };
     let files = names("t", chunk_files.len())
         .chain(names("d", fragment_files.len()))
+        .chain(own_files.iter().map(|(name, _)| format!("{generation}/p/{name}")))
         .chain(["manifest.json".to_string()])
         .collect();
     Ok(Written { files, bytes })
@@ -505,8 +526,11 @@ fn push_members(out: &mut Vec<u8>, members: &[u32], docs: usize) {
 }
 
 /// The chunk for `terms` in term order, each with its finished postings,
-/// of a site of `docs` documents.
-fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Vec<u8>) {
+/// of a site of `docs` documents. A term whose entry would be longer than
+/// [`OWN_FILE_BYTES`] gets a file of its own, returned in order, and the
+/// chunk holds `[df, n]`, `n` its number among them.
+fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Vec<u8>) -> Vec<Vec<u8>> {
+    let mut own = Vec::new();
     out.push(b'{');
     for (i, (text, term)) in terms.iter().enumerate() {
         if i > 0 {
@@ -516,7 +540,28 @@ fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Ve
         // escape.
         out.push(b'"');
         out.extend_from_slice(text.as_str().as_bytes());
-        out.extend_from_slice(b"\":[");
+        out.extend_from_slice(b"\":");
+        let mut entry = Vec::new();
+        entry_json(term, docs, &mut entry);
+        if entry.len() > OWN_FILE_BYTES {
+            out.push(b'[');
+            push_number(out, u64::from(term.df));
+            out.push(b',');
+            push_number(out, own.len() as u64);
+            out.push(b']');
+            own.push(entry);
+        } else {
+            out.extend_from_slice(&entry);
+        }
+    }
+    out.push(b'}');
+    own
+}
+
+/// `[df, postings, members]` of one term.
+fn entry_json(term: &TermPostings, docs: usize, out: &mut Vec<u8>) {
+    {
+        out.push(b'[');
         push_number(out, u64::from(term.df));
         out.extend_from_slice(b",\"");
         let mut previous = 0;
@@ -531,7 +576,6 @@ fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Ve
         push_members(out, &term.members, docs);
         out.extend_from_slice(b"\"]");
     }
-    out.push(b'}');
 }
 
 fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
@@ -551,20 +595,28 @@ fn passage(doc: &SearchDoc) -> String {
 /// Writes `files[n]` to `dir/<n>.json`, or hard-links `previous/<n>.json`
 /// when it holds the same bytes.
 fn write_files(dir: &Path, files: &[Vec<u8>], previous: Option<PathBuf>) -> io::Result<()> {
-    files.iter().enumerate().try_for_each(|(n, bytes)| {
-        let name = format!("{n}.json");
-        let path = dir.join(&name);
-        if let Some(old) = previous.as_ref().map(|p| p.join(&name)) {
+    files.iter().enumerate().try_for_each(|(n, bytes)| write_one(dir, &format!("{n}.json"), bytes, previous.as_deref()))
+}
+
+/// Writes each `(name, bytes)` of `files` into `dir` as [`write_files`] does.
+fn write_named(dir: &Path, files: &[(String, Vec<u8>)], previous: Option<PathBuf>) -> io::Result<()> {
+    files.iter().try_for_each(|(name, bytes)| write_one(dir, name, bytes, previous.as_deref()))
+}
+
+fn write_one(dir: &Path, name: &str, bytes: &[u8], previous: Option<&Path>) -> io::Result<()> {
+    {
+        let path = dir.join(name);
+        if let Some(old) = previous.map(|p| p.join(name)) {
             let same_len = fs::metadata(&old).is_ok_and(|m| m.len() == bytes.len() as u64);
             if same_len
-                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == *bytes)
+                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes)
                 && fs::hard_link(&old, &path).is_ok()
             {
                 return Ok(());
             }
         }
         fs::write(path, bytes)
-    })
+    }
 }
 
 /// The generation directory `search/manifest.json` under `search_dir` names.
@@ -624,7 +676,15 @@ mod tests {
         let bucket = fnv1a(term) % manifest["buckets"].as_u64().unwrap() as u32;
         let path = dir.join(manifest["base"].as_str().unwrap()).join(format!("t/{bucket}.json"));
         let chunk: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
-        chunk[term].clone()
+        match chunk[term][1].as_u64() {
+            Some(n) => {
+                let own = dir.join(manifest["base"].as_str().unwrap()).join(format!("p/{bucket}.{n}.json"));
+                let entry: serde_json::Value = serde_json::from_slice(&fs::read(own).unwrap()).unwrap();
+                assert_eq!(entry[0], chunk[term][0], "the chunk and the term's own file agree on df");
+                entry
+            }
+            None => chunk[term].clone(),
+        }
     }
 
     /// `(document, field mask, weights)` of packed postings, decoded as

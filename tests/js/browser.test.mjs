@@ -184,6 +184,12 @@ for (const width of [1280, 390]) {
     await page.keyboard.press('ArrowDown');
     const active = await dropdown.locator('.search-result.active').evaluate((el) => getComputedStyle(el).backgroundColor);
     assert.notEqual(active, 'rgba(0, 0, 0, 0)', 'the arrow-key item is highlighted');
+    await page.addScriptTag({ content: await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8') });
+    const serious = await page.evaluate(async () => {
+      const found = await window.axe.run(document, { resultTypes: ['violations'] });
+      return found.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    });
+    assert.deepEqual(serious, [], 'axe-core with the dropdown open');
     await page.keyboard.press('Escape');
     assert.equal(await dropdown.isHidden(), true, 'Escape closes');
     await page.fill('#q', '异地就医 备案');
@@ -287,6 +293,23 @@ test('an empty query offers popular searches and topics; a fruitless one suggest
   assert.equal(await page.locator('#search-results .search-empty').count(), 1);
   const hints = await page.locator('#search-results .search-suggest a').allTextContents();
   assert.ok(hints.some((h) => h.includes('去掉“火星”')), hints.join());
+  await page.close();
+});
+
+test('hostile titles, snippets and chips stay text', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs += 1;
+    return d.dismiss();
+  });
+  await page.goto(server.url + 'search/?q=' + encodeURIComponent('恶意标题测试'));
+  await page.waitForSelector('#search-results[data-query]');
+  const link = page.locator('#search-results .search-result-link').first();
+  assert.equal(await link.textContent(), '<svg onload="confirm(9)">恶意标题测试</a><iframe srcdoc=prompt(7)>');
+  assert.equal(await page.locator('#search-results svg, #search-results iframe, #search-results b, #search-results i').count(), 0);
+  assert.equal(await page.locator('#search-results .chip-topic').textContent(), '<i>话题</i>');
+  assert.equal(dialogs, 0);
   await page.close();
 });
 

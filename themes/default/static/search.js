@@ -44,7 +44,8 @@
  *
  * The index (written by src/search/shards.rs) is loaded lazily on first
  * focus or input: search/manifest.json (with the synonym groups), then one
- * term chunk per query term and the metadata fragments of the results shown.
+ * term chunk per query term (and the own file of a common term) and the
+ * metadata fragments of the results shown.
  *
  * In Node (tests) the file exports the tokenizer and the engine instead of
  * touching a document.
@@ -339,11 +340,17 @@
     return queryWords(query, this.synonyms);
   };
 
+  /** A term's `[df, postings, members]`; a common term's entry is a file
+   *  of its own, which its chunk names by number. */
   Engine.prototype.postings = function (term) {
     var m = this.manifest;
+    var self = this;
     var bucket = fnv1a(term) % m.buckets;
     return this.get('search/' + m.base + 't/' + bucket + '.json').then(function (chunk) {
-      return Object.prototype.hasOwnProperty.call(chunk, term) ? chunk[term] : null;
+      if (!Object.prototype.hasOwnProperty.call(chunk, term)) return null;
+      var entry = chunk[term];
+      if (typeof entry[1] !== 'number') return entry;
+      return self.get('search/' + m.base + 'p/' + bucket + '.' + entry[1] + '.json');
     });
   };
 
@@ -684,7 +691,6 @@
       box.hidden = true;
       box.id = 'search-dropdown';
       input.setAttribute('aria-controls', box.id);
-      input.setAttribute('aria-expanded', 'false');
       input.setAttribute('autocomplete', 'off');
       if (form) form.classList.add('has-dropdown');
       input.insertAdjacentElement('afterend', box);
@@ -707,7 +713,6 @@
     function setOpen(open) {
       if (page) return;
       box.hidden = !open;
-      input.setAttribute('aria-expanded', open ? 'true' : 'false');
       if (!open) active = -1;
     }
 

@@ -79,15 +79,15 @@ enum Kind {
     BlockTag,
     /// Any other HTML tag.
     Tag,
-    /// A tera expression: it may render as text on the line of the
-    /// whitespace next to it.
+    /// A tera expression or statement: it may render as text on the line
+    /// of the whitespace next to it, or, for a branch or loop, put
+    /// something else there than what follows it in the template.
     Inline,
     /// Content kept byte for byte: of `<pre>` and the like, `{% raw %}`
     /// blocks, and whatever follows something unclosed.
     Verbatim,
-    /// Tera statements and comments and HTML comments: they render nothing
-    /// of their own, so whitespace next to them is judged by what lies
-    /// beyond.
+    /// Tera and HTML comments: they render nothing, so whitespace next to
+    /// them is judged by what lies beyond.
     Silent,
 }
 
@@ -218,7 +218,8 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
                     _ if is_statement(&text[i..i + len], "raw") => {
                         vec![(Kind::Verbatim, raw_block_len(&text[i..]).unwrap_or(len))]
                     }
-                    _ => vec![(Kind::Silent, len)],
+                    b'#' => vec![(Kind::Silent, len)],
+                    _ => vec![(Kind::Inline, len)],
                 })
             }
             b'<' if text[i..].starts_with("<!--") => text[i..].find("-->").map(|end| vec![(Kind::Silent, end + 3)]),
@@ -378,6 +379,16 @@ mod tests {
             template_of(template),
             "<!DOCTYPE html><html lang=zh-CN><body><ul class=cards>{% for i in items %}<li><a href=\"{{ i.url }}\">{{ i.title }}</a> <span class=count>{{ i.n }}</span></li>{% endfor %}</ul><p>共 {{ total }} 条 第 {{ page }} 页</p></body></html>"
         );
+    }
+
+    #[test]
+    fn whitespace_before_a_branch_stays_whatever_the_branch_starts_with() {
+        let text = "<p>共 {{ n }} 条\n{% if more %}<div>多</div>{% else %}<span>完</span>{% endif %}</p>";
+        assert_eq!(
+            template_of(text),
+            "<p>共 {{ n }} 条 {% if more %}<div>多</div>{% else %}<span>完</span>{% endif %}</p>"
+        );
+        assert_eq!(template_of("<b>a</b>\n{# note #}\n<div>"), "<b>a</b> {# note #}<div>");
     }
 
     fn template_of(text: &str) -> String {

@@ -209,6 +209,18 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     report.bytes as f64 / 1e6,
                     report.elapsed
                 );
+                if report.search.monolithic_bytes > 0 {
+                    println!(
+                        "{}: {:.1} MB, {}",
+                        policypress::search::MONOLITHIC_FILE,
+                        report.search.monolithic_bytes as f64 / 1e6,
+                        if report.search.monolithic_bodies {
+                            "bodies indexed"
+                        } else {
+                            "titles, answers, regions and topics only: with bodies it would pass 25 MiB"
+                        }
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

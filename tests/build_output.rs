@@ -105,7 +105,7 @@ fn site_templates_and_static_files_override_the_theme() {
     let marker = "/* 主题文件 */";
     let css = fs::read_to_string(theme.join("static/style.css")).unwrap();
     fs::write(theme.join("static/style.css"), format!("{marker}\n{css}")).unwrap();
-    fs::write(theme.join("static/extra.css"), "a  {  color : red ; }\n").unwrap();
+    fs::write(theme.join("static/extra.css"), "a  {  color: red ; }\n").unwrap();
     let out = root.join("public");
     build(&options(&root, &out, true)).unwrap();
     assert!(!read(&out, "style.css").contains(marker), "theme CSS is minified");

@@ -7,7 +7,6 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::time::Instant;
 
 use common::{import_into, raw_pages, snapshot};
 use policypress::dedup::{Sighting, Snippet, group_near_duplicates, merge};
@@ -215,65 +214,4 @@ proptest! {
         }
         prop_assert_eq!(snapshot(&one_by_one.path().join("recommendations")), snapshot(&together.path().join("recommendations")));
     }
-}
-
-/// A tiny deterministic generator (xorshift) so the test needs no seed file.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-#[test]
-fn ten_thousand_pages_from_a_pool_of_two_thousand_snippets() {
-    let originals = originals();
-    let pool: Vec<Sighting> = (0..2000)
-        .map(|i| {
-            let base = &originals[i % originals.len()];
-            Sighting {
-                title: format!("{}（{}）", base.title, i / originals.len()),
-                excerpt: format!("第{i}条：{}", base.excerpt),
-                ..base.clone()
-            }
-        })
-        .collect();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let mut sightings = Vec::with_capacity(200_000);
-    for page in 0..10_000 {
-        for _ in 0..20 {
-            let s = &pool[rng.below(pool.len())];
-            let chars: Vec<char> = s.excerpt.chars().collect();
-            let mut v = s.clone();
-            match rng.below(5) {
-                0 => v.title = s.title.chars().flat_map(|c| [c, ' ']).collect(),
-                1 => v.excerpt = chars[..10 + rng.below(chars.len() - 10)].iter().collect::<String>() + "…",
-                2 => v.excerpt = s.excerpt.replace('，', ","),
-                3 => v.date = Some(format!("2025-0{}-1{}", 1 + rng.below(9), rng.below(10)).parse().unwrap()),
-                _ => {}
-            }
-            v.page = page;
-            sightings.push(v);
-        }
-    }
-    let started = Instant::now();
-    let (mut records, stats) = merge(Vec::new(), sightings);
-    let merged_in = started.elapsed();
-    let groups = group_near_duplicates(&mut records);
-    println!(
-        "10,000 pages × 20 snippets: merged {} sightings into {} records in {:.2?}, grouped in {:.2?} ({groups} groups)",
-        stats.inputs,
-        records.len(),
-        merged_in,
-        started.elapsed() - merged_in
-    );
-    assert_eq!(records.len(), 2000);
 }

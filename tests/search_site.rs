@@ -363,43 +363,31 @@ fn synthetic() {
 }
 
 #[test]
-fn large_sites_get_a_single_file_index_without_bodies() {
+fn the_single_file_index_maps_short_refs_to_urls_and_indexes_bodies_while_small() {
     let dir = tempfile::tempdir().unwrap();
-    let small = write_index(&fixture_docs(), dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
-    let json: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.path().join("search_index.zh.json")).unwrap()).unwrap();
-    assert!(json["index"]["body"]["root"]["账"]["户"]["df"].as_u64().unwrap() > 0, "small sites index bodies");
-    let many: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_FULL_MAX_DOCS)
-        .map(|n| SearchDoc {
-            url: format!("articles/{n}/"),
-            title: format!("医保问题{n}"),
-            answer: String::new(),
-            body: "职工医保个人账户".into(),
-            regions: Vec::new(),
-            topics: Vec::new(),
-            kind: "article".into(),
-            summary: String::new(),
-            date: String::new(),
-        })
-        .collect();
-    let stats = write_index(&many, dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
+    let docs = fixture_docs();
+    let stats = write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
     assert_eq!(stats.monolithic_bytes, text.len() as u64);
-    assert_ne!(stats.monolithic_bytes, small.monolithic_bytes);
+    assert!(stats.monolithic_bodies);
     let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
-    assert_eq!(json["ref"], "url");
-    assert_eq!(json["documentStore"]["length"], many.len());
-    assert_eq!(json["index"]["body"]["root"], serde_json::json!({"df": 0, "docs": {}}), "no body terms");
-    assert_eq!(json["index"]["title"]["root"]["问"]["题"]["df"], many.len());
-    assert_eq!(json["documentStore"]["docInfo"]["articles/7/"]["body"], 0);
-    assert!(json["index"]["title"]["root"]["7"]["docs"]["articles/7/"].is_object());
+    assert_eq!(json["ref"], "id");
+    let hits = json["index"]["body"]["root"]["账"]["户"]["docs"].as_object().unwrap();
+    assert!(!hits.is_empty(), "bodies indexed");
+    let mut urls: Vec<&str> = docs.iter().map(|d| d.url.as_str()).collect();
+    urls.sort_unstable();
+    for reference in hits.keys() {
+        assert!(reference.len() <= 3, "short ref {reference}");
+        let url = json["documentStore"]["docs"][reference]["url"].as_str().unwrap();
+        assert!(urls.binary_search(&url).is_ok(), "{url}");
+    }
     assert!(dir.path().join("search/manifest.json").is_file());
 }
 
 #[test]
 fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
     use std::os::unix::fs::MetadataExt;
-    let mut docs: Vec<SearchDoc> = (0..=policypress::search::MONOLITHIC_FULL_MAX_DOCS)
+    let mut docs: Vec<SearchDoc> = (0..1000)
         .map(|n| SearchDoc {
             url: format!("articles/{n}/"),
             title: format!("问题{n}"),
@@ -422,14 +410,14 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         move |digest| (Some(digest) == first).then(|| from.clone())
     };
 
-    // A large site's file leaves bodies out: a body edit keeps the digest.
-    docs[3].body = "城乡居民医保".into();
+    // Nothing changed: kept.
     let (kept, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let second =
         write_index(&docs, kept.path(), Some(old.path()), true, offer(old.path()), &Default::default()).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
+    let clean_stats = write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap().stats;
     assert_eq!(second.elasticlunr_digest, first);
     assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
+    assert_eq!(second.stats, clean_stats, "a kept file reports its size and bodies as a written one");
     assert_eq!(snapshot(kept.path()), snapshot(clean.path()));
 
     // A title edit changes it.

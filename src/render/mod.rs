@@ -209,7 +209,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
                     // A hard link shares the mtime.
                     Some((_, entry)) => entry,
                     None => {
-                        let path = staging.put(&rel, &render_page(&theme, &rel, template, context, config.minify)?)?;
+                        let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
                         Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
                             path: path.clone(),
                             source: std::io::Error::other("cannot read back the file just written"),
@@ -353,13 +353,7 @@ fn reject_deep_nesting(pages: &Pages<'_>) -> Result<(), BuildError> {
     if errors.is_empty() { Ok(()) } else { Err(BuildError::Content(errors)) }
 }
 
-fn render_page(
-    theme: &Theme,
-    rel: &str,
-    template: &str,
-    context: serde_json::Value,
-    minify_html: bool,
-) -> Result<Vec<u8>, BuildError> {
+fn render_page(theme: &Theme, rel: &str, template: &str, context: serde_json::Value) -> Result<Vec<u8>, BuildError> {
     let render_error = |message: String| BuildError::Render {
         page: rel.to_string(),
         template: theme.template_files.get(template).cloned().unwrap_or_else(|| PathBuf::from(template)),
@@ -367,7 +361,7 @@ fn render_page(
     };
     let context = tera::Context::from_value(context).map_err(|err| render_error(theme::error_chain(&err)))?;
     let html = theme.tera.render(template, &context).map_err(|err| render_error(theme::error_chain(&err)))?;
-    Ok(if minify_html { minify::html(html.as_bytes()) } else { html.into_bytes() })
+    Ok(html.into_bytes())
 }
 
 /// Pages, static files and generated files must not overwrite each other.

@@ -40,15 +40,15 @@ pub struct Theme {
     pub tera: Tera,
     /// Where each template came from, by template name, for error messages.
     pub template_files: BTreeMap<String, PathBuf>,
-    /// Output-relative path → contents; theme files minified when asked,
-    /// the site's own files verbatim.
+    /// Output-relative path → contents; theme stylesheets minified when
+    /// asked, the site's own files verbatim.
     pub statics: BTreeMap<String, Vec<u8>>,
     /// Digest of every template, part of each cached page's digest.
     pub digest: [u8; 16],
 }
 
 impl Theme {
-    pub fn load(root: &Path, name: &str, minify_assets: bool) -> Result<Theme, BuildError> {
+    pub fn load(root: &Path, name: &str, minify: bool) -> Result<Theme, BuildError> {
         let theme_dir = root.join("themes").join(name);
         let mut templates: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
         let mut statics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -75,7 +75,7 @@ impl Theme {
         } else {
             return Err(BuildError::ThemeNotFound { name: name.to_string(), path: theme_dir });
         }
-        if minify_assets {
+        if minify {
             for (rel, bytes) in statics.iter_mut() {
                 *bytes = minify::asset(rel, std::mem::take(bytes));
             }
@@ -91,9 +91,17 @@ impl Theme {
 
         // Parsing one by one first names the broken file; adding them all
         // together then checks inheritance and macro imports.
-        for (rel, (path, text)) in &templates {
+        for (rel, (path, text)) in &mut templates {
             Template::new(rel, None, text)
                 .map_err(|err| BuildError::Template { path: path.clone(), message: error_chain(&err) })?;
+            // Minified after the check, so errors name lines of the file as
+            // written. Pages then need no minifying of their own.
+            if minify {
+                let minified = minify::template(text);
+                if Template::new(rel, None, &minified).is_ok() {
+                    *text = minified;
+                }
+            }
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);

@@ -8,10 +8,9 @@
 //!   query term and the metadata fragments of the results shown, so the
 //!   cost of a query does not grow with the site (see [`shards`]).
 //! * `search_index.zh.json` — one stock elasticlunr.js 0.9 index for other
-//!   consumers, `ref` = page URL, written at every size: in full for sites
-//!   of at most [`MONOLITHIC_FULL_MAX_DOCS`] pages, without bodies past that
-//!   ([`LARGE_SITE_BODY_CHARS`]), since elasticlunr's format repeats the URL
-//!   in every posting (see [`elastic`]).
+//!   consumers, short refs with each page's URL in its document store,
+//!   bodies included while the file stays within [`MONOLITHIC_BUDGET`]
+//!   (see [`elastic`]).
 //!
 //! Both are built from `u64` term keys ([`terms`]) rather than strings, in
 //! parallel and streamed: 13k pages index in well under a second, 112k in a
@@ -72,20 +71,15 @@ pub struct SearchStats {
     pub shard_files: usize,
     /// Size of `search_index.zh.json`.
     pub monolithic_bytes: u64,
+    /// Whether `search_index.zh.json` indexes bodies; false when it was not
+    /// written.
+    pub monolithic_bodies: bool,
 }
 
-/// Sites of at most this many pages get a `search_index.zh.json` covering
-/// every field in full; larger ones one covering [`LARGE_SITE_BODY_CHARS`]
-/// of each body.
-pub const MONOLITHIC_FULL_MAX_DOCS: usize = 1_000;
-
-/// Characters of each body `search_index.zh.json` indexes on a site above
-/// [`MONOLITHIC_FULL_MAX_DOCS`] pages: none. elasticlunr repeats the ref (the
-/// page URL, ~65 bytes here) in every posting, so the file grows with the
-/// postings: on the 12,981-page test site it is 69 MB (5.0 MB gzipped)
-/// with no body, 164 MB (12 MB) with the first 60 characters and 311 MB
-/// (24 MB) with the first 200.
-pub const LARGE_SITE_BODY_CHARS: usize = 0;
+/// Largest `search_index.zh.json` that indexes bodies: Cloudflare Pages'
+/// limit per file, the smallest among common static hosts. Past it the
+/// file covers titles, answers, regions and topics only.
+pub const MONOLITHIC_BUDGET: u64 = 25 * 1024 * 1024;
 
 /// The elasticlunr.js index, relative to the output directory.
 pub const MONOLITHIC_FILE: &str = "search_index.zh.json";
@@ -128,35 +122,31 @@ pub fn write_index(
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
     let previous_search = previous_out.map(|out| out.join("search"));
-    let coverage = if docs.len() <= MONOLITHIC_FULL_MAX_DOCS {
-        elastic::Coverage::Full
-    } else {
-        elastic::Coverage::BodyPrefix(LARGE_SITE_BODY_CHARS)
-    };
-    let digest = elasticlunr.then(|| elastic::input_digest(&docs, coverage));
+    let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
     // The elasticlunr file is written by one thread; the shards keep the
     // other cores busy meanwhile.
-    let (written, monolithic_bytes) = rayon::join(
+    let (written, monolithic) = rayon::join(
         || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client),
         || {
-            let Some(digest) = digest else { return Ok(0) };
+            let Some(plan) = &plan else { return Ok(elastic::Written { bytes: 0, bodies: false }) };
             let path = out_dir.join(MONOLITHIC_FILE);
-            match kept_elasticlunr(digest) {
-                Some(old) if fs::hard_link(&old, &path).is_ok() => fs::metadata(&path).map(|m| m.len()),
-                _ => elastic::write(&docs, coverage, &path),
+            match kept_elasticlunr(plan.digest) {
+                Some(old) if fs::hard_link(&old, &path).is_ok() => elastic::read_back(&path),
+                _ => elastic::write(&docs, &path, plan),
             }
         },
     );
-    let (written, monolithic_bytes) = (written?, monolithic_bytes?);
+    let (written, monolithic) = (written?, monolithic?);
     let stats = SearchStats {
         documents: docs.len(),
-        index_bytes: written.bytes + monolithic_bytes,
+        index_bytes: written.bytes + monolithic.bytes,
         shard_files: written.files.len(),
-        monolithic_bytes,
+        monolithic_bytes: monolithic.bytes,
+        monolithic_bodies: monolithic.bodies,
     };
     let monolithic = elasticlunr.then(|| MONOLITHIC_FILE.to_string());
     let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain(monolithic);
-    Ok(IndexFiles { stats, files: files.collect(), elasticlunr_digest: digest })
+    Ok(IndexFiles { stats, files: files.collect(), elasticlunr_digest: plan.map(|p| p.digest) })
 }
 
 /// Documents sorted by URL (then content, so duplicates resolve the same way

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! POLICYPRESS_SEARCH_DOCS=docs.json [POLICYPRESS_WRITE_SITE=dir] \
-//!   cargo test --release --test search_bench -- --ignored --nocapture
+//!   cargo bench --bench search_docs
 //! ```
 //!
 //! `docs.json` is an array of objects with the fields of `SearchDoc`. The
@@ -42,11 +42,9 @@ fn memory() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-#[test]
-#[ignore = "measurement: run in release with --ignored"]
-fn index_real_documents() {
+fn main() {
     let Some(path) = std::env::var_os("POLICYPRESS_SEARCH_DOCS") else {
-        eprintln!("POLICYPRESS_SEARCH_DOCS is not set");
+        eprintln!("POLICYPRESS_SEARCH_DOCS is not set: nothing to measure");
         return;
     };
     let docs: Vec<Doc> = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();

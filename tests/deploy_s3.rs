@@ -104,8 +104,7 @@ impl Server {
 
     /// The bucket as the tests see it, under `prefix`.
     fn bucket(&self, prefix: &str) -> Bucket {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        opendal::install_default();
+        policypress::deploy::install_transport();
         let builder = services::S3::default()
             .bucket(&self.bucket)
             .root(&format!("/{prefix}"))
@@ -128,7 +127,7 @@ struct Bucket {
 impl Bucket {
     /// Every object but the deploy's bookkeeping, with the MD5 its ETag reports.
     fn etags(&self) -> BTreeMap<String, String> {
-        let entries = self.runtime.block_on(self.operator.list_with("/").recursive(true)).unwrap();
+        let entries = self.runtime.block_on(async { self.operator.list_with("/").recursive(true).await }).unwrap();
         entries
             .into_iter()
             .filter(|e| e.metadata().is_file() && !e.path().starts_with(".policypress-deploy"))
@@ -252,7 +251,7 @@ fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
     child.wait().unwrap();
     let held = bucket.etags();
     let expected = md5s(&public);
-    let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(v)).count();
+    let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(*v)).count();
     assert!(missing > 0, "every file was uploaded before the kill");
 
     let resumed = stdout(&server.deploy(&site, &[]));

@@ -354,7 +354,9 @@ impl Deployer<'_> {
     }
 
     fn list_error(&self, err: &opendal::Error) -> DeployError {
-        if err.kind() == ErrorKind::NotFound {
+        // S3, OSS and COS all answer `NoSuchBucket`; OpenDAL files it under
+        // ConfigInvalid rather than NotFound.
+        if err.kind() == ErrorKind::NotFound || err.to_string().contains("NoSuchBucket") {
             let (what, fix) = match self.target.kind {
                 TargetKind::Fs => ("the directory".to_string(), "create it (or mount the share) first"),
                 _ => (

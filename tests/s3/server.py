@@ -37,9 +37,14 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = DomainDispatcherApplication(create_backend_app)
 
+    log_lock = threading.Lock()
+
     def counted(environ, start_response):
         if args.log:
-            print(f"request {environ['REQUEST_METHOD']}", file=sys.stderr, flush=True)
+            # One write per line under a lock: requests arrive on many threads.
+            with log_lock:
+                sys.stderr.write(f"request {environ['REQUEST_METHOD']}\n")
+                sys.stderr.flush()
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, counted, threaded=True)

@@ -1,6 +1,6 @@
 //! `deploy` against a real S3 server: moto's, started on loopback by
-//! `tests/s3/server.py` (`pip install "moto[server]"`), with request
-//! authentication on. Every deploy runs the `policypress` binary, as a user
+//! `tests/s3/server.py` (`pip install "moto[server]"`); a second one with
+//! request authentication on refuses unknown keys. Every deploy runs the `policypress` binary, as a user
 //! would, with credentials in its environment only.
 //!
 //! When the server cannot start the tests fail; set
@@ -32,29 +32,35 @@ struct Server {
 
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
-    SERVER
-        .get_or_init(|| {
-            let started = start_server();
-            match started {
-                Ok(server) => Some(server),
-                Err(why) if std::env::var_os("POLICYPRESS_SKIP_S3").is_some() => {
-                    eprintln!("skipping the S3 tests (POLICYPRESS_SKIP_S3 is set): {why}");
-                    None
-                }
-                Err(why) => panic!(
-                    "cannot start the S3 test server: {why}\n\
-                     install it with `pip install \"moto[server]\"`, or set POLICYPRESS_SKIP_S3=1 to skip"
-                ),
-            }
-        })
-        .as_ref()
+    SERVER.get_or_init(|| started(start_server(false))).as_ref()
 }
 
-fn start_server() -> Result<Server, String> {
+/// A server that checks keys.
+fn authenticating_server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    SERVER.get_or_init(|| started(start_server(true))).as_ref()
+}
+
+fn started(started: Result<Server, String>) -> Option<Server> {
+    match started {
+        Ok(server) => Some(server),
+        Err(why) if std::env::var_os("POLICYPRESS_SKIP_S3").is_some() => {
+            eprintln!("skipping the S3 tests (POLICYPRESS_SKIP_S3 is set): {why}");
+            None
+        }
+        Err(why) => panic!(
+            "cannot start the S3 test server: {why}\n\
+             install it with `pip install \"moto[server]\"`, or set POLICYPRESS_SKIP_S3=1 to skip"
+        ),
+    }
+}
+
+fn start_server(auth: bool) -> Result<Server, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3/server.py");
     let mut child = Command::new("python3")
         .arg(script)
         .args(["--seconds", "900"])
+        .args(auth.then_some("--auth"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -104,8 +110,7 @@ impl Server {
 
     /// The bucket as the tests see it, under `prefix`.
     fn bucket(&self, prefix: &str) -> Bucket {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        opendal::install_default();
+        policypress::deploy::install_transport();
         let builder = services::S3::default()
             .bucket(&self.bucket)
             .root(&format!("/{prefix}"))
@@ -128,7 +133,7 @@ struct Bucket {
 impl Bucket {
     /// Every object but the deploy's bookkeeping, with the MD5 its ETag reports.
     fn etags(&self) -> BTreeMap<String, String> {
-        let entries = self.runtime.block_on(self.operator.list_with("/").recursive(true)).unwrap();
+        let entries = self.runtime.block_on(async { self.operator.list_with("/").recursive(true).await }).unwrap();
         entries
             .into_iter()
             .filter(|e| e.metadata().is_file() && !e.path().starts_with(".policypress-deploy"))
@@ -252,7 +257,7 @@ fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
     child.wait().unwrap();
     let held = bucket.etags();
     let expected = md5s(&public);
-    let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(v)).count();
+    let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(*v)).count();
     assert!(missing > 0, "every file was uploaded before the kill");
 
     let resumed = stdout(&server.deploy(&site, &[]));
@@ -263,9 +268,9 @@ fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
 
 #[test]
 fn bad_credentials_and_a_missing_bucket_give_one_line_and_exit_1() {
-    let Some(server) = server() else { return };
-    let site = Site::bundled(&server.target("denied", ""));
-    let output = server.command(&site, &[], "AKIAIOSFODNN7EXAMPLE", "wrong-secret").output().unwrap();
+    let Some(auth) = authenticating_server() else { return };
+    let site = Site::bundled(&auth.target("denied", ""));
+    let output = auth.command(&site, &[], "AKIAIOSFODNN7EXAMPLE", "wrong-secret").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -274,6 +279,8 @@ fn bad_credentials_and_a_missing_bucket_give_one_line_and_exit_1() {
         "{stderr}"
     );
 
+    let Some(server) = server() else { return };
+    let site = Site::bundled(&server.target("missing", ""));
     let config = fs::read_to_string(site.root.join("config.toml")).unwrap();
     fs::write(site.root.join("config.toml"), config.replace(&server.bucket, "no-such-bucket")).unwrap();
     let output = server.deploy(&site, &[]);

@@ -169,12 +169,13 @@ fn choose_target(config: &Config, wanted: Option<&str>) -> Result<(String, Deplo
     }
 }
 
-/// OpenDAL leaves the HTTP client and the TLS library's cryptography to the
-/// application; ring keeps the build free of a C++/CMake toolchain.
-fn install_transport() {
+/// Installs the HTTP client OpenDAL's services use (reqwest) and the TLS
+/// library's cryptography (ring, which needs no C++/CMake toolchain, unlike
+/// rustls' default). OpenDAL leaves both to the application.
+pub fn install_transport() {
     // Fails only when a provider is already installed, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    opendal::install_default();
+    opendal::HttpTransporter::install_default(opendal_http_transport_reqwest::ReqwestTransport::default());
 }
 
 struct Deployer<'a> {
@@ -353,7 +354,9 @@ impl Deployer<'_> {
     }
 
     fn list_error(&self, err: &opendal::Error) -> DeployError {
-        if err.kind() == ErrorKind::NotFound {
+        // S3, OSS and COS all answer `NoSuchBucket`; OpenDAL files it under
+        // ConfigInvalid rather than NotFound.
+        if err.kind() == ErrorKind::NotFound || err.to_string().contains("NoSuchBucket") {
             let (what, fix) = match self.target.kind {
                 TargetKind::Fs => ("the directory".to_string(), "create it (or mount the share) first"),
                 _ => (

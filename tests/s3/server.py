@@ -1,9 +1,10 @@
 """A real S3 server on loopback for tests/deploy_s3.rs and scripts/bench_deploy.sh.
 
 Runs moto's S3 server (pip install "moto[server]") on 127.0.0.1 and a free
-port, creates a bucket and an IAM user allowed to use it, then turns on
-request authentication so that wrong keys are refused with 403 as a real
-store would. Prints one JSON line (endpoint, bucket, keys) and serves until
+port, creates a bucket and an IAM user allowed to use it; with --auth, then
+turns on request authentication so that unknown keys are refused with 403
+as a real store would (moto's signature check rejects some valid OpenDAL
+requests, so the other tests run without it). Prints one JSON line (endpoint, bucket, keys) and serves until
 stdin closes or --seconds pass. With --log, prints one line per request
 ("request PUT") to stderr, for counting requests.
 """
@@ -30,14 +31,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=900.0)
     parser.add_argument("--log", action="store_true")
+    parser.add_argument("--auth", action="store_true")
     args = parser.parse_args()
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = DomainDispatcherApplication(create_backend_app)
 
+    log_lock = threading.Lock()
+
     def counted(environ, start_response):
         if args.log:
-            print(f"request {environ['REQUEST_METHOD']}", file=sys.stderr, flush=True)
+            # One write per line under a lock: requests arrive on many threads.
+            with log_lock:
+                sys.stderr.write(f"request {environ['REQUEST_METHOD']}\n")
+                sys.stderr.flush()
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, counted, threaded=True)
@@ -50,10 +57,11 @@ def main() -> None:
     iam.create_user(UserName="deploy")
     iam.put_user_policy(UserName="deploy", PolicyName="site", PolicyDocument=ALLOW_ALL)
     key = iam.create_access_key(UserName="deploy")["AccessKey"]
-    # From here on every request must be signed by a known key.
-    # (what moto's /moto-api/reset-auth does; the server runs in this process).
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-    ActionAuthenticatorMixin.request_count = 0
+    if args.auth:
+        # From here on every request must be signed by a known key (what
+        # moto's /moto-api/reset-auth does; the server runs in this process).
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+        ActionAuthenticatorMixin.request_count = 0
 
     print(
         json.dumps(

@@ -77,6 +77,18 @@ fn deep_markdown_is_refused_by_check_and_build_at_its_line() {
 }
 
 #[test]
+fn a_twenty_thousand_letter_word_builds() {
+    // `*a` repeated renders flat, but it is one 20,000-letter word to the
+    // search index, whose elasticlunr trie once nested a level per letter
+    // and overflowed the stack.
+    let (_dir, root) = site_copy();
+    set_body(&root, &format!("第一段。\n\n{}\n", "*a".repeat(20_000)));
+    build(&options(&root, &root.join("public"), true)).unwrap();
+    let index = fs::read(root.join("public/search_index.zh.json")).unwrap();
+    serde_json::from_slice::<serde_json::Value>(&index).expect("the elasticlunr file parses");
+}
+
+#[test]
 fn deeply_nested_front_matter_is_refused_at_its_line() {
     let (_dir, root) = site_copy();
     let path = root.join(ARTICLE);

@@ -34,6 +34,13 @@ use super::{BOOSTS, FIELDS, SearchDoc, for_each_field};
 /// Position of the body in [`FIELDS`].
 const BODY: usize = 2;
 
+/// Longest term, in characters, the file indexes. elasticlunr's index is a
+/// trie with one JSON object per character, so a 20,000-letter word would
+/// nest 20,000 levels: deep enough to overflow the writer's recursion here
+/// and the JSON parsers of browsers and serde_json (128 levels). No reader
+/// searches for a word that long; the site's own search still finds it.
+const MAX_TERM_CHARS: usize = 48;
+
 /// Documents whose body postings are counted at once when deciding whether
 /// bodies fit: the count stops at the first chunk over the budget, so a
 /// large site pays for a fraction of its bodies, not all of them.
@@ -264,8 +271,11 @@ fn write_root(
     refs: &[Vec<u8>],
     tf: &TfCache,
 ) -> io::Result<()> {
-    let mut nodes: Vec<Node<'_>> =
-        entries.chunk_by(|a, b| a.key == b.key).map(|g| (terms::text(g[0].key, long), g)).collect();
+    let mut nodes: Vec<Node<'_>> = entries
+        .chunk_by(|a, b| a.key == b.key)
+        .map(|g| (terms::text(g[0].key, long), g))
+        .filter(|(text, _)| text.as_str().chars().count() <= MAX_TERM_CHARS)
+        .collect();
     nodes.par_sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     buf.clear();
     write_node(out, buf, &nodes, 0, refs, tf)?;
@@ -502,6 +512,22 @@ mod tests {
         assert_eq!(written.bytes, text.len() as u64);
         assert_eq!(read_back(&path).unwrap(), written);
         (numbers_as_f64(serde_json::from_str(&text).unwrap()), written)
+    }
+
+    #[test]
+    fn a_word_too_long_to_search_for_is_left_out_instead_of_nesting_the_file() {
+        let long = "a".repeat(20_000);
+        let a = doc("articles/a/", &long, &long);
+        let (json, _) = written(&[&a], MB);
+        assert_eq!(json["index"]["title"]["root"], json!({"df": 0.0, "docs": {}}));
+        let limit = "b".repeat(MAX_TERM_CHARS);
+        let b = doc("articles/b/", &limit, "");
+        let (json, _) = written(&[&b], MB);
+        let mut node = &json["index"]["title"]["root"];
+        for _ in 0..MAX_TERM_CHARS {
+            node = &node["b"];
+        }
+        assert!(node["docs"]["0"].is_object(), "a word at the limit is still indexed");
     }
 
     #[test]

@@ -68,9 +68,9 @@ pub fn body_to_markdown(lines: &[String]) -> String {
             Block::Paragraph { nested: true } => out.push_str("   "),
             Block::Paragraph { nested: false } => {}
         }
-        let escaped = escape_inline(&clean_prose(text));
-        let at_line_start = matches!(block, Block::Paragraph { .. });
-        out.push_str(&if at_line_start { escape_line_start(&escaped) } else { escaped });
+        // After a list marker the text starts a line too: `1. 1. 1. …`
+        // would otherwise nest a list per marker.
+        out.push_str(&escape_line_start(&escape_inline(&clean_prose(text))));
         out.push('\n');
     }
     out
@@ -192,6 +192,12 @@ mod tests {
         assert_eq!(md("一、办理\n\n  1. 前往医保经办机构\n\n结尾。"), "## 一、办理\n\n1. 前往医保经办机构\n\n结尾。\n");
         assert_eq!(md("  1. 甲\n\n  2. 乙"), "1. 甲\n\n2. 乙\n");
         assert_eq!(md("（一）线上\n\n  1. 甲\n\n  1. 乙"), "### （一）线上\n\n#### 甲\n\n#### 乙\n");
+    }
+
+    #[test]
+    fn markers_after_a_marker_stay_text() {
+        assert_eq!(md("  1. 1. 1. 1. 1."), "1. 1\\. 1. 1. 1.\n");
+        assert_eq!(md("    • - - -"), "- \\- - -\n");
     }
 
     #[test]

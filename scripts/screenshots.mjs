@@ -5,8 +5,7 @@
 //   node scripts/screenshots.mjs /tmp/site/public
 //
 // Needs `tests/js/run.sh` to have installed playwright-core (or `npm ci` in
-// tests/js), Debian's chromium and fonts-noto-cjk. The search screenshot is
-// made by the search tests.
+// tests/js), Debian's chromium and fonts-noto-cjk.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -24,11 +23,14 @@ if (!site) {
 }
 const ARTICLE = 'articles/zi-ji-yi-bao-yu-e-ke-yi-gei-jia-ren-jiao-yi-bao-ma/';
 const EXCERPT = 'recommendations/guang-zhou-yi-bao-ka-zai-dong-guan-neng-yong-ma/';
+const SEARCH = 'search/?q=' + encodeURIComponent('异地就医');
 const SHOTS = [
   { file: 'home.png', path: '', width: 1280, height: 900 },
   { file: 'article.png', path: ARTICLE, width: 1280, height: 900 },
   { file: 'excerpt.png', path: EXCERPT, width: 1280, height: 900 },
   { file: 'phone.png', path: ARTICLE, width: 390, height: 844, mobile: true },
+  { file: 'search.png', path: SEARCH, width: 1280, height: 1100, results: true },
+  { file: 'search-phone.png', path: SEARCH, width: 390, height: 1400, mobile: true, results: true },
 ];
 
 const server = await serve(site);
@@ -46,6 +48,7 @@ try {
     await page.setViewportSize({ width: shot.width, height: shot.height });
     const response = await page.goto(server.url + shot.path);
     if (!response.ok()) throw new Error(`${shot.path}: HTTP ${response.status()}`);
+    if (shot.results) await page.waitForSelector('#search-results[data-query]');
     await page.screenshot({ path: join(REPO, 'docs/screenshots', shot.file) });
     console.log(`docs/screenshots/${shot.file}  ${shot.width}×${shot.height}  /${shot.path}`);
     await page.close();

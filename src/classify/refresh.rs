@@ -98,27 +98,35 @@ trait Classified: Clone {
     }
 }
 
+/// `stored` and `apply` for an item whose `meta` has the classification
+/// fields under the same names (articles and recommendations both do).
+macro_rules! classification_fields {
+    () => {
+        fn stored(&self) -> Classification {
+            let meta = &self.meta;
+            Classification {
+                regions: meta.regions.clone(),
+                topics: meta.topics.clone(),
+                relevant: meta.relevant,
+                irrelevant_reason: meta.irrelevant_reason.clone(),
+                disclaimer: meta.disclaimer,
+            }
+        }
+
+        fn apply(&mut self, class: &Classification) {
+            let meta = &mut self.meta;
+            (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+            (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
+        }
+    };
+}
+
 impl Classified for Article {
     fn input(&self) -> ClassifyInput<'_> {
         ClassifyInput { title: &self.meta.title, answer: self.meta.answer.as_deref(), body: &self.body }
     }
 
-    fn stored(&self) -> Classification {
-        let meta = &self.meta;
-        Classification {
-            regions: meta.regions.clone(),
-            topics: meta.topics.clone(),
-            relevant: meta.relevant,
-            irrelevant_reason: meta.irrelevant_reason.clone(),
-            disclaimer: meta.disclaimer,
-        }
-    }
-
-    fn apply(&mut self, class: &Classification) {
-        let meta = &mut self.meta;
-        (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
-        (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
-    }
+    classification_fields!();
 
     fn render(&self) -> String {
         content::render_article(self)
@@ -130,22 +138,7 @@ impl Classified for Recommendation {
         ClassifyInput { title: &self.meta.title, answer: None, body: &self.excerpt }
     }
 
-    fn stored(&self) -> Classification {
-        let meta = &self.meta;
-        Classification {
-            regions: meta.regions.clone(),
-            topics: meta.topics.clone(),
-            relevant: meta.relevant,
-            irrelevant_reason: meta.irrelevant_reason.clone(),
-            disclaimer: meta.disclaimer,
-        }
-    }
-
-    fn apply(&mut self, class: &Classification) {
-        let meta = &mut self.meta;
-        (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
-        (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
-    }
+    classification_fields!();
 
     fn render(&self) -> String {
         content::render_recommendation(self)

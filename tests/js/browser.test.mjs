@@ -13,20 +13,9 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPECTED, NO_SITE, REPO, SITE } from './common.mjs';
+import { ARGS, CHROMIUM, EXPECTED, NO_SITE, REPO, SITE } from './common.mjs';
 import { serve } from './server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server, context, profile, bundled, bundledDir;
 

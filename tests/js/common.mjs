@@ -13,6 +13,20 @@ export const search = createRequire(import.meta.url)(join(REPO, 'themes/default/
 export const SITE = process.env.POLICYPRESS_SITE ? resolve(process.env.POLICYPRESS_SITE) : null;
 export const NO_SITE = SITE ? false : 'POLICYPRESS_SITE is not set (tests/js/run.sh sets it)';
 
+/** Debian's Chromium, and the flags that keep it off the network (this
+ *  machine's closed network refuses its background connections). */
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** The first results the acceptance criteria name, by query. */
 export const EXPECTED = [
   ['个人账户充值', '医保个人账户怎么充值缴费'],

@@ -11,20 +11,9 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NO_SITE, SITE } from './common.mjs';
+import { ARGS, CHROMIUM, NO_SITE, SITE } from './common.mjs';
 import { serve } from './server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WIDTHS = [1280, 390];
 // run.sh's default site holds only what the search tests need; these tests
 // need a whole build, as `.ci/run` gives them (POLICYPRESS_SITE=public).

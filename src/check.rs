@@ -18,53 +18,14 @@ use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ARTICLES_DIR, ContentError, Document, RECOMMENDATIONS_DIR, TOPICS_FILE};
 use crate::model::{ARTICLE_FIELDS, ArticleMeta, RECOMMENDATION_FIELDS, RecommendationMeta};
-use crate::render::markdown::{self, Nesting};
+use crate::render::markdown_to_html::{self, Nesting};
 use crate::slug::is_valid_slug;
-use crate::text::{display_path, escape_controls};
 
 /// A sentence `policypress new` puts in every skeleton body, so that `check`
 /// can tell an author who forgot to replace it.
 pub const PLACEHOLDER_MARKER: &str = "（请替换这段说明）";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        })
-    }
-}
-
-/// One problem, located in a file relative to the checked root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    pub line: usize,
-    pub column: usize,
-    pub severity: Severity,
-    pub message: String,
-    /// One line telling the author what to change.
-    pub fix: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = display_path(&self.file);
-        let message = escape_controls(&self.message);
-        write!(f, "{file}:{}:{}: {}: {message}", self.line, self.column, self.severity)?;
-        if !self.fix.is_empty() {
-            write!(f, "\n  fix: {}", escape_controls(&self.fix))?;
-        }
-        Ok(())
-    }
-}
+pub use crate::diagnostic::{Diagnostic, Severity};
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -614,7 +575,7 @@ impl Context<'_> {
             ));
         }
         let mut nesting = Nesting::default();
-        for (event, range) in Parser::new_ext(body, markdown::OPTIONS).into_offset_iter() {
+        for (event, range) in Parser::new_ext(body, markdown_to_html::OPTIONS).into_offset_iter() {
             nesting.observe(&event, range.start);
             let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) = event else {
                 continue;
@@ -641,7 +602,7 @@ impl Context<'_> {
         }
         if let Some(offset) = nesting.too_deep_at {
             let path = self.root.join(&facts.file);
-            let err = markdown::too_deep_error(&path, doc.body_line, body, offset);
+            let err = markdown_to_html::too_deep_error(&path, doc.body_line, body, offset);
             facts.diagnostics.push(from_content_error(self.root, err));
         }
     }

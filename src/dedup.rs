@@ -298,10 +298,10 @@ fn assign_slugs(records: &mut [(String, String, Snippet)]) {
 }
 
 fn short_hash(text: &str) -> String {
-    format!("{:06x}", fnv1a(text.as_bytes()) & 0xFF_FFFF)
+    format!("{:06x}", fnv1a_64(text.as_bytes()) & 0xFF_FFFF)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a_64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         hash ^= u64::from(b);

@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod dedup;
 pub mod deploy;
+pub mod diagnostic;
 pub mod import;
 pub mod model;
 pub mod new;

@@ -13,7 +13,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policypress::check;
 use policypress::deploy;
-use policypress::import::{self, ImportOptions, Level};
+use policypress::diagnostic::Severity;
+use policypress::import::{self, ImportOptions};
 use policypress::render::{self, BuildOptions};
 use policypress::text::{display_path, escape_controls};
 
@@ -159,7 +160,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import { raw, content, force, report, quiet } => {
             let result = import::import(&ImportOptions { inputs: raw, content_dir: content, force })?;
             for message in &result.messages {
-                if !quiet || message.level > Level::Note {
+                if !quiet || message.severity > Severity::Note {
                     eprintln!("{message}");
                 }
             }

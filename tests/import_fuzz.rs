@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::Path;
 
-use policypress::import::markdown::body_to_markdown;
+use policypress::import::text_to_markdown::body_to_markdown;
 use policypress::import::{ImportOptions, decode::decode, import, page::parse_page};
 use proptest::prelude::*;
 

@@ -7,8 +7,8 @@
 //! no person has edited them since they were generated.
 
 pub mod decode;
-pub mod markdown;
 pub mod page;
+pub mod text_to_markdown;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
 use crate::content::{self, ARTICLES_DIR, FrontMatterLines, RECOMMENDATIONS_DIR, Staged, WriteOutcome};
 use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
+use crate::diagnostic::Severity;
 use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
 use crate::slug::slugify;
 use crate::text::{display_path, escape_controls, normalize_key};
@@ -34,30 +35,20 @@ pub struct ImportOptions {
     pub force: bool,
 }
 
-/// How serious a per-file message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Note,
-    Warning,
-    /// The file was not imported.
-    Rejected,
-}
-
 /// One line of feedback about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileMessage {
     pub path: PathBuf,
-    pub level: Level,
+    /// `Error`: the file was not imported.
+    pub severity: Severity,
     pub message: String,
 }
 
 impl std::fmt::Display for FileMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let level = match self.level {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Rejected => "rejected",
+        let level = match self.severity {
+            Severity::Error => "rejected".to_string(),
+            other => other.to_string(),
         };
         write!(f, "{}: {level}: {}", display_path(&self.path), escape_controls(&self.message))
     }
@@ -170,7 +161,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     for err in &tree.errors {
         report.messages.push(FileMessage {
             path: err.path.clone(),
-            level: Level::Warning,
+            severity: Severity::Warning,
             message: format!("existing file not readable, left alone: {}", err.message),
         });
     }
@@ -179,7 +170,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     // page's snippets to the table. Page ids are positions in `pages`.
     let mut input_messages = Vec::new();
     let files = collect_inputs(&options.inputs, content_dir, &mut input_messages);
-    report.rejected += input_messages.iter().filter(|m| m.level == Level::Rejected).count();
+    report.rejected += input_messages.iter().filter(|m| m.severity == Severity::Error).count();
     report.messages.append(&mut input_messages);
     let mut table = SnippetTable::new();
     let mut pages: Vec<PageEntry> = Vec::new();
@@ -238,7 +229,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         if title.contains(['/', '\\', '<', '>']) || title.contains("..") {
             report.messages.push(FileMessage {
                 path: page.parsed.path.clone(),
-                level: Level::Note,
+                severity: Severity::Note,
                 message: format!("title contains markup or path characters; kept as plain text, slug `{slug}`"),
             });
         }
@@ -367,7 +358,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             WriteOutcome::KeptHandEdit => {
                 report.messages.push(FileMessage {
                     path: path.clone(),
-                    level: Level::Warning,
+                    severity: Severity::Warning,
                     message: "edited by hand since it was generated; kept (use --force to overwrite)".into(),
                 });
                 report.kept_hand_edits.push(path);
@@ -444,7 +435,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
                 Err(err) => {
                     messages.push(FileMessage {
                         path: err.path().unwrap_or(input).to_path_buf(),
-                        level: Level::Rejected,
+                        severity: Severity::Error,
                         message: walk_error_message(&err),
                     });
                     continue;
@@ -454,7 +445,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
                 if is_content_dir(entry.path()) {
                     messages.push(FileMessage {
                         path: entry.into_path(),
-                        level: Level::Note,
+                        severity: Severity::Note,
                         message: "the --content directory; skipped".into(),
                     });
                     walker.skip_current_dir();
@@ -464,7 +455,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
             if !entry.file_type().is_file() {
                 messages.push(FileMessage {
                     path: entry.into_path(),
-                    level: Level::Rejected,
+                    severity: Severity::Error,
                     message: "not a regular file (a device, pipe or socket); skipped".into(),
                 });
                 continue;
@@ -473,7 +464,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
             if let Some(extension) = extension.filter(|e| NOT_PAGES.contains(&e.as_str())) {
                 messages.push(FileMessage {
                     path: entry.into_path(),
-                    level: Level::Note,
+                    severity: Severity::Note,
                     message: format!("a .{extension} file is not a scraped page; skipped"),
                 });
                 continue;
@@ -506,13 +497,16 @@ fn walk_error_message(err: &walkdir::Error) -> String {
 }
 
 fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> {
-    let reject = |message: String| FileMessage { path: path.to_path_buf(), level: Level::Rejected, message };
+    let reject = |message: String| FileMessage { path: path.to_path_buf(), severity: Severity::Error, message };
     let (bytes, decoded) = decode::read_page(path).map_err(|err| reject(err.to_string()))?;
     let mut page = parse_page(&decoded.text).map_err(|err| reject(err.to_string()))?;
-    let note =
-        |level: Level, message: &str| FileMessage { path: path.to_path_buf(), level, message: message.to_string() };
-    let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Level::Note, n)).collect();
-    let markdown = markdown::body_to_markdown(&page.body_lines);
+    let note = |severity: Severity, message: &str| FileMessage {
+        path: path.to_path_buf(),
+        severity,
+        message: message.to_string(),
+    };
+    let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Severity::Note, n)).collect();
+    let markdown = text_to_markdown::body_to_markdown(&page.body_lines);
     // `check` refuses an article with neither body nor answer.
     if markdown.trim().is_empty() && page.answer.is_none() {
         return Err(reject(
@@ -521,7 +515,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
     }
     if page.snippets.len() > MAX_SNIPPETS_PER_PAGE {
         notes.push(note(
-            Level::Warning,
+            Severity::Warning,
             &format!(
                 "lists {} recommendation snippets; kept the first {MAX_SNIPPETS_PER_PAGE} (real pages list about 20)",
                 page.snippets.len()
@@ -530,7 +524,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
         page.snippets.truncate(MAX_SNIPPETS_PER_PAGE);
     }
     if page.snippets.is_empty() {
-        notes.push(note(Level::Warning, "no 相关推荐 block; imported without recommendations or date"));
+        notes.push(note(Severity::Warning, "no 相关推荐 block; imported without recommendations or date"));
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -4,15 +4,15 @@
 //! index beside them, and swaps the result in atomically.
 
 mod cache;
+mod error;
 mod feeds;
-pub(crate) mod markdown;
+pub(crate) mod markdown_to_html;
 mod minify;
 mod output;
 mod pages;
 mod theme;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::classify::{Gazetteer, TopicVocabulary};
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 use crate::content::{self, ContentError};
 use crate::search::{self, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, SiteInput};
-use crate::text::{display_path, escape_controls};
+
+pub use error::BuildError;
 
 use cache::{Cache, Entry};
 use output::Staging;
@@ -88,50 +89,6 @@ const OVERLAP_MAX_PAGES: usize = 25_000;
 
 /// Cloudflare Pages' limit per file, the smallest among common static hosts.
 const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
-
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Every problem found in `content/`, sorted by file and line.
-    #[error("{}", ContentErrors(.0))]
-    Content(Vec<ContentError>),
-    #[error("theme `{}` not found: {} does not exist", escape_controls(name), display_path(path))]
-    ThemeNotFound { name: String, path: PathBuf },
-    /// A template that does not parse, or a set of templates that do not fit
-    /// together (a missing parent or macro file).
-    #[error("{}: {}", display_path(path), escape_controls(message))]
-    Template { path: PathBuf, message: String },
-    /// A template failed while rendering a page.
-    #[error("rendering {} with {}: {}", escape_controls(page), display_path(template), escape_controls(message))]
-    Render { page: String, template: PathBuf, message: String },
-    #[error("{}: {source}", display_path(path))]
-    Io { path: PathBuf, source: std::io::Error },
-    /// The output directory cannot safely be replaced.
-    #[error("{0}")]
-    Output(String),
-    /// Two pages or files would be written to the same path.
-    #[error("two pages would be written to {0}; rename one of them")]
-    Collision(String),
-    #[error("writing the search index: {0}")]
-    Search(std::io::Error),
-}
-
-struct ContentErrors<'a>(&'a [ContentError]);
-
-impl fmt::Display for ContentErrors<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.len();
-        writeln!(f, "{count} problem{} in content:", if count == 1 { "" } else { "s" })?;
-        for (n, err) in self.0.iter().enumerate() {
-            write!(f, "{err}\n  fix: {}", escape_controls(&err.fix))?;
-            if n + 1 < count {
-                writeln!(f)?;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Builds the site under `options.root` into the output directory.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -346,7 +303,7 @@ fn reject_deep_nesting(pages: &Pages<'_>) -> Result<(), BuildError> {
     let mut errors: Vec<ContentError> = articles
         .chain(recommendations)
         .filter_map(|(path, line, body, rendered)| {
-            rendered.too_deep_at.map(|offset| markdown::too_deep_error(path, line, body, offset))
+            rendered.too_deep_at.map(|offset| markdown_to_html::too_deep_error(path, line, body, offset))
         })
         .collect();
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -446,7 +403,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             regions,
             topics,
             kind: "recommendation".into(),
-            summary: markdown::truncate(&excerpt.text, 100),
+            summary: markdown_to_html::truncate(&excerpt.text, 100),
             date: rec.loaded.item.meta.date.map(|d| d.to_string()).unwrap_or_default(),
         });
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tera::{Template, Tera};
 
-use super::BuildError;
+use super::error::BuildError;
 use super::minify;
 
 /// Templates of the default theme, as compiled into the binary.

@@ -176,7 +176,7 @@ pub(super) struct Written {
 }
 
 /// 32-bit FNV-1a over UTF-8; `search.js` computes the same to find a chunk.
-pub fn fnv1a(text: &str) -> u32 {
+pub fn fnv1a_32(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
@@ -312,7 +312,7 @@ pub(super) fn write(
     let bucket_of: Vec<Vec<u32>> = partitions
         .par_iter()
         .map(|partition| {
-            partition.terms.iter().map(|t| fnv1a(terms::text(t.key, &long).as_str()) % buckets as u32).collect()
+            partition.terms.iter().map(|t| fnv1a_32(terms::text(t.key, &long).as_str()) % buckets as u32).collect()
         })
         .collect();
     let mut starts = vec![0usize; buckets + 1];
@@ -646,14 +646,14 @@ fn remove_other_generations(dir: &Path, keep: &str) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// The same values are asserted for `fnv1a` in tests/js/tokenize.test.mjs:
+    /// The same values are asserted for `fnv1a_32` (the client calls it `fnv1a`) in tests/js/tokenize.test.mjs:
     /// a disagreement would send the client to the wrong chunk.
     #[test]
-    fn fnv1a_matches_the_client() {
-        assert_eq!(fnv1a("医保"), 875_918_835);
-        assert_eq!(fnv1a("app"), 527_074_092);
-        assert_eq!(fnv1a("𠀀"), 1_207_520_421);
-        assert_eq!(fnv1a(""), 2_166_136_261);
+    fn fnv1a_32_matches_the_client() {
+        assert_eq!(fnv1a_32("医保"), 875_918_835);
+        assert_eq!(fnv1a_32("app"), 527_074_092);
+        assert_eq!(fnv1a_32("𠀀"), 1_207_520_421);
+        assert_eq!(fnv1a_32(""), 2_166_136_261);
     }
 
     fn doc(n: usize, body: &str) -> SearchDoc<'_> {
@@ -673,7 +673,7 @@ mod tests {
     fn entry(dir: &Path, term: &str) -> serde_json::Value {
         let manifest: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        let bucket = fnv1a(term) % manifest["buckets"].as_u64().unwrap() as u32;
+        let bucket = fnv1a_32(term) % manifest["buckets"].as_u64().unwrap() as u32;
         let path = dir.join(manifest["base"].as_str().unwrap()).join(format!("t/{bucket}.json"));
         let chunk: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
         match chunk[term][1].as_u64() {

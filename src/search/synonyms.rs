@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::tokenize::is_han;
-use crate::check::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Where the groups live, relative to the site root.
 pub const SYNONYMS_FILE: &str = "content/synonyms.yaml";

@@ -121,7 +121,7 @@ proptest! {
         for (i, (name, text)) in pages.iter().enumerate() {
             fs::write(raw.join(format!("{i}{name}.txt")), text).unwrap();
         }
-        let options = ImportOptions { inputs: vec![raw.clone()], content_dir: site.join("content"), force: false };
+        let options = ImportOptions { inputs: vec![raw.clone()], layout: policypress::layout::SiteLayout::new(&site), force: false };
         let report = import(&options).unwrap();
         prop_assert_eq!(report.pages + report.rejected + report.duplicate_pages, pages.len());
         let outside: Vec<String> = files_under(outer.path())

@@ -8,6 +8,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
 use crate::content::ContentError;
+use crate::layout::SiteLayout;
+
+/// The vocabulary a new site starts from.
+pub const BUNDLED_TOPICS: &str = include_str!("../../content/topics.yaml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +100,30 @@ impl TopicVocabulary {
     pub fn load(path: &Path) -> Result<TopicVocabulary, ContentError> {
         let text = crate::content::read_text(path)?;
         TopicVocabulary::parse(path, &text)
+    }
+
+    /// The site's vocabulary, or the bundled one when the site has no
+    /// `topics.yaml`: what `import`, `classify`, `build`, `check` and `new`
+    /// all use.
+    pub fn load_or_bundled(layout: &SiteLayout) -> Result<TopicVocabulary, ContentError> {
+        let path = layout.topics_file();
+        if path.exists() { TopicVocabulary::load(&path) } else { TopicVocabulary::parse(&path, BUNDLED_TOPICS) }
+    }
+
+    /// The topic a contributor most likely meant: one listing `wanted` among
+    /// its keywords, else the nearest name by edit distance.
+    pub fn suggest(&self, wanted: &str) -> Option<String> {
+        let wanted = wanted.trim();
+        if let Some(topic) = self.topics.iter().find(|t| t.keywords.iter().any(|k| k == wanted) || t.slug == wanted) {
+            return Some(topic.name.clone());
+        }
+        let limit = (wanted.chars().count() / 2).max(1);
+        self.topics
+            .iter()
+            .map(|t| (strsim::levenshtein(wanted, &t.name), t))
+            .filter(|(distance, _)| *distance <= limit)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, t)| t.name.clone())
     }
 
     pub fn by_name(&self, name: &str) -> Option<&Topic> {

@@ -19,7 +19,6 @@ use std::time::UNIX_EPOCH;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
-pub use crate::content::CACHE_DIR;
 /// Bumped whenever rendering changes in a way the digest cannot see.
 const FORMAT: &str = "policypress-output-v3";
 /// Second field of a line naming a file the build before the last wrote.
@@ -58,17 +57,17 @@ pub struct Cache {
 
 /// The cache file of output directory `out`: one per directory, so that
 /// `serve`'s builds do not make `build` forget what it wrote into `public/`.
-fn cache_file(root: &Path, out: &Path) -> PathBuf {
+fn cache_file(cache_dir: &Path, out: &Path) -> PathBuf {
     let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
-    root.join(CACHE_DIR).join(format!("output-{hash:016x}.tsv"))
+    cache_dir.join(format!("output-{hash:016x}.tsv"))
 }
 
 impl Cache {
     /// Loads the cache if it describes `out`; anything unreadable or stale
     /// means an empty cache, never an error (the build then renders every
     /// page, and takes over a non-empty `out` only with `--fresh`).
-    pub fn load(root: &Path, out: &Path) -> Cache {
-        let Ok(text) = fs::read_to_string(cache_file(root, out)) else {
+    pub fn load(cache_dir: &Path, out: &Path) -> Cache {
+        let Ok(text) = fs::read_to_string(cache_file(cache_dir, out)) else {
             return Cache::default();
         };
         let mut lines = text.lines();
@@ -125,7 +124,7 @@ impl Cache {
     /// the entries of those that are pages, and the `retired` files of the
     /// build it replaces.
     pub fn save(
-        root: &Path,
+        cache_dir: &Path,
         out: &Path,
         files: &[String],
         retired: &[String],
@@ -142,15 +141,15 @@ impl Cache {
         for rel in retired {
             text.push_str(&format!("{rel}\t{RETIRED}\n"));
         }
-        let path = cache_file(root, out);
-        fs::create_dir_all(root.join(CACHE_DIR))?;
-        crate::content::write_atomically(&path, text.as_bytes())
+        let path = cache_file(cache_dir, out);
+        fs::create_dir_all(cache_dir)?;
+        crate::fsutil::write_atomically(&path, text.as_bytes())
     }
 
     /// Forgets what was built into `out`, when the record cannot be kept
     /// up to date: the next build then asks for `--fresh`.
-    pub fn invalidate(root: &Path, out: &Path) {
-        let _ = fs::remove_file(cache_file(root, out));
+    pub fn invalidate(cache_dir: &Path, out: &Path) {
+        let _ = fs::remove_file(cache_file(cache_dir, out));
     }
 }
 

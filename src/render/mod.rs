@@ -6,6 +6,7 @@
 mod cache;
 mod error;
 mod feeds;
+pub mod front_matter_cache;
 pub(crate) mod markdown_to_html;
 mod minify;
 mod output;
@@ -21,7 +22,8 @@ use rayon::prelude::*;
 
 use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
-use crate::content::{self, ContentError};
+use crate::content::{ContentError, ContentTree};
+use crate::layout::SiteLayout;
 use crate::search::{self, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, SiteInput};
 
@@ -59,7 +61,19 @@ impl BuildOptions {
     }
 
     pub fn out_dir(&self) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+        self.out.clone().unwrap_or_else(|| SiteLayout::new(&self.root).output())
+    }
+
+    /// `config.toml` with the options that override it.
+    fn config(&self, layout: &SiteLayout) -> Result<Config, BuildError> {
+        let mut config = Config::load(layout)?;
+        if let Some(base_url) = &self.base_url {
+            config.base_url = base_url.trim_end_matches('/').to_string();
+        }
+        if self.no_minify {
+            config.minify = false;
+        }
+        Ok(config)
     }
 }
 
@@ -94,34 +108,19 @@ const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let gazetteer = Gazetteer::embedded();
-    let root = &options.root;
-    let mut config = Config::load(root)?;
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.trim_end_matches('/').to_string();
-    }
-    if options.no_minify {
-        config.minify = false;
-    }
-    let theme = Theme::load(root, &config.theme, config.minify)?;
-
-    let content_dir = root.join("content");
-    let topics_path = content_dir.join(content::TOPICS_FILE);
-    let vocabulary =
-        if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
-    let front_matter_cache = content::front_matter_cache(root);
-    if options.fresh {
-        let _ = std::fs::remove_file(&front_matter_cache);
-    }
-    let (mut tree, front_matter) = content::load_tree_cached(&content_dir, &front_matter_cache);
-    let saving_front_matter = std::thread::spawn(move || front_matter.save());
-    // Without the vocabulary every topic would be reported unknown; the
-    // vocabulary's own error and the files that do not parse say enough.
-    let vocabulary = vocabulary.map_err(|err| {
-        tree.errors.push(err);
-        BuildError::Content(std::mem::take(&mut tree.errors))
-    })?;
-    let site = site::build_site(SiteInput { config: &config, tree: &tree, vocabulary: &vocabulary, gazetteer })
-        .map_err(BuildError::Content)?;
+    let layout = SiteLayout::new(&options.root);
+    let root = layout.root();
+    let config = options.config(&layout)?;
+    let theme = Theme::load(&layout, &config.theme, config.minify)?;
+    let (vocabulary, tree, saving_front_matter) = load_content(&layout, options.fresh)?;
+    let site = site::build_site(SiteInput {
+        layout: &layout,
+        config: &config,
+        tree: &tree,
+        vocabulary: &vocabulary,
+        gazetteer,
+    })
+    .map_err(BuildError::Content)?;
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
@@ -141,7 +140,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let out_dir = options.out_dir();
     let mut staging = Staging::new(&out_dir, root)?;
-    let mut cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
+    let mut cache = if options.fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
     let previous_files = cache.take_previous_files();
     let rebuilding = previous_files.is_some();
     staging
@@ -179,7 +178,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             .collect::<Result<_, BuildError>>()
     };
     let client_data = search::ClientData {
-        synonyms: search::synonyms::load(root),
+        synonyms: search::synonyms::load(&layout),
         popular: config.popular_searches.clone(),
         topics: site
             .topics
@@ -251,8 +250,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let retired: Vec<String> = previous_files
         .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
         .unwrap_or_default();
-    if Cache::save(root, staging.out(), &files, &retired, &entries).is_err() {
-        Cache::invalidate(root, staging.out());
+    if Cache::save(&layout.cache_dir(), staging.out(), &files, &retired, &entries).is_err() {
+        Cache::invalidate(&layout.cache_dir(), staging.out());
     }
     staging.commit()?;
     let _ = saving_front_matter.join();
@@ -268,6 +267,28 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         search: index.stats,
         warnings,
     })
+}
+
+/// The vocabulary and the content tree, loaded with the front-matter
+/// cache (ignored when `fresh`), and the thread saving the cache's update.
+fn load_content(
+    layout: &SiteLayout,
+    fresh: bool,
+) -> Result<(TopicVocabulary, ContentTree, std::thread::JoinHandle<()>), BuildError> {
+    let vocabulary = TopicVocabulary::load_or_bundled(layout);
+    let cache_file = layout.front_matter_cache();
+    if fresh {
+        let _ = std::fs::remove_file(&cache_file);
+    }
+    let (mut tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
+    let saving = std::thread::spawn(move || front_matter.save());
+    // Without the vocabulary every topic would be reported unknown; the
+    // vocabulary's own error and the files that do not parse say enough.
+    let vocabulary = vocabulary.map_err(|err| {
+        tree.errors.push(err);
+        BuildError::Content(std::mem::take(&mut tree.errors))
+    })?;
+    Ok((vocabulary, tree, saving))
 }
 
 /// A site still pointing at a documentation domain publishes canonical

@@ -429,7 +429,7 @@ pub(super) fn write(
         "topics": client.topics,
     })
     .to_string();
-    crate::content::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
+    crate::fsutil::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
     bytes += manifest.len() as u64;
     let names = |sub: &'static str, count: usize| {
         let generation = &generation;

@@ -288,9 +288,17 @@ mod tests {
     }
 
     #[test]
-    fn odd_input_does_not_panic() {
+    fn odd_input_gets_a_valid_classification() {
+        let classifier = classifier();
         for title in ["", "医", "市", "区县", "北京北京北京", "\u{0}\u{feff}深圳\r\n", "ａｐｐ查询"] {
-            classifier().classify(ClassifyInput { title, answer: Some(title), body: title });
+            let c = classifier.classify(ClassifyInput { title, answer: Some(title), body: title });
+            assert!(c.regions.iter().all(|r| Gazetteer::embedded().by_path(r).is_some()), "{title:?}: {c:?}");
+            assert!(c.topics.iter().all(|t| classifier.vocabulary().by_name(t).is_some()), "{title:?}: {c:?}");
+            assert!(c.topics.len() <= MAX_TOPICS, "{title:?}: {c:?}");
         }
+        let empty = classifier.classify(ClassifyInput { title: "", answer: None, body: "" });
+        assert!(empty.regions.is_empty() && empty.topics.is_empty(), "{empty:?}");
+        let place = classifier.classify(ClassifyInput { title: "\u{0}\u{feff}深圳\r\n", answer: None, body: "" });
+        assert_eq!(place.regions, ["广东省/深圳市"], "control characters around a place name");
     }
 }

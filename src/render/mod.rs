@@ -127,15 +127,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut pages = Pages::new(&config, &site, gazetteer, &vocabulary, favicon, share_image);
     reject_deep_nesting(&pages)?;
     let specs = pages.specs();
-    let entries: Vec<feeds::SitemapEntry> = specs
-        .iter()
-        .filter(|&&spec| Pages::in_sitemap(spec))
-        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
-        .collect();
-    let mut extra = feeds::sitemaps(&config.base_url, &entries, feeds::SITEMAP_MAX_URLS);
-    drop(entries);
-    extra.push(("atom.xml".to_string(), atom_feed(&pages, &config)));
-    extra.push(("robots.txt".to_string(), feeds::robots(&config.base_url)));
+    let extra = generated_files(&pages, &specs, &config);
     check_collisions(&pages, &specs, &extra, &theme)?;
 
     let out_dir = options.out_dir();
@@ -226,17 +218,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
-    let mut warnings = Vec::new();
-    if let Some(warning) = placeholder_base_url_warning(&config.base_url) {
-        warnings.push(warning);
-    }
-    if index.stats.monolithic_bytes > LARGE_FILE_BYTES {
-        warnings.push(format!(
-            "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
-            search::MONOLITHIC_FILE,
-            index.stats.monolithic_bytes as f64 / 1e6
-        ));
-    }
+    let warnings = warnings(&config, &index.stats);
     staging.record(index.files);
     let files = staging.files();
     let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
@@ -289,6 +271,36 @@ fn load_content(
         BuildError::Content(std::mem::take(&mut tree.errors))
     })?;
     Ok((vocabulary, tree, saving))
+}
+
+/// The sitemap, feed and robots.txt, by output path.
+fn generated_files(pages: &Pages<'_>, specs: &[PageSpec], config: &Config) -> Vec<(String, String)> {
+    let entries: Vec<feeds::SitemapEntry> = specs
+        .iter()
+        .filter(|&&spec| Pages::in_sitemap(spec))
+        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
+        .collect();
+    let mut extra = feeds::sitemaps(&config.base_url, &entries, feeds::SITEMAP_MAX_URLS);
+    drop(entries);
+    extra.push(("atom.xml".to_string(), atom_feed(pages, config)));
+    extra.push(("robots.txt".to_string(), feeds::robots(&config.base_url)));
+    extra
+}
+
+/// Problems that do not stop the build.
+fn warnings(config: &Config, stats: &SearchStats) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(warning) = placeholder_base_url_warning(&config.base_url) {
+        warnings.push(warning);
+    }
+    if stats.monolithic_bytes > LARGE_FILE_BYTES {
+        warnings.push(format!(
+            "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
+            search::MONOLITHIC_FILE,
+            stats.monolithic_bytes as f64 / 1e6
+        ));
+    }
+    warnings
 }
 
 /// A site still pointing at a documentation domain publishes canonical

@@ -238,6 +238,9 @@ fn tokenize_task(
 /// equal to those of the generation `previous` (the last build's
 /// `search/`) names are hard-linked from there, because an edit changes
 /// a few of thousands and creating files is the expensive part.
+///
+/// Phases: [`collect_postings`] → [`assign_buckets`] → [`write_generation`]
+/// → [`write_manifest`].
 pub(super) fn write(
     docs: &[&SearchDoc],
     dir: &Path,
@@ -248,7 +251,26 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
+    let (mut partitions, long) = collect_postings(docs);
+    let buckets = assign_buckets(&mut partitions, docs.len(), &long);
+    let count = buckets.count;
+    let generation = write_generation(docs, partitions, buckets, &long, dir, previous)?;
+    let manifest = write_manifest(dir, &generation.name, docs.len(), count, client)?;
+    let names = |sub: &'static str, count: usize| {
+        let name = &generation.name;
+        (0..count).map(move |n| format!("{name}/{sub}/{n}.json"))
+    };
+    let files = names("t", generation.chunks)
+        .chain(names("d", generation.fragments))
+        .chain(generation.own.iter().map(|name| format!("{}/p/{name}", generation.name)))
+        .chain(["manifest.json".to_string()])
+        .collect();
+    Ok(Written { files, bytes: generation.bytes + manifest })
+}
 
+/// Every term's capped, weighted postings, by partition, and the words too
+/// long to be their own keys.
+fn collect_postings(docs: &[&SearchDoc]) -> (Vec<Partition>, Vec<String>) {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
     // need before the cap can pick the best postings.
     let lengths: Vec<[u32; 5]> = docs.par_iter().map_init(String::new, |word, d| field_lengths(d, word)).collect();
@@ -292,6 +314,20 @@ pub(super) fn write(
     }
     let long = long.into_words();
 
+    (partitions, long)
+}
+
+/// Which terms share a chunk file: `members[starts[b]..starts[b + 1]]`
+/// are the (partition, term) pairs of bucket `b`.
+struct Buckets {
+    count: usize,
+    starts: Vec<usize>,
+    members: Vec<(u32, u32)>,
+}
+
+/// Finishes each term's postings and sizes the buckets so that a chunk file
+/// is about [`TARGET_CHUNK_BYTES`].
+fn assign_buckets(partitions: &mut [Partition], docs: usize, long: &[String]) -> Buckets {
     let estimate: usize = partitions
         .par_iter_mut()
         .map(|partition| {
@@ -299,11 +335,7 @@ pub(super) fn write(
             partition.terms.iter_mut().for_each(TermPostings::finish);
             // Roughly 3 bytes per weighted posting once packed, and the
             // shorter form of the membership list.
-            partition
-                .terms
-                .iter()
-                .map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs.len()))
-                .sum::<usize>()
+            partition.terms.iter().map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs)).sum::<usize>()
         })
         .sum();
     let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
@@ -312,7 +344,7 @@ pub(super) fn write(
     let bucket_of: Vec<Vec<u32>> = partitions
         .par_iter()
         .map(|partition| {
-            partition.terms.iter().map(|t| fnv1a_32(terms::text(t.key, &long).as_str()) % buckets as u32).collect()
+            partition.terms.iter().map(|t| fnv1a_32(terms::text(t.key, long).as_str()) % buckets as u32).collect()
         })
         .collect();
     let mut starts = vec![0usize; buckets + 1];
@@ -332,6 +364,31 @@ pub(super) fn write(
     }
     drop(bucket_of);
 
+    Buckets { count: buckets, starts, members }
+}
+
+/// One generation's files, written under `dir/<name>/`.
+struct Generation {
+    /// Digest of every file's bytes: equal content, equal name.
+    name: String,
+    chunks: usize,
+    fragments: usize,
+    /// Names of the files under `p/`, for terms with postings of their own.
+    own: Vec<String>,
+    bytes: u64,
+}
+
+/// Writes the chunk, fragment and own-postings files into a new generation
+/// directory, linking unchanged files from `previous`'s. The postings are
+/// freed once the chunk files hold them.
+fn write_generation(
+    docs: &[&SearchDoc],
+    partitions: Vec<Partition>,
+    buckets: Buckets,
+    long: &[String],
+    dir: &Path,
+    previous: Option<&Path>,
+) -> io::Result<Generation> {
     let tmp = dir.join(format!(".building-{}", std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp)?;
@@ -343,14 +400,15 @@ pub(super) fn write(
     // Files are generated in parallel but created one directory per thread:
     // creating files in one directory from two threads mostly waits on the
     // directory's lock, and creating files is most of the cost left.
-    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets)
+    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets.count)
         .into_par_iter()
         .map(|b| {
-            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = members[starts[b]..starts[b + 1]]
+            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
+                [buckets.starts[b]..buckets.starts[b + 1]]
                 .iter()
                 .map(|&(p, t)| {
                     let term = &partitions[p as usize].terms[t as usize];
-                    (terms::text(term.key, &long), term)
+                    (terms::text(term.key, long), term)
                 })
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
@@ -364,7 +422,7 @@ pub(super) fn write(
         .enumerate()
         .flat_map(|(b, own)| own.into_iter().enumerate().map(move |(i, bytes)| (format!("{b}.{i}.json"), bytes)))
         .collect();
-    drop(members);
+    drop(buckets);
     drop(partitions);
     let fragment_files: Vec<Vec<u8>> = docs
         .par_chunks(FRAGMENT_DOCS)
@@ -415,10 +473,21 @@ pub(super) fn write(
     }
     remove_other_generations(dir, &generation)?;
 
+    Ok(Generation {
+        name: generation,
+        chunks: chunk_files.len(),
+        fragments: fragment_files.len(),
+        own: own_files.into_iter().map(|(name, _)| name).collect(),
+        bytes,
+    })
+}
+
+/// Points `dir/manifest.json` at generation `name`; returns its size.
+fn write_manifest(dir: &Path, name: &str, docs: usize, buckets: usize, client: &ClientData) -> io::Result<u64> {
     let manifest = json!({
         "version": FORMAT_VERSION,
-        "base": format!("{generation}/"),
-        "docs": docs.len(),
+        "base": format!("{name}/"),
+        "docs": docs,
         "buckets": buckets,
         "fragment": FRAGMENT_DOCS,
         "fields": FIELDS,
@@ -430,17 +499,7 @@ pub(super) fn write(
     })
     .to_string();
     crate::fsutil::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
-    bytes += manifest.len() as u64;
-    let names = |sub: &'static str, count: usize| {
-        let generation = &generation;
-        (0..count).map(move |n| format!("{generation}/{sub}/{n}.json"))
-    };
-    let files = names("t", chunk_files.len())
-        .chain(names("d", fragment_files.len()))
-        .chain(own_files.iter().map(|(name, _)| format!("{generation}/p/{name}")))
-        .chain(["manifest.json".to_string()])
-        .collect();
-    Ok(Written { files, bytes })
+    Ok(manifest.len() as u64)
 }
 
 /// Per-field BM25 term-frequency factors, quantized.

@@ -164,7 +164,7 @@ pub fn declared_slug(text: &str) -> Option<String> {
 }
 
 /// How to write each field, for the fix line of a field that did not parse.
-pub fn field_fix(field: &str) -> &'static str {
+fn field_fix(field: &str) -> &'static str {
     match field {
         "title" => "write the question as plain text",
         "slug" => "write lowercase letters, digits and hyphens, matching the file name",
@@ -217,7 +217,7 @@ fn field_message(key: &str, message: &str) -> String {
 }
 
 /// serde_norway appends " at line L column C"; we print the position apart.
-pub fn strip_location(message: &str) -> String {
+fn strip_location(message: &str) -> String {
     let message = message.strip_prefix("front matter: ").unwrap_or(message);
     let message = message.strip_prefix("topics: ").unwrap_or(message);
     message.split(" at line ").next().unwrap_or(message).to_string()

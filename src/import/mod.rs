@@ -346,7 +346,7 @@ struct Writing<'a> {
 }
 
 impl Writing<'_> {
-    /// Offers `item` as `dir/<slug>.md`; returns whether it is as rendered.
+    /// Offers `item` as `<its directory>/<slug>.md`.
     fn offer<T: Item>(&self, item: &T, offers: &mut Offers) {
         let path = self.layout.items(T::KIND).join(format!("{}.md", item.slug()));
         let text = content::render_item(item);

@@ -180,7 +180,7 @@ fn duplicate_slugs<T: Item>(layout: &SiteLayout, items: &[Loaded<T>], errors: &m
 pub struct KnownSlugs<'t> {
     slugs: HashMap<(ItemKind, &'t str), bool>,
     /// File stems by kind, for suggestions.
-    stems: HashMap<ItemKind, Vec<String>>,
+    stems: HashMap<ItemKind, Vec<&'t str>>,
 }
 
 impl<'t> KnownSlugs<'t> {
@@ -192,14 +192,14 @@ impl<'t> KnownSlugs<'t> {
         );
         for (kind, path, slug, relevant) in loaded {
             known.slugs.insert((kind, slug), relevant);
-            known.stems.entry(kind).or_default().push(file_stem(path).to_string());
+            known.stems.entry(kind).or_default().push(file_stem(path));
         }
         for (kind, stem, slug) in &tree.unloaded {
             known.slugs.insert((*kind, stem.as_str()), true);
             if let Some(slug) = slug {
                 known.slugs.insert((*kind, slug.as_str()), true);
             }
-            known.stems.entry(*kind).or_default().push(stem.clone());
+            known.stems.entry(*kind).or_default().push(stem);
         }
         known
     }
@@ -233,7 +233,7 @@ impl<'t> KnownSlugs<'t> {
     /// The fix for a reference that names no file.
     pub fn suggestion(&self, kind: ItemKind, slug: &str) -> String {
         let stems = self.stems.get(&kind).map(Vec::as_slice).unwrap_or_default();
-        did_you_mean(suggest_name(slug, stems.iter().map(String::as_str)), "fix the slug or remove the reference")
+        did_you_mean(suggest_name(slug, stems.iter().copied()), "fix the slug or remove the reference")
     }
 }
 

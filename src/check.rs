@@ -17,7 +17,6 @@ use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError, ContentTree, Loaded};
 use crate::layout::SiteLayout;
@@ -25,6 +24,7 @@ use crate::model::{Item, ItemKind};
 use crate::render::markdown_to_html::{self, Nesting};
 use crate::site::rules::{self, KnownSlugs, Locator, RulesInput, file_stem};
 use crate::slug::is_valid_slug;
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 /// A sentence `policypress new` puts in every skeleton body, so that `check`
 /// can tell an author who forgot to replace it.

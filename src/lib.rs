@@ -24,6 +24,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
+pub mod taxonomy;
 pub mod text;
 
 pub use render::{BuildError, BuildOptions, BuildReport, build};

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::check::PLACEHOLDER_MARKER;
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::content::ContentError;
 use crate::layout::SiteLayout;
 use crate::model::{ArticleMeta, Date};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NewError {

@@ -245,7 +245,7 @@ fn a_failed_import_leaves_content_as_it_was() {
         let site = tempfile::tempdir().unwrap();
         let content = site.path().join("content");
         fs::create_dir(&content).unwrap();
-        fs::write(content.join("topics.yaml"), policypress::classify::topics::BUNDLED_TOPICS).unwrap();
+        fs::write(content.join("topics.yaml"), policypress::taxonomy::BUNDLED_TOPICS).unwrap();
         fs::write(content.join(blocked), b"not a directory\n").unwrap();
         let before = common::snapshot(site.path());
         let run = run_import(&common::fixtures_raw(), &content);

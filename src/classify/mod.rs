@@ -6,13 +6,11 @@
 //! Topics weigh the title most, then the answer, then the body, which can only
 //! rank topics the title or answer already suggests, or break a tie.
 
-pub mod gazetteer;
 pub mod refresh;
 mod regions;
-pub mod topics;
+mod topics;
 
-pub use gazetteer::{Gazetteer, Level, Unit};
-pub use topics::{OffTopicRule, Topic, TopicVocabulary};
+pub use crate::taxonomy::{Gazetteer, Level, OffTopicRule, Topic, TopicVocabulary, Unit, gazetteer};
 
 use crate::model::Disclaimer;
 

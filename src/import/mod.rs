@@ -18,8 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::classify::topics::BUNDLED_TOPICS;
-use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
+use crate::classify::{Classifier, ClassifyInput};
 use crate::content::{self, WriteOutcome};
 use crate::dedup::{self, ArticleText, DedupInput, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
 use crate::diagnostic::Severity;
@@ -28,6 +27,8 @@ use crate::layout::SiteLayout;
 use crate::model::{Article, ArticleMeta, Date, Item, ItemKind, Recommendation, RecommendationMeta, Source};
 use crate::render::front_matter_cache::FrontMatterLines;
 use crate::slug::slugify;
+use crate::taxonomy::BUNDLED_TOPICS;
+use crate::taxonomy::TopicVocabulary;
 use crate::text::{display_path, escape_controls, normalize_key};
 use page::parse_page;
 

@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::content::{ContentError, ContentTree};
 use crate::layout::SiteLayout;
 use crate::search::{self, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, SiteInput};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 pub use error::BuildError;
 

@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::model::{Date, Disclaimer, Notice};
 use crate::site::{self, ItemRef, Site};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 use super::markdown_to_html::{self, Rendered};
 

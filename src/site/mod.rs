@@ -11,11 +11,11 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::content::{ContentError, ContentTree, Loaded};
 use crate::layout::SiteLayout;
 use crate::model::{Article, Date, Recommendation};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 /// An item that has a page of its own: an index into [`Site::articles`] or
 /// [`Site::recommendations`].

@@ -9,12 +9,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::content::front_matter::FrontMatter;
 use crate::content::{ContentError, ContentTree, Loaded};
 use crate::layout::SiteLayout;
 use crate::model::{Item, ItemKind};
 use crate::slug::{is_valid_slug, slugify};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 use crate::text::{did_you_mean, suggest_name};
 
 /// What the rules are checked against.

@@ -23,8 +23,8 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::{ContentError, ContentTree};
 use crate::layout::SiteLayout;
-use crate::search::{self, SearchDoc, SearchStats};
-use crate::site::{self, ItemRef, SiteInput};
+use crate::search::{self, ClientData, SearchDoc, SearchStats};
+use crate::site::{self, ItemRef, Site, SiteInput};
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 pub use error::BuildError;
@@ -169,18 +169,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             })
             .collect::<Result<_, BuildError>>()
     };
-    let client_data = search::ClientData {
-        synonyms: search::synonyms::load(&layout),
-        popular: config.popular_searches.clone(),
-        topics: site
-            .topics
-            .iter()
-            .map(|term| {
-                let topic = &vocabulary.topics[term.topic];
-                (topic.name.clone(), crate::site::topic_url(&topic.slug))
-            })
-            .collect(),
-    };
+    let client_data = client_data(&layout, &config, &site, &vocabulary);
     let index_pages = |pages: &Pages<'_>| {
         // Like a page, the elasticlunr file is kept when its inputs and the
         // file on disk are as the cache recorded them.
@@ -271,6 +260,23 @@ fn load_content(
         BuildError::Content(std::mem::take(&mut tree.errors))
     })?;
     Ok((vocabulary, tree, saving))
+}
+
+/// What the search page needs besides the index: synonyms, popular
+/// searches and the topics that have pages.
+fn client_data(layout: &SiteLayout, config: &Config, site: &Site<'_>, vocabulary: &TopicVocabulary) -> ClientData {
+    ClientData {
+        synonyms: search::synonyms::load(layout),
+        popular: config.popular_searches.clone(),
+        topics: site
+            .topics
+            .iter()
+            .map(|term| {
+                let topic = &vocabulary.topics[term.topic];
+                (topic.name.clone(), site::topic_url(&topic.slug))
+            })
+            .collect(),
+    }
 }
 
 /// The sitemap, feed and robots.txt, by output path.

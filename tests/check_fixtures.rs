@@ -279,3 +279,17 @@ fn build_stops_on_what_check_reports_for_every_fixture_in_the_same_words() {
     ];
     assert_eq!(builds, lint_only);
 }
+
+#[test]
+fn without_topics_yaml_build_and_check_use_the_bundled_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for file in
+        ["content/articles/good-article.md", "content/articles/other-good.md", "content/recommendations/good-rec.md"]
+    {
+        build_support::copy_dir(&broken_root().join(file), &root.join(file));
+    }
+    assert_eq!(check_errors(root), Vec::<Located>::new(), "个人账户 is a bundled topic");
+    assert_eq!(build_errors(root), Vec::<Located>::new());
+    assert!(root.join("public/topics/geren-zhanghu/index.html").is_file(), "the topic page is built");
+}

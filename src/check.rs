@@ -241,12 +241,12 @@ impl Lints<'_> {
         let at = Locator::new(&loaded.path);
         let mut errors = Vec::new();
         for slug in &meta.seen_on {
-            let what = format!("`seen_on` entry `{slug}`");
-            self.known.require(ItemKind::Article, slug, &at, "seen_on", &what, &mut errors);
+            let what = || format!("`seen_on` entry `{slug}`");
+            self.known.require(ItemKind::Article, slug, &at, "seen_on", what, &mut errors);
         }
         if let Some(group) = &meta.group {
-            let what = format!("`group: {group}`");
-            self.known.require(ItemKind::Recommendation, group, &at, "group", &what, &mut errors);
+            let what = || format!("`group: {group}`");
+            self.known.require(ItemKind::Recommendation, group, &at, "group", what, &mut errors);
         }
         found.extend(errors.into_iter().map(|err| (err, Severity::Error)));
         if loaded.item.excerpt.is_empty() {

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use format::{Document, is_pristine, parse_front_matter, render_document, render_item, split_document};
+pub use format::{is_pristine, render_document, render_item, split_document};
+
+use format::parse_front_matter;
 
 use crate::fsutil::Staged;
 use crate::model::{Article, Item, ItemKind, Recommendation};
@@ -91,14 +93,6 @@ pub fn read_text(path: &Path) -> Result<String, ContentError> {
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         ContentError::new(path, line, 1, "file is not valid UTF-8", "save the file as UTF-8 (not GBK)")
     })
-}
-
-pub fn parse_article(path: &Path, text: &str) -> Result<Loaded<Article>, ContentError> {
-    parse(path, text)
-}
-
-pub fn parse_recommendation(path: &Path, text: &str) -> Result<Loaded<Recommendation>, ContentError> {
-    parse(path, text)
 }
 
 /// Parses a file of kind `T`; the first problem found is the error.
@@ -245,7 +239,7 @@ mod tests {
     #[test]
     fn documents_round_trip_with_crlf_and_bom() {
         let text = format!("\u{feff}{}", render_document(&meta(), "正文\n").replace('\n', "\r\n"));
-        let loaded = parse_article(Path::new("a.md"), &text).unwrap();
+        let loaded = parse::<Article>(Path::new("a.md"), &text).unwrap();
         assert_eq!(loaded.item.meta.title, "医保交完不用会清零吗");
         assert_eq!(loaded.item.body, "正文\n");
     }
@@ -253,9 +247,9 @@ mod tests {
     #[test]
     fn yaml_errors_point_at_the_file_line() {
         let text = "---\ntitle: a\nslug: [b\n---\nbody\n";
-        let err = parse_article(Path::new("x.md"), text).unwrap_err();
+        let err = parse::<Article>(Path::new("x.md"), text).unwrap_err();
         assert!(err.line >= 3, "{err}");
-        let err = parse_article(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
+        let err = parse::<Article>(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
         assert!(err.message.contains("titel"), "{err}");
         assert_eq!(err.line, 2);
     }
@@ -263,20 +257,20 @@ mod tests {
     #[test]
     fn deep_flow_nesting_is_refused_at_its_line() {
         let text = format!("---\ntitle: a\nslug: a\nregions: {}{}\n---\n", "[".repeat(100_000), "]".repeat(100_000));
-        let err = parse_article(Path::new("a.md"), &text).unwrap_err();
+        let err = parse::<Article>(Path::new("a.md"), &text).unwrap_err();
         assert_eq!((err.line, err.column), (4, 26), "{err}");
         assert!(err.message.contains("more than 16 levels"), "{err}");
         let mapping = format!("---\ntitle: a\nslug: a\nsource: {}\n---\n", "{a: ".repeat(50_000));
-        assert_eq!(parse_article(Path::new("a.md"), &mapping).unwrap_err().line, 4);
+        assert_eq!(parse::<Article>(Path::new("a.md"), &mapping).unwrap_err().line, 4);
         assert!(
-            parse_article(Path::new("a.md"), "---\ntitle: '[[医保]]'\nslug: a\nregions: [[x]]\n---\n")
+            parse::<Article>(Path::new("a.md"), "---\ntitle: '[[医保]]'\nslug: a\nregions: [[x]]\n---\n")
                 .is_err_and(|err| !err.message.contains("levels"))
         );
     }
 
     #[test]
     fn a_bad_date_is_reported_on_its_line() {
-        let err = parse_article(Path::new("a.md"), "---\ntitle: a\nslug: a\n\ndate: 2025-13-45\n---\n").unwrap_err();
+        let err = parse::<Article>(Path::new("a.md"), "---\ntitle: a\nslug: a\n\ndate: 2025-13-45\n---\n").unwrap_err();
         assert_eq!((err.line, err.column), (5, 7), "{err}");
     }
 
@@ -320,9 +314,9 @@ mod tests {
         ) {
             let text = format!("---\n{front}\n---\n{body}");
             for result in [
-                parse_article(Path::new("a.md"), &text).map(|_| ()),
-                parse_recommendation(Path::new("r.md"), &text).map(|_| ()),
-                parse_article(Path::new("a.md"), &front).map(|_| ()),
+                parse::<Article>(Path::new("a.md"), &text).map(|_| ()),
+                parse::<Recommendation>(Path::new("r.md"), &text).map(|_| ()),
+                parse::<Article>(Path::new("a.md"), &front).map(|_| ()),
             ] {
                 if let Err(err) = result {
                     proptest::prop_assert!(err.line >= 1 && err.line <= text.lines().count() + 1, "{}", err);

@@ -41,20 +41,14 @@ pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
     for article in &tree.articles {
         let at = Locator::new(&article.path);
         for slug in &article.item.meta.recommendations {
-            known.require(
-                ItemKind::Recommendation,
-                slug,
-                &at,
-                "recommendations",
-                &format!("recommendation `{slug}`"),
-                &mut errors,
-            );
+            let what = || format!("recommendation `{slug}`");
+            known.require(ItemKind::Recommendation, slug, &at, "recommendations", what, &mut errors);
         }
     }
     for rec in &tree.recommendations {
         if let Some(slug) = &rec.item.meta.article {
             let at = Locator::new(&rec.path);
-            known.require(ItemKind::Article, slug, &at, "article", &format!("`article: {slug}`"), &mut errors);
+            known.require(ItemKind::Article, slug, &at, "article", || format!("`article: {slug}`"), &mut errors);
         }
     }
     errors
@@ -209,19 +203,19 @@ impl<'t> KnownSlugs<'t> {
         self.slugs.get(&(kind, slug)).copied()
     }
 
-    /// An error at `at` unless an item of `kind` has `slug`; `what` is how
-    /// the reference reads, e.g. "recommendation `x`".
+    /// An error at `at` unless an item of `kind` has `slug`; `what` says
+    /// how the reference reads, e.g. "recommendation `x`".
     pub fn require(
         &self,
         kind: ItemKind,
         slug: &str,
         at: &Locator<'_>,
         key: &str,
-        what: &str,
+        what: impl FnOnce() -> String,
         errors: &mut Vec<ContentError>,
     ) {
         if self.relevant(kind, slug).is_none() {
-            errors.push(at.error(at.value(key, slug), self.nowhere(kind, slug, what), self.suggestion(kind, slug)));
+            errors.push(at.error(at.value(key, slug), self.nowhere(kind, slug, &what()), self.suggestion(kind, slug)));
         }
     }
 

@@ -163,8 +163,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         tree.errors.push(err);
         BuildError::Content(std::mem::take(&mut tree.errors))
     })?;
-    let site = site::build_site(SiteInput { config: &config, tree: &tree, vocabulary: &vocabulary, gazetteer })
-        .map_err(BuildError::Content)?;
+    let previous_related = if options.fresh { None } else { cache::load_related(root) };
+    let site = site::build_site(SiteInput {
+        config: &config,
+        tree: &tree,
+        vocabulary: &vocabulary,
+        gazetteer,
+        previous_related: previous_related.as_ref(),
+    })
+    .map_err(BuildError::Content)?;
+    cache::save_related(root, &site.related, previous_related.as_ref());
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
@@ -196,24 +204,41 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         staging.put(rel, contents)?;
         bytes += contents.len() as u64;
     }
+    // A page whose quick digest is unchanged is kept without building its
+    // context: an edit to one body then builds one page's context, not all.
     let render_pages = || -> Result<Vec<(String, Entry, bool)>, BuildError> {
+        let fingerprint = pages.fingerprint();
         specs
             .par_iter()
             .map(|&spec| {
                 let rel = pages.output_path(spec);
-                let (template, context) = pages.context(spec);
-                let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
-                let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
-                let reused = kept.is_some();
-                let entry = match kept {
-                    // A hard link shares the mtime.
-                    Some((_, entry)) => entry,
+                let quick = cache::quick_digest(
+                    &theme.digest,
+                    config.minify,
+                    &fingerprint,
+                    &format!("{spec:?}"),
+                    pages.own_text(spec),
+                );
+                // A hard link shares the mtime, so the entry stays valid.
+                let kept = |found: Option<(PathBuf, Entry)>| {
+                    found.filter(|(previous, _)| staging.keep(previous, &rel).is_ok()).map(|(_, entry)| entry)
+                };
+                let (entry, reused) = match kept(cache.reusable_quick(&rel, quick)) {
+                    Some(entry) => (entry, true),
                     None => {
-                        let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
-                        Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
-                            path: path.clone(),
-                            source: std::io::Error::other("cannot read back the file just written"),
-                        })?
+                        let (template, context) = pages.context(spec);
+                        let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
+                        match kept(cache.reusable(&rel, digest)) {
+                            Some(entry) => (Entry { quick, ..entry }, true),
+                            None => {
+                                let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
+                                let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+                                    path: path.clone(),
+                                    source: std::io::Error::other("cannot read back the file just written"),
+                                })?;
+                                (Entry { quick, ..entry }, false)
+                            }
+                        }
                     }
                 };
                 progress.inc(1);

@@ -189,3 +189,51 @@ fn the_elasticlunr_index_can_be_left_out() {
     assert_eq!(report.search.monolithic_bytes, 0);
     assert!(report.warnings.iter().all(|w| !w.contains("search_index")), "{:?}", report.warnings);
 }
+
+#[test]
+fn a_rebuild_carries_an_edit_to_every_page_that_shows_it() {
+    let (dir, root) = site_copy();
+    let out = root.join("public");
+    build(&options(&root, &out, true)).unwrap();
+    let slug = "yi-di-jiu-yi-bei-an-zen-me-ban";
+    let linking: Vec<String> = ["ling-huo-jiu-ye-ren-yuan-zen-me-jiao-yi-bao", "yi-bao-jia-ting-gong-ji-zen-me-ban-li"]
+        .iter()
+        .map(|other| format!("articles/{other}/index.html"))
+        .filter(|page| read(&out, page).contains(&format!("{slug}/")))
+        .collect();
+    assert!(!linking.is_empty(), "another article's related list names {slug}");
+    let path = root.join(format!("content/articles/{slug}.md"));
+    let clean = dir.path().join("clean");
+    let rebuild_and_compare = |edit: &dyn Fn(String) -> String| {
+        fs::write(&path, edit(fs::read_to_string(&path).unwrap())).unwrap();
+        let report = build(&options(&root, &out, true)).unwrap();
+        let _ = fs::remove_dir_all(&clean);
+        build(&options(&root, &clean, true)).unwrap();
+        assert_eq!(read_tree(&out), read_tree(&clean), "incremental output differs from a clean build");
+        report
+    };
+
+    // A new title reaches the related lists of other articles, which the
+    // build reuses from its cache only while no title changes.
+    rebuild_and_compare(&|text| text.replacen("title: 异地就医备案怎么办", "title: 异地就医备案到哪里办", 1));
+    for page in &linking {
+        assert!(read(&out, page).contains("异地就医备案到哪里办"), "{page} shows the new title");
+    }
+    // A new opening paragraph changes the article's card on the lists,
+    // though only the body changed.
+    let report =
+        rebuild_and_compare(&|text| text.replacen("## 备案方式", "备案前先确认参保地政策。\n\n## 备案方式", 1));
+    let showing: Vec<String> = read_tree(&out)
+        .into_iter()
+        .filter(|(rel, bytes)| {
+            rel.ends_with(".html") && String::from_utf8_lossy(bytes).contains("备案前先确认参保地政策")
+        })
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(showing.len() > 2, "the article and the lists showing its card: {showing:?}");
+    assert!(report.pages - report.reused_pages >= showing.len(), "each of them was rendered again");
+    // An edit further down changes the article's page alone.
+    let report =
+        rebuild_and_compare(&|text| text.replace("备案有效期内可多次结算。", "备案有效期内可多次结算，无需重复备案。"));
+    assert_eq!(report.reused_pages + 1, report.pages, "only the edited article is rendered again");
+}

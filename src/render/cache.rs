@@ -19,14 +19,24 @@ use std::time::UNIX_EPOCH;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::site::RelatedLinks;
+
+/// The related lists of the last build, by [`RelatedLinks::to_text`].
+const RELATED_FILE: &str = "related.tsv";
 /// Bumped whenever rendering changes in a way the digest cannot see.
-const FORMAT: &str = "policypress-output-v3";
+const FORMAT: &str = "policypress-output-v4";
+/// What every version's [`FORMAT`] starts with.
+const FORMAT_FAMILY: &str = "policypress-output-v";
 /// Second field of a line naming a file the build before the last wrote.
 const RETIRED: &str = "retired";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
+    /// [`page_digest`]: everything the page's bytes depend on.
     pub digest: [u8; 16],
+    /// [`quick_digest`]: the same inputs digested without building the
+    /// page's context, so a page is kept without building it.
+    pub quick: [u8; 16],
     pub len: u64,
     pub mtime_ns: u128,
 }
@@ -36,12 +46,12 @@ impl Entry {
     pub fn of(path: &Path, digest: [u8; 16]) -> Option<Entry> {
         let meta = fs::metadata(path).ok()?;
         let mtime_ns = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
-        Some(Entry { digest, len: meta.len(), mtime_ns })
+        Some(Entry { digest, quick: [0; 16], len: meta.len(), mtime_ns })
     }
 
     /// Whether `path` is still the file this entry recorded.
     fn matches_file(&self, path: &Path) -> bool {
-        Entry::of(path, self.digest).is_some_and(|now| now == *self)
+        Entry::of(path, self.digest).is_some_and(|now| (now.len, now.mtime_ns) == (self.len, self.mtime_ns))
     }
 }
 
@@ -53,6 +63,22 @@ pub struct Cache {
     entries: HashMap<String, Entry>,
     files: Vec<String>,
     retired: Vec<String>,
+}
+
+/// The related lists the last build computed, if readable from `cache_dir`.
+pub fn load_related(cache_dir: &Path) -> Option<RelatedLinks> {
+    RelatedLinks::parse(&fs::read_to_string(cache_dir.join(RELATED_FILE)).ok()?)
+}
+
+/// Keeps `related` for the next build, unless `previous` holds them already.
+/// Failing to write costs only the next build's speed.
+pub fn save_related(cache_dir: &Path, related: &RelatedLinks, previous: Option<&RelatedLinks>) {
+    if previous.is_some_and(|p| p.digest == related.digest) {
+        return;
+    }
+    if fs::create_dir_all(cache_dir).is_ok() {
+        let _ = crate::fsutil::write_atomically(&cache_dir.join(RELATED_FILE), related.to_text().as_bytes());
+    }
 }
 
 /// The cache file of output directory `out`: one per directory, so that
@@ -71,10 +97,16 @@ impl Cache {
             return Cache::default();
         };
         let mut lines = text.lines();
-        let header = format!("{FORMAT}\t{}", out.display());
-        if lines.next() != Some(header.as_str()) || !out.is_dir() {
+        // Another version's cache still says which files a build wrote
+        // into `out` (its digests mean nothing to this one), so upgrading
+        // the program never makes a site ask for `--fresh`.
+        let Some((format, dir)) = lines.next().and_then(|header| header.split_once('\t')) else {
+            return Cache::default();
+        };
+        if !format.starts_with(FORMAT_FAMILY) || dir != out.display().to_string() || !out.is_dir() {
             return Cache::default();
         }
+        let same_format = format == FORMAT;
         let mut files = Vec::new();
         let mut retired = Vec::new();
         let mut entries = HashMap::new();
@@ -92,12 +124,17 @@ impl Cache {
             }
             files.push(rel.to_string());
             let entry = match rest[..] {
-                [digest, len, mtime] => (|| {
-                    Some(Entry { digest: parse_hex(digest)?, len: len.parse().ok()?, mtime_ns: mtime.parse().ok()? })
+                [digest, quick, len, mtime] => (|| {
+                    Some(Entry {
+                        digest: parse_hex(digest)?,
+                        quick: parse_hex(quick)?,
+                        len: len.parse().ok()?,
+                        mtime_ns: mtime.parse().ok()?,
+                    })
                 })(),
                 _ => None,
             };
-            if let Some(entry) = entry {
+            if let Some(entry) = entry.filter(|_| same_format) {
                 entries.insert(rel.to_string(), entry);
             }
         }
@@ -120,6 +157,14 @@ impl Cache {
         entry.matches_file(&path).then_some((path, *entry))
     }
 
+    /// Like [`Cache::reusable`], by the page's [`quick_digest`].
+    pub fn reusable_quick(&self, rel: &str, quick: [u8; 16]) -> Option<(PathBuf, Entry)> {
+        let previous = self.previous_out.as_ref()?;
+        let entry = self.entries.get(rel).filter(|e| e.quick == quick)?;
+        let path = previous.join(rel);
+        entry.matches_file(&path).then_some((path, *entry))
+    }
+
     /// Records the build about to be installed in `out`: all its `files`,
     /// the entries of those that are pages, and the `retired` files of the
     /// build it replaces.
@@ -134,7 +179,13 @@ impl Cache {
         for rel in files {
             text.push_str(rel);
             if let Some(entry) = entries.get(rel) {
-                text.push_str(&format!("\t{}\t{}\t{}", hex(&entry.digest), entry.len, entry.mtime_ns));
+                text.push_str(&format!(
+                    "\t{}\t{}\t{}\t{}",
+                    hex(&entry.digest),
+                    hex(&entry.quick),
+                    entry.len,
+                    entry.mtime_ns
+                ));
             }
             text.push('\n');
         }
@@ -176,6 +227,33 @@ pub fn page_digest(templates: &[u8; 16], template: &str, minify: bool, context: 
     // Writing JSON into a hasher cannot fail; a failure would only cost a miss.
     let _ = serde_json::to_writer(&mut hasher, context);
     hasher.0.digest128().to_le_bytes()
+}
+
+/// Digest of what a page's bytes depend on, taken from its inputs instead
+/// of its context: the site's fingerprint (everything but bodies, see
+/// `Pages::fingerprint`), which page it is, and the body only it shows.
+/// Equal quick digests mean equal [`page_digest`]s; unequal ones say
+/// nothing, and the page's context decides.
+pub fn quick_digest(
+    templates: &[u8; 16],
+    minify: bool,
+    fingerprint: &[u8; 16],
+    page: &str,
+    own_text: Option<&str>,
+) -> [u8; 16] {
+    let mut hasher = Xxh3::new();
+    hasher.update(FORMAT.as_bytes());
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(templates);
+    hasher.update(&[u8::from(minify)]);
+    hasher.update(fingerprint);
+    hasher.update(&(page.len() as u64).to_le_bytes());
+    hasher.update(page.as_bytes());
+    if let Some(text) = own_text {
+        hasher.update(&[1]);
+        hasher.update(text.as_bytes());
+    }
+    hasher.digest128().to_le_bytes()
 }
 
 /// Digest of every template name and source, in name order.

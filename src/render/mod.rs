@@ -15,7 +15,7 @@ mod theme;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -113,14 +113,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let config = options.config(&layout)?;
     let theme = Theme::load(&layout, &config.theme, config.minify)?;
     let (vocabulary, tree, saving_front_matter) = load_content(&layout, options.fresh)?;
+    let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
         layout: &layout,
         config: &config,
         tree: &tree,
         vocabulary: &vocabulary,
         gazetteer,
+        previous_related: previous_related.as_ref(),
     })
     .map_err(BuildError::Content)?;
+    cache::save_related(&layout.cache_dir(), &site.related, previous_related.as_ref());
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
@@ -144,24 +147,41 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         staging.put(rel, contents)?;
         bytes += contents.len() as u64;
     }
+    // A page whose quick digest is unchanged is kept without building its
+    // context: an edit to one body then builds one page's context, not all.
     let render_pages = || -> Result<Vec<(String, Entry, bool)>, BuildError> {
+        let fingerprint = pages.fingerprint();
         specs
             .par_iter()
             .map(|&spec| {
                 let rel = pages.output_path(spec);
-                let (template, context) = pages.context(spec);
-                let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
-                let kept = cache.reusable(&rel, digest).filter(|(previous, _)| staging.keep(previous, &rel).is_ok());
-                let reused = kept.is_some();
-                let entry = match kept {
-                    // A hard link shares the mtime.
-                    Some((_, entry)) => entry,
+                let quick = cache::quick_digest(
+                    &theme.digest,
+                    config.minify,
+                    &fingerprint,
+                    &format!("{spec:?}"),
+                    pages.own_text(spec),
+                );
+                // A hard link shares the mtime, so the entry stays valid.
+                let kept = |found: Option<(PathBuf, Entry)>| {
+                    found.filter(|(previous, _)| staging.keep(previous, &rel).is_ok()).map(|(_, entry)| entry)
+                };
+                let (entry, reused) = match kept(cache.reusable_quick(&rel, quick)) {
+                    Some(entry) => (entry, true),
                     None => {
-                        let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
-                        Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
-                            path: path.clone(),
-                            source: std::io::Error::other("cannot read back the file just written"),
-                        })?
+                        let (template, context) = pages.context(spec);
+                        let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
+                        match kept(cache.reusable(&rel, digest)) {
+                            Some(entry) => (Entry { quick, ..entry }, true),
+                            None => {
+                                let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
+                                let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+                                    path: path.clone(),
+                                    source: std::io::Error::other("cannot read back the file just written"),
+                                })?;
+                                (Entry { quick, ..entry }, false)
+                            }
+                        }
                     }
                 };
                 progress.inc(1);
@@ -209,21 +229,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let warnings = warnings(&config, &index.stats);
     staging.record(index.files);
-    let files = staging.files();
-    let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
-    if let Some(entry) =
-        index.elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d))
-    {
-        entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
-    }
     // Saved before the site is installed: a build killed in between then
     // finds either site in place and still knows every file it may hold.
-    let retired: Vec<String> = previous_files
-        .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
-        .unwrap_or_default();
-    if Cache::save(&layout.cache_dir(), staging.out(), &files, &retired, &entries).is_err() {
-        Cache::invalidate(&layout.cache_dir(), staging.out());
-    }
+    save_cache(&layout.cache_dir(), &staging, written, index.elasticlunr_digest, previous_files);
     staging.commit()?;
     let _ = saving_front_matter.join();
     Ok(BuildReport {
@@ -238,6 +246,29 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         search: index.stats,
         warnings,
     })
+}
+
+/// Records every file in `staging` and the entries of the pages written
+/// (and of the elasticlunr file), with the files of the previous build that
+/// this one drops; a cache that cannot be saved is removed.
+fn save_cache(
+    cache_dir: &Path,
+    staging: &Staging,
+    written: Vec<(String, Entry, bool)>,
+    elasticlunr_digest: Option<[u8; 16]>,
+    previous_files: Option<(Vec<String>, Vec<String>)>,
+) {
+    let files = staging.files();
+    let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
+    if let Some(entry) = elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d)) {
+        entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
+    }
+    let retired: Vec<String> = previous_files
+        .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
+        .unwrap_or_default();
+    if Cache::save(cache_dir, staging.out(), &files, &retired, &entries).is_err() {
+        Cache::invalidate(cache_dir, staging.out());
+    }
 }
 
 /// The vocabulary and the content tree, loaded with the front-matter

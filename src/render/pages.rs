@@ -145,6 +145,87 @@ impl<'a> Pages<'a> {
         }
     }
 
+    /// Digest of everything any page shows except article bodies and
+    /// snippet excerpts: the settings, the vocabulary, every item's front
+    /// matter and place in the site (taxonomies, related lists, terms) and
+    /// every card. A body reaches other pages only through its item's card,
+    /// which is included, so with this unchanged a page changes only if
+    /// its own body does ([`Pages::own_text`]). The gazetteer is the one
+    /// built into the program, which the cache's digests name.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        use rayon::prelude::*;
+        use std::io::Write;
+        struct Hasher(xxhash_rust::xxh3::Xxh3);
+        impl Write for Hasher {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.update(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        // Writing into a hasher cannot fail.
+        fn digest(write: impl FnOnce(&mut Hasher) -> std::io::Result<()>) -> u128 {
+            let mut h = Hasher(xxhash_rust::xxh3::Xxh3::new());
+            let _ = write(&mut h);
+            h.0.digest128()
+        }
+        fn json<T: serde::Serialize + ?Sized>(h: &mut Hasher, value: &T) -> std::io::Result<()> {
+            serde_json::to_writer(h, value).map_err(std::io::Error::other)
+        }
+        let site = self.site;
+        let articles: Vec<u128> = site
+            .articles
+            .par_iter()
+            .zip(&self.article_cards)
+            .map(|(a, card)| {
+                digest(|h| {
+                    json(h, &a.loaded.item.meta)?;
+                    json(h, card)?;
+                    write!(h, "{:?}{:?}{:?}{:?}", a.regions, a.topics, a.related_articles, a.related_snippets)
+                })
+            })
+            .collect();
+        let recommendations: Vec<u128> = site
+            .recommendations
+            .par_iter()
+            .zip(&self.recommendation_cards)
+            .map(|(r, card)| {
+                digest(|h| {
+                    json(h, &r.loaded.item.meta)?;
+                    json(h, card)?;
+                    write!(h, "{:?}{:?}{:?}{:?}", r.regions, r.topics, r.seen_on, r.answered_by)
+                })
+            })
+            .collect();
+        let whole = digest(|h| {
+            write!(h, "{:?}\0{:?}\0{}\0", self.config, self.vocabulary, self.host_root)?;
+            json(h, &self.common)?;
+            for term in &site.regions {
+                write!(h, "\0{}{:?}{:?}", term.unit, term.children, term.items)?;
+            }
+            for term in &site.topics {
+                write!(h, "\0{}{:?}", term.topic, term.items)?;
+            }
+            for d in articles.iter().chain(&[0]).chain(&recommendations) {
+                h.write_all(&d.to_le_bytes())?;
+            }
+            Ok(())
+        });
+        whole.to_le_bytes()
+    }
+
+    /// The text only the page of `spec` shows: an article's body or a
+    /// snippet's excerpt.
+    pub fn own_text(&self, spec: PageSpec) -> Option<&str> {
+        match spec {
+            PageSpec::Article(i) => Some(&self.site.articles[i].loaded.item.body),
+            PageSpec::Recommendation(i) => Some(&self.site.recommendations[i].loaded.item.excerpt),
+            _ => None,
+        }
+    }
+
     /// All pages in a fixed order: the sitemap lists them this way.
     pub fn specs(&self) -> Vec<PageSpec> {
         let size = self.config.page_size;

@@ -33,6 +33,9 @@ pub const RELATED_SNIPPETS: usize = 8;
 /// article's related lists, so that a topic with 100k items costs no more
 /// than a small one.
 const RELATED_CANDIDATES_PER_TERM: usize = 150;
+/// Names the related ranking in [`RelatedLinks::digest`]; bumped whenever
+/// the ranking changes, so that no build reuses lists ranked the old way.
+const RELATED_RANKING: &str = "related-v1";
 
 #[derive(Debug)]
 pub struct SiteArticle<'a> {
@@ -89,6 +92,83 @@ pub struct Site<'a> {
     pub topics: Vec<TopicTerm>,
     /// Region term index of each gazetteer unit that has one.
     region_terms: HashMap<usize, usize>,
+    /// The related lists as computed (or reused), for the build cache.
+    pub related: RelatedLinks,
+}
+
+/// Every article's related lists and every snippet's `answered_by`, with a
+/// digest of everything they are computed from. Ranking them is the costly
+/// part of the model (each article scores about a thousand candidates), and
+/// an edit to a body changes none of the inputs, so a rebuild hands in the
+/// previous build's lists and they are reused when the digest matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RelatedLinks {
+    pub digest: u128,
+    /// `(related_articles, related_snippets)` of each article, site order.
+    articles: Vec<(Vec<usize>, Vec<usize>)>,
+    /// `answered_by` of each snippet with a page, site order.
+    answered_by: Vec<Option<usize>>,
+}
+
+impl RelatedLinks {
+    /// One line per article (`articles <tab> snippets`, comma-separated),
+    /// then one per snippet (an article index or `-`), after a header
+    /// holding the digest and the counts.
+    pub fn to_text(&self) -> String {
+        let join = |list: &[usize]| list.iter().map(usize::to_string).collect::<Vec<_>>().join(",");
+        let mut text = format!(
+            "{RELATED_RANKING}\t{}\t{:032x}\t{}\t{}\n",
+            env!("CARGO_PKG_VERSION"),
+            self.digest,
+            self.articles.len(),
+            self.answered_by.len()
+        );
+        for (articles, snippets) in &self.articles {
+            text.push_str(&format!("{}\t{}\n", join(articles), join(snippets)));
+        }
+        for answered in &self.answered_by {
+            text.push_str(&answered.map_or_else(|| "-".to_string(), |a| a.to_string()));
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Whether these lists can belong to a site of this size: a damaged
+    /// cache must not index past its items.
+    fn fits(&self, articles: usize, snippets: usize) -> bool {
+        self.articles.len() == articles
+            && self.answered_by.len() == snippets
+            && self.articles.iter().all(|(a, s)| a.iter().all(|&i| i < articles) && s.iter().all(|&i| i < snippets))
+            && self.answered_by.iter().flatten().all(|&i| i < articles)
+    }
+
+    /// The lists [`RelatedLinks::to_text`] wrote, or `None` for anything
+    /// written by another version or damaged.
+    pub fn parse(text: &str) -> Option<RelatedLinks> {
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next()?.split('\t').collect();
+        let [ranking, version, digest, articles, snippets] = header[..] else { return None };
+        if ranking != RELATED_RANKING || version != env!("CARGO_PKG_VERSION") {
+            return None;
+        }
+        let list = |field: &str| -> Option<Vec<usize>> {
+            if field.is_empty() { Some(Vec::new()) } else { field.split(',').map(|n| n.parse().ok()).collect() }
+        };
+        let articles = (0..articles.parse::<usize>().ok()?)
+            .map(|_| {
+                let (a, s) = lines.next()?.split_once('\t')?;
+                Some((list(a)?, list(s)?))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let answered_by = (0..snippets.parse::<usize>().ok()?)
+            .map(|_| match lines.next()? {
+                "-" => Some(None),
+                n => n.parse().ok().map(Some),
+            })
+            .collect::<Option<Vec<_>>>()?;
+        lines.next().is_none().then_some(())?;
+        Some(RelatedLinks { digest: u128::from_str_radix(digest, 16).ok()?, articles, answered_by })
+    }
 }
 
 impl<'a> Site<'a> {
@@ -156,6 +236,8 @@ pub struct SiteInput<'a> {
     pub tree: &'a ContentTree,
     pub vocabulary: &'a TopicVocabulary,
     pub gazetteer: &'a Gazetteer,
+    /// The last build's related lists, reused if nothing they depend on changed.
+    pub previous_related: Option<&'a RelatedLinks>,
 }
 
 /// Builds the model, or every problem found in the content, sorted by file
@@ -256,13 +338,35 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on, answered_by: None });
     }
 
-    let mut site =
-        Site { articles, recommendations, regions: Vec::new(), topics: Vec::new(), region_terms: HashMap::new() };
+    let mut site = Site {
+        articles,
+        recommendations,
+        regions: Vec::new(),
+        topics: Vec::new(),
+        region_terms: HashMap::new(),
+        related: RelatedLinks::default(),
+    };
     let (regions, region_terms) = region_terms(&site, input.gazetteer);
     site.topics = topic_terms(&site, input.vocabulary.topics.len());
     site.regions = regions;
     site.region_terms = region_terms;
-    link_related(&mut site, input.gazetteer, &listed_by_page, &group_articles);
+    let digest = related_digest(&site, &listed_by_page, &group_articles);
+    let related = match input.previous_related {
+        Some(previous)
+            if previous.digest == digest && previous.fits(site.articles.len(), site.recommendations.len()) =>
+        {
+            previous.clone()
+        }
+        _ => RelatedLinks { digest, ..rank_related(&site, input.gazetteer, &listed_by_page, &group_articles) },
+    };
+    for (article, (related_articles, related_snippets)) in site.articles.iter_mut().zip(&related.articles) {
+        article.related_articles.clone_from(related_articles);
+        article.related_snippets.clone_from(related_snippets);
+    }
+    for (rec, answered_by) in site.recommendations.iter_mut().zip(&related.answered_by) {
+        rec.answered_by = *answered_by;
+    }
+    site.related = related;
     Ok(site)
 }
 
@@ -333,13 +437,72 @@ fn similarity(article: &Profile, candidate: &Profile) -> Option<usize> {
     Some(4 * topics + if same_region { 3 } else { usize::from(same_area) } + words.min(6))
 }
 
-/// Fills each article's related lists and each snippet's `answered_by`.
-fn link_related(
-    site: &mut Site<'_>,
+/// Digest of everything [`rank_related`] reads: each item's slug, title,
+/// taxonomies, relevance and date (which also fix the order of the topic
+/// and region lists it draws candidates from), each page's own list, and
+/// which articles each near-duplicate group excerpts.
+fn related_digest(site: &Site<'_>, listed_by_page: &[Vec<ItemRef>], group_articles: &HashMap<&str, Vec<&str>>) -> u128 {
+    // Length-prefixed fields, so that no two different inputs write the
+    // same bytes.
+    fn text(out: &mut Vec<u8>, s: &str) {
+        number(out, s.len());
+        out.extend_from_slice(s.as_bytes());
+    }
+    fn number(out: &mut Vec<u8>, n: usize) {
+        out.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+    fn numbers(out: &mut Vec<u8>, ns: impl ExactSizeIterator<Item = usize>) {
+        number(out, ns.len());
+        ns.for_each(|n| number(out, n));
+    }
+    fn item(out: &mut Vec<u8>, meta: (&str, &str, bool, Option<Date>), topics: &[usize], regions: &[usize]) {
+        let (slug, title, relevant, date) = meta;
+        text(out, slug);
+        text(out, title);
+        text(out, &date.map(|d| d.to_string()).unwrap_or_default());
+        number(out, usize::from(relevant));
+        numbers(out, topics.iter().copied());
+        numbers(out, regions.iter().copied());
+    }
+    let mut out = Vec::new();
+    text(&mut out, RELATED_RANKING);
+    text(&mut out, env!("CARGO_PKG_VERSION"));
+    number(&mut out, site.articles.len());
+    for (article, listed) in site.articles.iter().zip(listed_by_page) {
+        let meta = &article.loaded.item.meta;
+        item(&mut out, (&meta.slug, &meta.title, meta.relevant, meta.date), &article.topics, &article.regions);
+        numbers(
+            &mut out,
+            listed.iter().map(|item| match *item {
+                ItemRef::Article(i) => 2 * i,
+                ItemRef::Recommendation(i) => 2 * i + 1,
+            }),
+        );
+    }
+    number(&mut out, site.recommendations.len());
+    for rec in &site.recommendations {
+        let meta = &rec.loaded.item.meta;
+        item(&mut out, (&meta.slug, &meta.title, meta.relevant, meta.date), &rec.topics, &rec.regions);
+        text(&mut out, meta.group.as_deref().unwrap_or("\u{0}"));
+    }
+    let mut groups: Vec<(&&str, &Vec<&str>)> = group_articles.iter().collect();
+    groups.sort();
+    number(&mut out, groups.len());
+    for (group, articles) in groups {
+        text(&mut out, group);
+        number(&mut out, articles.len());
+        articles.iter().for_each(|a| text(&mut out, a));
+    }
+    xxhash_rust::xxh3::xxh3_128(&out)
+}
+
+/// Ranks each article's related lists and finds each snippet's `answered_by`.
+fn rank_related(
+    site: &Site<'_>,
     gazetteer: &Gazetteer,
     listed_by_page: &[Vec<ItemRef>],
     group_articles: &HashMap<&str, Vec<&str>>,
-) {
+) -> RelatedLinks {
     let mut article_profiles: Vec<Profile> = site
         .articles
         .iter()
@@ -458,13 +621,7 @@ fn link_related(
             })
         })
         .collect();
-    for (article, (related_articles, related_snippets)) in site.articles.iter_mut().zip(lists) {
-        article.related_articles = related_articles;
-        article.related_snippets = related_snippets;
-    }
-    for (rec, answered_by) in site.recommendations.iter_mut().zip(answered) {
-        rec.answered_by = answered_by;
-    }
+    RelatedLinks { digest: 0, articles: lists, answered_by: answered }
 }
 
 /// Every item with a page, in list display order: newest first, undated
@@ -606,5 +763,24 @@ mod tests {
         assert_eq!(page_count(21, 20), 2);
         assert_eq!(paginated_url("topics/a/", 1), "topics/a/");
         assert_eq!(paginated_url("topics/a/", 3), "topics/a/page/3/");
+    }
+
+    #[test]
+    fn cached_related_lists_round_trip_and_damage_is_a_miss() {
+        let links = RelatedLinks {
+            digest: 0x1234_5678_9abc_def0_1122_3344_5566_7788,
+            articles: vec![(vec![1], vec![]), (vec![0], vec![0, 3, 4])],
+            answered_by: vec![None, Some(1), None, None, Some(0)],
+        };
+        let text = links.to_text();
+        assert_eq!(RelatedLinks::parse(&text), Some(links));
+        assert_eq!(RelatedLinks::parse(&text[..text.len() - 2]), None, "a truncated file");
+        assert_eq!(RelatedLinks::parse(&format!("{text}9\n")), None, "a line too many");
+        assert_eq!(RelatedLinks::parse(&text.replacen("related-v1", "related-v0", 1)), None, "another ranking");
+        assert_eq!(RelatedLinks::parse(&text.replacen("0,3,4", "0,x,4", 1)), None, "not a number");
+        let parsed = RelatedLinks::parse(&text).unwrap();
+        assert!(parsed.fits(2, 5));
+        assert!(!parsed.fits(2, 4), "a snippet index past the end");
+        assert!(!parsed.fits(3, 5), "another number of articles");
     }
 }

@@ -61,15 +61,49 @@ pub fn split_document<'a>(path: &Path, text: &'a str) -> Result<Document<'a>, Co
 /// for 100k brackets), so depth is checked first, in one pass.
 pub const MAX_FLOW_NESTING: usize = 16;
 
+/// Brackets count where YAML reads them as flow collections: not inside a
+/// quoted value, and outside a collection only where a value starts, so a
+/// title such as `'{a: {a: …'` that import quoted is text, not nesting.
 pub fn check_flow_nesting(path: &Path, doc: &Document<'_>) -> Result<(), ContentError> {
     let mut depth = 0usize;
+    let mut quote: Option<char> = None;
     for (index, line) in doc.front_matter.lines().enumerate() {
-        for (column, c) in line.chars().enumerate() {
-            match c {
-                '[' | '{' => depth += 1,
-                ']' | '}' => depth = depth.saturating_sub(1),
-                _ => continue,
+        // The last character outside quotes, and whether a space followed it.
+        let mut previous: Option<char> = None;
+        let mut spaced = false;
+        let mut chars = line.chars().enumerate().peekable();
+        while let Some((column, c)) = chars.next() {
+            if let Some(open) = quote {
+                match c {
+                    '\\' if open == '"' => {
+                        chars.next();
+                    }
+                    '\'' if open == '\'' && chars.peek().is_some_and(|&(_, next)| next == '\'') => {
+                        chars.next();
+                    }
+                    _ if c == open => (quote, previous, spaced) = (None, Some(c), false),
+                    _ => {}
+                }
+                continue;
             }
+            if c.is_whitespace() {
+                spaced = previous.is_some();
+                continue;
+            }
+            let value_starts = match previous {
+                None => true,
+                Some(':' | '-' | '?') => spaced,
+                Some(',' | '[' | '{') => depth > 0,
+                Some(_) => false,
+            };
+            match c {
+                '\'' | '"' if value_starts => quote = Some(c),
+                '#' if previous.is_none() || spaced => break,
+                '[' | '{' if depth > 0 || value_starts => depth += 1,
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            (previous, spaced) = (Some(c), false);
             if depth > MAX_FLOW_NESTING {
                 return Err(ContentError::new(
                     path,

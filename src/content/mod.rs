@@ -269,6 +269,17 @@ mod tests {
     }
 
     #[test]
+    fn brackets_in_quoted_or_plain_text_are_not_nesting() {
+        let title = "{a: ".repeat(40);
+        let quoted = render_document(&ArticleMeta { title: title.clone(), ..meta() }, "正文\n");
+        assert_eq!(parse::<Article>(Path::new("a.md"), &quoted).unwrap().item.meta.title, title);
+        let plain = format!("---\ntitle: 医保{}\nslug: a\nregions: [[x]]\n---\n", "[".repeat(40));
+        assert!(parse::<Article>(Path::new("a.md"), &plain).is_err_and(|err| !err.message.contains("levels")));
+        let doubled = format!("---\ntitle: 'it''s {}'\nslug: a\n---\n", "{".repeat(40));
+        assert!(parse::<Article>(Path::new("a.md"), &doubled).is_ok());
+    }
+
+    #[test]
     fn a_bad_date_is_reported_on_its_line() {
         let err = parse::<Article>(Path::new("a.md"), "---\ntitle: a\nslug: a\n\ndate: 2025-13-45\n---\n").unwrap_err();
         assert_eq!((err.line, err.column), (5, 7), "{err}");

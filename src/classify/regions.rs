@@ -313,7 +313,8 @@ impl RegionMatcher {
                         match &self.entries[id] {
                             Entry::Guard => serde_json::json!([pattern, "x"]),
                             Entry::Group(units) => {
-                                let paths: Vec<&str> = units.iter().map(|&u| gazetteer.units[u].path.as_str()).collect();
+                                let paths: Vec<&str> =
+                                    units.iter().map(|&u| gazetteer.units[u].path.as_str()).collect();
                                 serde_json::json!([pattern, "g", paths])
                             }
                             Entry::Place(candidates) => {

@@ -305,8 +305,9 @@ fn synthetic_docs(count: usize) -> Vec<SearchDoc<'static>> {
 
 /// Queries of the exactness check, each with the terms a document must
 /// hold to match it fully (the bigrams covering every character) and the
-/// region it must be tagged within: a place the query names is not a
-/// required word but the region facet it pre-selects.
+/// region it must be tagged within: a place the query names pre-selects its
+/// region facet, and a document tagged there holds the place's name in its
+/// regions field.
 const EXACT_QUERIES: [(&str, &[&str], &str); 6] = [
     ("2025", &["2025"], ""),
     ("异地就医", &["异地", "就医"], ""),

@@ -185,3 +185,101 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::shards::DIGITS;
+
+    fn doc(url: &str, regions: &[&str], topics: &[&str], group: &str) -> SearchDoc<'static> {
+        SearchDoc {
+            url: url.into(),
+            title: String::new(),
+            answer: String::new(),
+            body: "".into(),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            kind: "article".into(),
+            summary: String::new(),
+            date: String::new(),
+            group: group.into(),
+        }
+    }
+
+    fn unpack(text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let (mut n, mut shift) = (0, 0);
+        for c in text.bytes() {
+            let digit = DIGITS.iter().position(|&d| d == c).unwrap() as u32;
+            if digit >= 32 {
+                n |= (digit - 32) << shift;
+                shift += 5;
+            } else {
+                out.push(n | (digit << shift));
+                (n, shift) = (0, 0);
+            }
+        }
+        out
+    }
+
+    /// Province and topic names of every document, read back from the runs
+    /// as `search.js` reads them.
+    fn read_back(index: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for run in index["runs"].as_array().unwrap() {
+            let province = index["provinces"][run[0].as_u64().unwrap() as usize].as_str().unwrap().to_string();
+            for pair in unpack(run[1].as_str().unwrap()).chunks(2) {
+                let topics: Vec<String> = index["sets"][pair[0] as usize]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| index["topics"][t.as_u64().unwrap() as usize].as_str().unwrap().to_string())
+                    .collect();
+                out.extend((0..pair[1]).map(|_| (province.clone(), topics.clone())));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_document_reads_back_its_province_topics_and_city() {
+        let docs = [
+            doc("a/", &["广东省/深圳市/南山区"], &["生育保险"], ""),
+            doc("b/", &[], &["异地就医"], ""),
+            doc("c/", &["广东省"], &["生育保险", "参保缴费"], ""),
+            doc("d/", &["广东省/广州市"], &["生育保险"], "g"),
+            doc("e/", &["四川省/巴中市", "广东省/深圳市"], &[], ""),
+            doc("f/", &["广东省/广州市"], &["生育保险"], "g"),
+        ];
+        let mut refs: Vec<&SearchDoc> = docs.iter().collect();
+        refs.sort_by_cached_key(|d| (order_key(d), d.url.clone()));
+        let files = files(&refs);
+        let index: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+        let read = read_back(&index);
+        assert_eq!(read.len(), docs.len(), "the runs cover every document");
+        for (n, d) in refs.iter().enumerate() {
+            let first = d.regions.first().map_or("", |r| province(r));
+            assert_eq!(read[n].0, first, "{}", d.url);
+            assert_eq!(read[n].1, topic_set(d), "{}", d.url);
+        }
+        let e = refs.iter().position(|d| d.url == "e/").unwrap();
+        assert_eq!(index["extra"], serde_json::json!([[e, [1, 2]]]), "both provinces of e/");
+        // d/ and f/ share their facets, so their group is one run.
+        let d = refs.iter().position(|d| d.url == "d/").unwrap() as u32;
+        assert_eq!(unpack(index["groups"].as_str().unwrap()), [d, 2]);
+        assert_eq!(index["scattered"], serde_json::json!([]));
+
+        let (name, bytes) =
+            files.iter().find(|(_, bytes)| bytes.starts_with("{\"cities\":[\"\",\"广州市\"".as_bytes())).unwrap();
+        let guangdong: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(
+            name,
+            &format!("{}.json", index["provinces"].as_array().unwrap().iter().position(|p| p == "广东省").unwrap())
+        );
+        assert_eq!(guangdong["cities"], serde_json::json!(["", "广州市", "深圳市"]));
+        // e/ is numbered with 四川省 but is tagged 深圳市 too.
+        assert_eq!(guangdong["extra"], serde_json::json!([[e, [2]]]));
+        let cities: u32 = unpack(guangdong["runs"].as_str().unwrap()).chunks(2).map(|pair| pair[1]).sum();
+        assert_eq!(cities, 4, "a run per document numbered in 广东省");
+    }
+}

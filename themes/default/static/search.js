@@ -247,24 +247,6 @@
     return out;
   }
 
-  /** `plan` with the terms of `texts` added for scoring only (no need
-   *  asks for them), as typed terms. */
-  function withOptional(plan, texts) {
-    var terms = plan.terms.slice();
-    var weights = plan.weights.slice();
-    texts.forEach(function (text) {
-      bigramsOf(text).forEach(function (t) {
-        var at = terms.indexOf(t);
-        if (at >= 0) weights[at] = 1;
-        else if (terms.length < MAX_TERMS) {
-          terms.push(t);
-          weights.push(1);
-        }
-      });
-    });
-    return { terms: terms, needs: plan.needs, weights: weights };
-  }
-
   // ---- Places in a query: a copy of `RegionMatcher::query_places` in
   // ---- src/classify/regions.rs, pinned by tests/search_vectors.json.
 
@@ -281,7 +263,7 @@
    * continues with. A weak name counts after its parent or before one of
    * `context` (医保, 社保 …); an ambiguous name resolves to the candidate
    * related to another place named, else the one highest level one. Returns
-   * {places, spans: [[start, end)] in characters of what named them}.
+   * {places, spans: [start, end, paths]}, the characters that named each.
    */
   function readPlaces(text, lookup, context) {
     var chars = Array.from(String(text));
@@ -307,7 +289,7 @@
       i = end;
       if (hit[1] === 'g') {
         hit[2].forEach(add);
-        spans.push([start, end]);
+        spans.push([start, end, hit[2]]);
         continue;
       }
       if (hit[1] !== 'p') continue;
@@ -319,10 +301,7 @@
         var afterParent = previous && previous.candidates.some(function (pc) { return isAncestor(pc[0], c[0]); });
         return !(c[2] & 1) || afterParent || (!(c[2] & 2) && followed);
       });
-      if (kept.length) {
-        mentions.push({ end: end, candidates: kept });
-        spans.push([start, end]);
-      }
+      if (kept.length) mentions.push({ start: start, end: end, candidates: kept });
     }
     mentions.forEach(function (mention, m) {
       var related = function (c) {
@@ -334,7 +313,9 @@
       var pool = supported.length ? supported : mention.candidates;
       var top = Math.min.apply(null, pool.map(function (c) { return c[1]; }));
       var atTop = pool.filter(function (c) { return c[1] === top; });
-      if (atTop.length === 1) add(atTop[0][0]);
+      if (atTop.length !== 1) return;
+      add(atTop[0][0]);
+      spans.push([mention.start, mention.end, [atTop[0][0]]]);
     });
     var places = chosen.filter(function (u) { return !chosen.some(function (o) { return isAncestor(u, o); }); });
     return { places: places, spans: spans };
@@ -514,18 +495,16 @@
   /**
    * Ranked matches of `query`, computed over every document that contains
    * any query term (no posting is ever left out, so counts are exact).
+   * A place the query names (readPlaces, from the chunks its terms are in)
+   * stays a word to match, met by the text or by a region tag within the
+   * place, so 沪籍 医保 finds pages tagged 上海市 that never write 沪籍.
    * A document is a full match when it satisfies every need of the plan;
    * full matches come first: those with every term in the title, then by
    * BM25 score with field boosts, then by document number so that results
    * are stable. Documents satisfying at least half the needs are partial
    * matches, listed after the full ones only when there are fewer than ten
    * of those.
-   *
-   * Places the query names (readPlaces, from the chunks its terms are in)
-   * are not required words when other words remain: 沪籍 医保 must find
-   * pages tagged 上海市 that never write 沪籍, and a rule of 广东省 answers a
-   * reader in 深圳 too. They still score, and `search` ranks and filters by
-   * them. Resolves to {words, places, full, partial, hits: [{doc, score,
+   * Resolves to {words, places, full, partial, hits: [{doc, score,
    * full, title, met}]}.
    */
   Engine.prototype.rank = function (query) {
@@ -543,27 +522,43 @@
           },
           m.placeContext || []
         );
-        var scored = plan;
-        if (found.places.length) {
-          var chars = Array.from(query);
-          var named = found.spans.map(function (span) { return chars.slice(span[0], span[1]).join(''); });
-          found.spans.forEach(function (span) {
-            for (var c = span[0]; c < span[1]; c++) chars[c] = ' ';
+        if (!found.places.length) return self.score(plan, null).then(finish);
+        // A place word is also met by the tag: a page tagged 上海市 meets
+        // 沪籍, one tagged 深圳市 meets 深圳 however it names the city.
+        var chars = Array.from(query);
+        var tagged = [];
+        found.spans.forEach(function (span) {
+          var bits = 0;
+          bigramsOf(chars.slice(span[0], span[1]).join('')).forEach(function (t) {
+            var at = plan.terms.indexOf(t);
+            if (at >= 0) bits |= 1 << at;
           });
-          var rest = queryPlan(self.words(chars.join('')));
-          if (rest.needs.length) scored = withOptional(rest, named);
-        }
-        return self.score(scored).then(function (ranked) {
+          if (bits) tagged.push({ paths: span[2].map(facetPath), bits: bits });
+        });
+        var paths = [].concat.apply([], tagged.map(function (t) { return t.paths; }));
+        return self.regions(paths).then(function (regions) {
+          var tags = function (doc) {
+            var bits = 0;
+            tagged.forEach(function (t) {
+              if (t.paths.some(function (path) { return regions.within(doc, path, false); })) bits |= t.bits;
+            });
+            return bits;
+          };
+          return self.score(plan, tags).then(finish);
+        });
+        function finish(ranked) {
           ranked.words = words;
           ranked.places = found.places;
           return ranked;
-        });
+        }
       });
     });
   };
 
-  /** Every document matching `plan` at least in half its needs, scored. */
-  Engine.prototype.score = function (plan) {
+  /** Every document matching `plan` at least in half its needs, scored;
+   *  `tags(doc)`, if given, adds the term bits a document's region tags
+   *  stand for. */
+  Engine.prototype.score = function (plan, tags) {
     var m = this.manifest;
     var self = this;
     return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
@@ -607,6 +602,7 @@
           scores[d] += idf * lowest;
         });
       });
+      if (tags) touched.forEach(function (doc) { masks[doc] |= tags(doc); });
       var met = new Map();
       var needsMet = function (mask) {
         var n = met.get(mask);
@@ -745,6 +741,33 @@
     });
   };
 
+  /** What telling whether a document is tagged within one of `paths` (or
+   *  their provinces) needs: {within(doc, path, provinceOnly), cityFiles}.
+   *  `provinceOnly` asks for a tag of the province itself. */
+  Engine.prototype.regions = function (paths) {
+    var self = this;
+    return this.facets().then(function (f) {
+      var names = [];
+      paths.forEach(function (path) {
+        var name = path.split('/')[0];
+        if (f.provinces.indexOf(name) > 0 && names.indexOf(name) < 0) names.push(name);
+      });
+      return Promise.all(names.map(function (name) { return self.cities(f.provinces.indexOf(name)); })).then(function (files) {
+        var cityFiles = new Map(names.map(function (name, i) { return [name, files[i]]; }));
+        var within = function (doc, path, provinceOnly) {
+          var parts = path.split('/');
+          var p = f.provinces.indexOf(parts[0]);
+          if (p <= 0 || f.provincesOf(doc).indexOf(p) < 0) return false;
+          if (parts.length < 2 && !provinceOnly) return true;
+          var file = cityFiles.get(parts[0]);
+          var c = provinceOnly ? 0 : file.names.indexOf(parts[1]);
+          return c >= 0 && file.citiesOf(doc).indexOf(c) >= 0;
+        };
+        return { within: within, cityFiles: cityFiles };
+      });
+    });
+  };
+
   /** `path` cut to the levels the facet shows: province and city. */
   function facetPath(path) {
     return path.split('/').slice(0, 2).join('/');
@@ -783,26 +806,10 @@
       var auto = targets.length === 1 ? targets[0] : null;
       var region = filters.region === undefined ? auto : filters.region || null;
       var provinceOf = function (path) { return path.split('/')[0]; };
-      var wanted = [];
-      var want = function (name) {
-        if (f.provinces.indexOf(name) > 0 && wanted.indexOf(name) < 0) wanted.push(name);
-      };
-      targets.forEach(function (t) { want(provinceOf(t)); });
-      if (region) want(provinceOf(region));
-      (filters.expand || []).forEach(want);
-      return Promise.all(wanted.map(function (name) { return self.cities(f.provinces.indexOf(name)); })).then(function (files) {
-        var cityFiles = new Map(wanted.map(function (name, i) { return [name, files[i]]; }));
-        // Whether `doc` is tagged within `path`; `provinceOnly` asks for a
-        // tag of the province itself (city 0).
-        var within = function (doc, path, provinceOnly) {
-          var parts = path.split('/');
-          var p = f.provinces.indexOf(parts[0]);
-          if (p <= 0 || f.provincesOf(doc).indexOf(p) < 0) return false;
-          if (parts.length < 2 && !provinceOnly) return true;
-          var file = cityFiles.get(parts[0]);
-          var c = provinceOnly ? 0 : file.names.indexOf(parts[1]);
-          return c >= 0 && file.citiesOf(doc).indexOf(c) >= 0;
-        };
+      var wanted = targets.concat(region ? [region] : [], filters.expand || []);
+      return self.regions(wanted).then(function (regions) {
+        var cityFiles = regions.cityFiles;
+        var within = regions.within;
         var tier = function (doc) {
           var best = f.provincesOf(doc)[0] === 0 ? 2 : 3;
           targets.forEach(function (t) {

@@ -1203,8 +1203,17 @@
         }
         panel.appendChild(chosen);
       }
+      // A phone shows a facet's list once its title is tapped, unless a
+      // choice is made in it, so the results stay near the top.
+      var narrow = window.matchMedia && window.matchMedia('(max-width: 51.99rem)').matches;
+      var section = function (title, chosenHere, list) {
+        var group = el('details', 'facet-group');
+        group.open = !narrow || chosenHere;
+        group.appendChild(el('summary', 'facet-title', title));
+        group.appendChild(list);
+        panel.appendChild(group);
+      };
       if (found.facets.provinces.length) {
-        panel.appendChild(el('h2', 'facet-title', '地区'));
         var provinces = el('ul', 'facet-list');
         found.facets.provinces.forEach(function (entry, i) {
           var item = el('li', 'facet-item');
@@ -1234,15 +1243,14 @@
           }
           provinces.appendChild(item);
         });
-        panel.appendChild(provinces);
+        section('地区', !!found.region, provinces);
       }
       if (found.facets.topics.length) {
-        panel.appendChild(el('h2', 'facet-title', '话题'));
         var topics = el('ul', 'facet-list');
         found.facets.topics.forEach(function (entry) {
           topics.appendChild(el('li', 'facet-item')).appendChild(link(entry[0], entry[1], { region: choice.region, topic: entry[0] }, found.topic === entry[0]));
         });
-        panel.appendChild(topics);
+        section('话题', !!found.topic, topics);
       }
       return panel;
     }

@@ -1204,7 +1204,8 @@
         panel.appendChild(chosen);
       }
       // A phone shows a facet's list once its title is tapped, unless a
-      // choice is made in it, so the results stay near the top.
+      // choice is made (or a province opened) in it, so the results stay
+      // near the top.
       var narrow = window.matchMedia && window.matchMedia('(max-width: 51.99rem)').matches;
       var section = function (title, chosenHere, list) {
         var group = el('details', 'facet-group');
@@ -1243,7 +1244,7 @@
           }
           provinces.appendChild(item);
         });
-        section('地区', !!found.region, provinces);
+        section('地区', !!found.region || filters.expand.length > 0, provinces);
       }
       if (found.facets.topics.length) {
         var topics = el('ul', 'facet-list');

@@ -1187,7 +1187,12 @@
         chosen.setAttribute('aria-label', '已选条件');
         if (found.region) {
           var name = found.region.split('/').pop();
-          var label = (found.region === found.auto && filters.region === undefined ? '搜索词中的地点：' : '地区：') + name;
+          var label = '地区：' + name;
+          if (found.region === found.auto && filters.region === undefined) {
+            // A county (昆山市) filters by its city, the finest facet level.
+            var named = found.places[0].split('/').pop();
+            label = '搜索词中的地点：' + named + (named === name ? '' : '（' + name + '）');
+          }
           var clear = link(label, null, { region: '', topic: choice.topic }, false);
           clear.className = 'facet-clear';
           clear.setAttribute('aria-label', '清除' + label);

@@ -19,6 +19,25 @@ use crate::model::Disclaimer;
 use regions::RegionMatcher;
 use topics::TopicMatcher;
 
+/// The region matcher as the search client runs it on a query: its
+/// patterns by first two characters ([`RegionMatcher`]'s client table, as
+/// JSON) and the words after a weak name that make it a place.
+pub fn client_places() -> (Vec<(&'static str, String)>, &'static [&'static str]) {
+    (RegionMatcher::embedded().client_table(Gazetteer::embedded()), regions::PLACE_CONTEXT)
+}
+
+/// Gazetteer paths of the places a search query names, found where `known`
+/// accepts a name's first two characters (the query terms whose chunks the
+/// client fetched); `search.js` reads a query the same way.
+pub fn query_places(query: &str, known: impl Fn(&str) -> bool) -> Vec<String> {
+    let gazetteer = Gazetteer::embedded();
+    RegionMatcher::embedded()
+        .query_places(gazetteer, query, known)
+        .into_iter()
+        .map(|unit| gazetteer.units[unit].path.clone())
+        .collect()
+}
+
 /// What classification needs to know about an item.
 #[derive(Debug, Clone, Copy)]
 pub struct ClassifyInput<'a> {

@@ -60,6 +60,7 @@ fn main() {
             kind: d.kind,
             summary: d.summary,
             date: String::new(),
+            group: String::new(),
         })
         .collect();
     let temp = tempfile::tempdir().unwrap();

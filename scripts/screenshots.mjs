@@ -1,5 +1,6 @@
 // Regenerates docs/screenshots/ from a built site in headless Chromium:
-// home, article and excerpt at 1280 px, and the article on a 390 px phone.
+// home, article and excerpt at 1280 px, the article on a 390 px phone, and
+// the search page (with a place in the query: facets) at both widths.
 //
 //   cargo run --release -- build --out /tmp/site/public
 //   node scripts/screenshots.mjs /tmp/site/public
@@ -24,6 +25,8 @@ if (!site) {
 const ARTICLE = 'articles/zi-ji-yi-bao-yu-e-ke-yi-gei-jia-ren-jiao-yi-bao-ma/';
 const EXCERPT = 'recommendations/guang-zhou-yi-bao-ka-zai-dong-guan-neng-yong-ma/';
 const SEARCH = 'search/?q=' + encodeURIComponent('异地就医');
+// A place in the query: its region facet pre-selected, the cities open.
+const PLACE = 'search/?q=' + encodeURIComponent('广州 医保卡');
 const SHOTS = [
   { file: 'home.png', path: '', width: 1280, height: 900 },
   { file: 'article.png', path: ARTICLE, width: 1280, height: 900 },
@@ -31,6 +34,8 @@ const SHOTS = [
   { file: 'phone.png', path: ARTICLE, width: 390, height: 844, mobile: true },
   { file: 'search.png', path: SEARCH, width: 1280, height: 1100, results: true },
   { file: 'search-phone.png', path: SEARCH, width: 390, height: 1400, mobile: true, results: true },
+  { file: 'search-place.png', path: PLACE, width: 1280, height: 1100, results: true },
+  { file: 'search-place-phone.png', path: PLACE, width: 390, height: 1400, mobile: true, results: true },
 ];
 
 const server = await serve(site);

@@ -60,7 +60,11 @@ fn a_one_article_edit_uploads_only_the_changed_pages_and_search_files() {
         after.len(),
         report.plan.deletes.len()
     );
-    assert!(uploads.len() < after.len() / 2, "{} of {} files uploaded", uploads.len(), after.len());
+    // Every edit writes a new search generation (a fragment per document,
+    // the facet files), about half of a small site's files; outside it,
+    // only what changed goes up.
+    let outside_search = uploads.len() - search;
+    assert!(outside_search * 10 < after.len(), "{outside_search} files outside search/ uploaded of {}", after.len());
     // New search shards go up before any page, the search manifest last.
     let first_page = uploads.iter().position(|p| p.ends_with(".html")).unwrap();
     assert!(uploads[..first_page].iter().all(|p| !p.ends_with(".html")));

@@ -119,6 +119,7 @@ fn dev_site() {
         kind: "recommendation".into(),
         summary: String::new(),
         date: "2025-01-01".into(),
+        group: String::new(),
     });
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
@@ -130,14 +131,17 @@ fn dev_site() {
 }
 
 /// Queries of the exactness check, each with the terms a document must
-/// hold to match it fully (the bigrams covering every character).
-const EXACT_QUERIES: [(&str, &[&str]); 6] = [
-    ("2025", &["2025"]),
-    ("异地就医", &["异地", "就医"]),
-    ("深圳 2025", &["深圳", "2025"]),
-    ("医保 报销", &["医保", "报销"]),
-    ("个人账户", &["个人", "账户"]),
-    ("缴费", &["缴费"]),
+/// hold to match it fully (the bigrams covering every character) and the
+/// region it must be tagged within: a place the query names pre-selects its
+/// region facet, and a document tagged there holds the place's name in its
+/// regions field.
+const EXACT_QUERIES: [(&str, &[&str], &str); 6] = [
+    ("2025", &["2025"], ""),
+    ("异地就医", &["异地", "就医"], ""),
+    ("深圳 2025", &["2025"], "广东省/深圳市"),
+    ("医保 报销", &["医保", "报销"], ""),
+    ("个人账户", &["个人", "账户"], ""),
+    ("缴费", &["缴费"], ""),
 ];
 
 /// A 3,000-document site and, beside it, `truth.json`: for each query of
@@ -160,8 +164,13 @@ fn exact_site() {
         .collect();
     let truth: serde_json::Map<String, serde_json::Value> = EXACT_QUERIES
         .iter()
-        .map(|(query, terms)| {
-            let count = token_sets.iter().filter(|set| terms.iter().all(|t| set.contains(*t))).count();
+        .map(|(query, terms, region)| {
+            let within = |d: &SearchDoc| region.is_empty() || d.regions.iter().any(|r| r.starts_with(region));
+            let count = token_sets
+                .iter()
+                .zip(&docs)
+                .filter(|(set, doc)| terms.iter().all(|t| set.contains(*t)) && within(doc))
+                .count();
             (query.to_string(), count.into())
         })
         .collect();
@@ -206,6 +215,7 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
             kind: "article".into(),
             summary: String::new(),
             date: String::new(),
+            group: String::new(),
         })
         .collect();
     let old = tempfile::tempdir().unwrap();

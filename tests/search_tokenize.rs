@@ -3,6 +3,7 @@
 //! `POLICYPRESS_UPDATE_VECTORS=1` to rewrite the expectations from the Rust
 //! side after a deliberate change, then review the diff.
 
+use policypress::classify::query_places;
 use policypress::search::synonyms;
 use policypress::search::tokenize::query_words;
 use policypress::search::{query_terms, tokenize};
@@ -27,6 +28,7 @@ fn tokenizer_matches_shared_vectors() {
                     "tokens": tokenize(input),
                     "query": query_terms(input),
                     "words": query_words(input, &groups),
+                    "places": places(input, &groups),
                 })
             })
             .collect();
@@ -43,7 +45,20 @@ fn tokenizer_matches_shared_vectors() {
         assert_eq!(query_terms(input), query, "query terms of {input:?}");
         let words: Vec<Vec<String>> = serde_json::from_value(v["words"].clone()).unwrap();
         assert_eq!(query_words(input, &groups), words, "query words of {input:?} with content/synonyms.yaml");
+        let expected: Vec<String> = serde_json::from_value(v["places"].clone()).unwrap();
+        assert_eq!(places(input, &groups), expected, "places named in {input:?}");
     }
+}
+
+/// Places a query names as `search.js` reads them: from the bigrams of its
+/// words and their synonyms, the terms whose chunks it fetches.
+fn places(query: &str, groups: &[Vec<String>]) -> Vec<String> {
+    let mut known = std::collections::HashSet::new();
+    for word in query_words(query, groups).iter().flatten() {
+        let chars: Vec<char> = word.chars().collect();
+        known.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+    }
+    query_places(query, |bigram| known.contains(bigram))
 }
 
 #[test]

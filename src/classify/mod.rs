@@ -7,14 +7,15 @@
 //! rank topics the title or answer already suggests, or break a tie.
 
 pub mod refresh;
-mod regions;
 mod topics;
 
-pub use crate::taxonomy::{Gazetteer, Level, OffTopicRule, Topic, TopicVocabulary, Unit, gazetteer};
+pub use crate::taxonomy::{
+    Gazetteer, Level, OffTopicRule, Topic, TopicVocabulary, Unit, client_places, gazetteer, query_places,
+};
 
 use crate::model::Disclaimer;
 
-use regions::RegionMatcher;
+use crate::taxonomy::regions::RegionMatcher;
 use topics::TopicMatcher;
 
 /// What classification needs to know about an item.

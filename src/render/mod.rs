@@ -461,6 +461,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             kind: "article".into(),
             summary: pages::article_summary(meta.answer.as_deref(), body),
             date: meta.date.map(|d| d.to_string()).unwrap_or_default(),
+            group: String::new(),
         });
     }
     for (index, (rec, excerpt)) in site.recommendations.iter().zip(&pages.excerpts).enumerate() {
@@ -475,6 +476,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             kind: "recommendation".into(),
             summary: markdown_to_html::truncate(&excerpt.text, 100),
             date: rec.loaded.item.meta.date.map(|d| d.to_string()).unwrap_or_default(),
+            group: rec.loaded.item.meta.group.clone().unwrap_or_default(),
         });
     }
     docs

@@ -501,6 +501,7 @@ mod tests {
             kind: "article".into(),
             summary: "摘要".into(),
             date: String::new(),
+            group: String::new(),
         }
     }
 

@@ -17,6 +17,7 @@
 //! few seconds with a couple of hundred megabytes beyond the documents.
 
 mod elastic;
+mod facets;
 mod shards;
 pub mod synonyms;
 mod terms;
@@ -46,6 +47,9 @@ pub struct SearchDoc<'a> {
     pub summary: String,
     /// `YYYY-MM-DD`, or empty when the page has no date.
     pub date: String,
+    /// Near-duplicate group (the dedup leader's slug); empty for none. The
+    /// results page shows a group's matches as one entry.
+    pub group: String,
 }
 
 /// What the client needs beside the index, written into the manifest: the
@@ -149,16 +153,18 @@ pub fn write_index(
     Ok(IndexFiles { stats, files: files.collect(), elasticlunr_digest: plan.map(|p| p.digest) })
 }
 
-/// Documents sorted by URL (then content, so duplicates resolve the same way
-/// whatever the input order), one per URL. Document numbers in the shards
-/// are positions in this list.
+/// One document per URL (of several, the first by content, so duplicates
+/// resolve the same way whatever the input order), in facet order
+/// ([`facets::order_key`]) then by URL. Document numbers in the shards are
+/// positions in this list.
 fn canonical<'d, 'a>(docs: &'d [SearchDoc<'a>]) -> Vec<&'d SearchDoc<'a>> {
     let mut sorted: Vec<&SearchDoc<'a>> = docs.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary, &a.date)
-            .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary, &b.date))
+        (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary, &a.date, &a.group)
+            .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary, &b.date, &b.group))
     });
     sorted.dedup_by(|later, first| later.url == first.url);
+    sorted.sort_by_cached_key(|d| (facets::order_key(d), d.url.clone()));
     sorted
 }
 

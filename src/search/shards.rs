@@ -7,7 +7,14 @@
 //! search/<gen>/t/<bucket>.json    terms whose FNV-1a hash % buckets == bucket
 //! search/<gen>/p/<bucket>.<n>.json  one common term's entry, too big to share a chunk
 //! search/<gen>/d/<n>.json         metadata of documents n*FRAGMENT_DOCS ..
+//! search/<gen>/f/index.json       facets and near-duplicate groups (see [`super::facets`])
+//! search/<gen>/f/<p>.json         cities of province number p
 //! ```
+//!
+//! A chunk also carries, under `@` and two characters, the place names of
+//! the region matcher that start with them (`crate::taxonomy::client_places`):
+//! a query fetches the chunks of its bigrams anyway, so recognising the
+//! places it names costs no request.
 //!
 //! `<gen>` is a hash of every shard file, so shard URLs are immutable and
 //! cacheable forever while the manifest is the one file that changes. One
@@ -58,7 +65,7 @@ use sha2::{Digest, Sha256};
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Documents per metadata fragment: a page of twenty results touches twenty
 /// fragments, so each holds one document's half kilobyte and no neighbour's.
 pub const FRAGMENT_DOCS: usize = 1;
@@ -254,15 +261,20 @@ pub(super) fn write(
     let (mut partitions, long) = collect_postings(docs);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
     let count = buckets.count;
-    let generation = write_generation(docs, partitions, buckets, &long, dir, previous)?;
-    let manifest = write_manifest(dir, &generation.name, docs.len(), count, client)?;
+    let (places, place_context) = crate::taxonomy::client_places();
+    let generation = write_generation(docs, partitions, buckets, &long, &places, dir, previous)?;
+    let manifest = write_manifest(dir, &generation.name, docs.len(), count, client, place_context)?;
     let names = |sub: &'static str, count: usize| {
         let name = &generation.name;
         (0..count).map(move |n| format!("{name}/{sub}/{n}.json"))
     };
+    let named = |sub: &'static str, files: &[String]| {
+        files.iter().map(|file| format!("{}/{sub}/{file}", generation.name)).collect::<Vec<_>>()
+    };
     let files = names("t", generation.chunks)
         .chain(names("d", generation.fragments))
-        .chain(generation.own.iter().map(|name| format!("{}/p/{name}", generation.name)))
+        .chain(named("p", &generation.own))
+        .chain(named("f", &generation.facets))
         .chain(["manifest.json".to_string()])
         .collect();
     Ok(Written { files, bytes: generation.bytes + manifest })
@@ -375,17 +387,20 @@ struct Generation {
     fragments: usize,
     /// Names of the files under `p/`, for terms with postings of their own.
     own: Vec<String>,
+    /// Names of the facet files under `f/`.
+    facets: Vec<String>,
     bytes: u64,
 }
 
-/// Writes the chunk, fragment and own-postings files into a new generation
-/// directory, linking unchanged files from `previous`'s. The postings are
-/// freed once the chunk files hold them.
+/// Writes the chunk, fragment, own-postings and facet files into a new
+/// generation directory, linking unchanged files from `previous`'s. The
+/// postings are freed once the chunk files hold them.
 fn write_generation(
     docs: &[&SearchDoc],
     partitions: Vec<Partition>,
     buckets: Buckets,
     long: &[String],
+    places: &[(&str, String)],
     dir: &Path,
     previous: Option<&Path>,
 ) -> io::Result<Generation> {
@@ -396,10 +411,16 @@ fn write_generation(
     fs::create_dir_all(tmp.join("t"))?;
     fs::create_dir_all(tmp.join("d"))?;
     fs::create_dir_all(tmp.join("p"))?;
+    fs::create_dir_all(tmp.join("f"))?;
+    let facet_files = super::facets::files(docs);
 
     // Files are generated in parallel but created one directory per thread:
     // creating files in one directory from two threads mostly waits on the
     // directory's lock, and creating files is most of the cost left.
+    let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];
+    for (bigram, json) in places {
+        places_of[fnv1a_32(bigram) as usize % buckets.count].push((bigram, json));
+    }
     let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets.count)
         .into_par_iter()
         .map(|b| {
@@ -413,7 +434,7 @@ fn write_generation(
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
             let mut out = Vec::new();
-            let own = chunk_json(&chunk, docs.len(), &mut out);
+            let own = chunk_json(&chunk, &places_of[b], docs.len(), &mut out);
             (out, own)
         })
         .unzip();
@@ -439,6 +460,7 @@ fn write_generation(
                 .iter()
                 .chain(&fragment_files)
                 .chain(own_files.iter().map(|(_, bytes)| bytes))
+                .chain(facet_files.iter().map(|(_, bytes)| bytes))
                 .map(Vec::as_slice)
                 .collect();
             files.par_iter().map(Sha256::digest).collect::<Vec<_>>()
@@ -447,7 +469,8 @@ fn write_generation(
             rayon::join(
                 || {
                     write_files(&tmp.join("t"), &chunk_files, before("t"))?;
-                    write_named(&tmp.join("p"), &own_files, before("p"))
+                    write_named(&tmp.join("p"), &own_files, before("p"))?;
+                    write_named(&tmp.join("f"), &facet_files, before("f"))
                 },
                 || write_files(&tmp.join("d"), &fragment_files, before("d")),
             )
@@ -458,7 +481,11 @@ fn write_generation(
 
     let mut generation = Sha256::new();
     let mut bytes = 0;
-    let all_files = chunk_files.iter().chain(&fragment_files).chain(own_files.iter().map(|(_, bytes)| bytes));
+    let all_files = chunk_files
+        .iter()
+        .chain(&fragment_files)
+        .chain(own_files.iter().map(|(_, bytes)| bytes))
+        .chain(facet_files.iter().map(|(_, bytes)| bytes));
     for (digest, file) in digests.iter().zip(all_files) {
         generation.update(digest);
         bytes += file.len() as u64;
@@ -478,12 +505,20 @@ fn write_generation(
         chunks: chunk_files.len(),
         fragments: fragment_files.len(),
         own: own_files.into_iter().map(|(name, _)| name).collect(),
+        facets: facet_files.into_iter().map(|(name, _)| name).collect(),
         bytes,
     })
 }
 
 /// Points `dir/manifest.json` at generation `name`; returns its size.
-fn write_manifest(dir: &Path, name: &str, docs: usize, buckets: usize, client: &ClientData) -> io::Result<u64> {
+fn write_manifest(
+    dir: &Path,
+    name: &str,
+    docs: usize,
+    buckets: usize,
+    client: &ClientData,
+    place_context: &[&str],
+) -> io::Result<u64> {
     let manifest = json!({
         "version": FORMAT_VERSION,
         "base": format!("{name}/"),
@@ -496,6 +531,7 @@ fn write_manifest(dir: &Path, name: &str, docs: usize, buckets: usize, client: &
         "synonyms": client.synonyms,
         "popular": client.popular,
         "topics": client.topics,
+        "placeContext": place_context,
     })
     .to_string();
     crate::fsutil::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
@@ -535,7 +571,7 @@ pub(super) fn push_number(out: &mut Vec<u8>, mut n: u64) {
 
 /// Appends `delta` as 5-bit groups, lowest first, the digit plus 32 while
 /// more groups follow.
-fn push_delta(out: &mut Vec<u8>, mut delta: u32) {
+pub(super) fn push_delta(out: &mut Vec<u8>, mut delta: u32) {
     while delta >= 32 {
         out.push(DIGITS[(delta & 31) as usize | 32]);
         delta >>= 5;
@@ -588,7 +624,12 @@ fn push_members(out: &mut Vec<u8>, members: &[u32], docs: usize) {
 /// of a site of `docs` documents. A term whose entry would be longer than
 /// [`OWN_FILE_BYTES`] gets a file of its own, returned in order, and the
 /// chunk holds `[df, n]`, `n` its number among them.
-fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Vec<u8>) -> Vec<Vec<u8>> {
+fn chunk_json(
+    terms: &[(TermText<'_>, &TermPostings)],
+    places: &[(&str, &str)],
+    docs: usize,
+    out: &mut Vec<u8>,
+) -> Vec<Vec<u8>> {
     let mut own = Vec::new();
     out.push(b'{');
     for (i, (text, term)) in terms.iter().enumerate() {
@@ -612,6 +653,15 @@ fn chunk_json(terms: &[(TermText<'_>, &TermPostings)], docs: usize, out: &mut Ve
         } else {
             out.extend_from_slice(&entry);
         }
+    }
+    for (i, (bigram, json)) in places.iter().enumerate() {
+        if i > 0 || !terms.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"@");
+        out.extend_from_slice(bigram.as_bytes());
+        out.extend_from_slice(b"\":");
+        out.extend_from_slice(json.as_bytes());
     }
     out.push(b'}');
     own
@@ -726,6 +776,7 @@ mod tests {
             kind: "article".into(),
             summary: String::new(),
             date: String::new(),
+            group: String::new(),
         }
     }
 

@@ -282,6 +282,7 @@ test('an empty query offers popular searches and topics; a fruitless one suggest
   assert.equal(await page.locator('#search-results .search-empty').count(), 1);
   const hints = await page.locator('#search-results .search-suggest a').allTextContents();
   assert.ok(hints.some((h) => h.includes('去掉“火星”')), hints.join());
+  assert.ok(hints.some((h) => h.startsWith('看看话题：')), `the nearest topic: ${hints.join()}`);
   await page.close();
 });
 
@@ -315,12 +316,19 @@ test('hostile queries stay text on the real results page', { skip: NO_SITE }, as
   await page.close();
 });
 
-test('axe-core: no serious or critical violation on the search page with results', { skip: NO_SITE }, async () => {
+test('axe-core: no serious or critical violation on the search page with results and facets open', { skip: NO_SITE }, async () => {
   const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  for (const width of [1280, 390]) {
+  for (const [width, query] of [[1280, '广州 医保卡'], [390, '广州 医保卡'], [1280, '异地就医'], [390, '异地就医']]) {
     const page = await context.newPage();
     await page.setViewportSize({ width, height: 900 });
-    await results(page, { q: '异地就医' });
+    await results(page, { q: query });
+    await page.locator('.search-facets details').evaluateAll((groups) => groups.forEach((d) => (d.open = true)));
+    if (query === '异地就医') {
+      // No place in the query: open a province's cities with its button.
+      await page.locator('.search-facets button.facet-expand').first().click();
+      await page.waitForSelector('.search-facets button.facet-expand[aria-expanded="true"]');
+    }
+    assert.ok((await page.locator('.search-facets .facet-sub .facet-link').count()) > 0, 'a province shows its cities');
     await page.addScriptTag({ content: axe });
     const violations = await page.evaluate(async () => {
       const found = await window.axe.run(document, { resultTypes: ['violations'] });
@@ -328,7 +336,120 @@ test('axe-core: no serious or critical violation on the search page with results
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
-    assert.deepEqual(violations, [], `at ${width} px`);
+    assert.deepEqual(violations, [], `${query} at ${width} px`);
     await page.close();
   }
+});
+
+// ---- Facets, places in the query and near-duplicates, on the bundled site.
+
+/** [label, count] of the facet links of `list` (a locator). */
+async function facetCounts(list) {
+  return list.locator(':scope > .facet-item > .facet-link').evaluateAll((links) =>
+    links.map((a) => [a.firstChild.textContent.trim(), Number(a.querySelector('.facet-count').textContent)])
+  );
+}
+
+const shownCount = async (page) => Number((await page.locator('#search-status').textContent()).match(/共 (\d+) 条/)[1]);
+
+test('region facet counts the whole result set; choosing a province includes its cities', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '医保卡' });
+  const total = await shownCount(page);
+  assert.ok(total > 20, 'more results than one page shows');
+  const provinces = await facetCounts(page.locator('.search-facets .facet-list').first());
+  const guangdong = provinces.find(([name]) => name === '广东省');
+  assert.ok(guangdong, provinces.join(' '));
+  assert.ok(provinces.every(([, n]) => n <= total));
+  await page.locator('.search-facets a.facet-link', { hasText: '广东省' }).first().click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('region') === '广东省');
+  await page.waitForFunction((n) => document.getElementById('search-status').textContent.includes(`共 ${n} 条`), guangdong[1]);
+  // The province's results include those tagged only with one of its cities.
+  const cities = await facetCounts(page.locator('.search-facets .facet-sub'));
+  assert.ok(cities.length > 0 && cities.some(([name]) => name === '广州市'), cities.join(' '));
+  const chips = await page.locator('#search-results .chip-region').allTextContents();
+  assert.ok(chips.includes('广州市'), chips.join());
+  await page.locator('.search-facets .facet-sub a.facet-link', { hasText: '广州市' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('region') === '广东省/广州市');
+  const guangzhou = cities.find(([name]) => name === '广州市')[1];
+  await page.waitForFunction((n) => document.getElementById('search-status').textContent.includes(`共 ${n} 条`), guangzhou);
+  assert.ok(guangzhou < guangdong[1]);
+  await page.close();
+});
+
+test('a place in the query ranks that place first and pre-selects it; the reader can clear it by keyboard', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '广州 医保卡' });
+  const clear = page.locator('.search-facets .facet-clear');
+  assert.match(await clear.textContent(), /广州市/);
+  assert.equal(new URL(page.url()).searchParams.get('region'), null, 'pre-selected, not written into the URL');
+  const within = await shownCount(page);
+  await clear.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('region') === '');
+  await page.waitForFunction(() => !document.querySelector('.search-facets .facet-clear'));
+  assert.ok((await shownCount(page)) >= within);
+  // Cleared: every result, 广州 first, then 广东省 alone, then nowhere, then elsewhere.
+  const places = await page.locator('#search-results ol:not(.search-partial) .search-result').evaluateAll((cards) =>
+    cards.map((c) => Array.from(c.querySelectorAll('.chip-region')).map((chip) => chip.textContent))
+  );
+  const rank = (chips) => (chips.includes('广州市') ? 0 : chips.includes('广东省') ? 1 : chips.length === 0 ? 2 : 3);
+  const ranks = places.map(rank);
+  assert.ok(ranks[0] === 0, JSON.stringify(places.slice(0, 5)));
+  assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), JSON.stringify(places));
+  await page.close();
+});
+
+test('facet state lives in the URL: it survives a reload, and Back restores the page before', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '医保' });
+  const before = await titles(page);
+  const topics = await facetCounts(page.locator('.search-facets .facet-list').last());
+  const [topic, count] = topics[topics.length - 1];
+  await page.locator('.search-facets .facet-list').last().locator('a.facet-link', { hasText: topic }).click();
+  await page.waitForFunction((t) => new URL(location.href).searchParams.get('topic') === t, topic);
+  await page.waitForFunction((n) => document.getElementById('search-status').textContent.includes(`共 ${n} 条`), count);
+  const chosen = await titles(page);
+  await page.reload();
+  await page.waitForSelector('#search-results[data-query]');
+  assert.deepEqual(await titles(page), chosen, 'a reload shows the same results');
+  assert.equal(await page.locator('.search-facets a[aria-current="true"]').first().textContent().then((t) => t.startsWith(topic)), true);
+  assert.match(await page.locator('.search-facets .facet-clear').textContent(), new RegExp(topic));
+  await page.goBack();
+  await page.waitForFunction(() => !new URL(location.href).searchParams.has('topic'));
+  await page.waitForFunction((n) => document.querySelectorAll('#search-results .search-result-link').length === n, before.length);
+  assert.deepEqual(await titles(page), before);
+  await page.close();
+});
+
+test('near-duplicates show as one entry with “N 篇相似”, which expands', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  await results(page, { q: '没有工作 医保' });
+  const all = await titles(page);
+  const twins = all.filter((t) => t === '没有工作怎么缴纳医保' || t === '没有工作怎么交医保');
+  assert.equal(twins.length, 1, all.join(' | '));
+  const entry = page.locator('#search-results .search-result', { hasText: twins[0] });
+  const summary = entry.locator('.search-similar summary');
+  assert.equal(await summary.textContent(), '1 篇相似');
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  const other = twins[0] === '没有工作怎么缴纳医保' ? '没有工作怎么交医保' : '没有工作怎么缴纳医保';
+  assert.equal(await entry.locator('.search-similar-list a').textContent(), other);
+  assert.ok(await entry.locator('.search-similar-list a').isVisible());
+  await page.close();
+});
+
+test('hostile place and topic names in facets stay text', { skip: NO_SITE }, async () => {
+  const page = await context.newPage();
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs += 1;
+    return d.dismiss();
+  });
+  await page.goto(server.url + 'search/?q=' + encodeURIComponent('恶意标题测试') + '&topic=' + encodeURIComponent('<i>话题</i>'));
+  await page.waitForSelector('#search-results[data-query]');
+  assert.match(await page.locator('.search-facets .facet-clear').textContent(), /<i>话题<\/i>/);
+  assert.equal(await page.locator('.search-facets i, .search-facets script, .search-facets img').count(), 0);
+  assert.equal(dialogs, 0);
+  await page.close();
 });

@@ -25,8 +25,8 @@ test('counts are exact on a 3,000-document site: every document with every term 
     for (const [query, count] of Object.entries(truth)) {
       const found = await engine.search(query, 20, 0);
       assert.equal(found.total, count, `${query}: shown count against documents containing it`);
-      const all = await engine.rank(query);
-      assert.equal(all.hits.filter((h) => h.full).length, count, `${query}: every full match is listed`);
+      const all = await engine.search(query, 100000, 0);
+      assert.equal(all.results.filter((r) => r.matchedAll).length, count, `${query}: every full match is listed`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -76,4 +76,15 @@ test('stock elasticlunr.js loads search_index.zh.json, finds a pre-tokenized que
   // in the title.
   if (json.bodies) assert.equal(top.title, '医保个人账户怎么充值缴费');
   else assert.ok(['个人', '账户', '充值'].some((w) => top.title.includes(w)), top.title);
+});
+
+test('places in a query are read as src/classify/regions.rs reads them (tests/search_vectors.json)', { skip: NO_SITE }, async () => {
+  const vectors = JSON.parse(await readFile(join(REPO, 'tests/search_vectors.json'), 'utf8'));
+  const { engine } = diskEngine(SITE);
+  const named = vectors.filter((v) => v.places.length > 0);
+  assert.ok(named.length >= 8, 'the vectors name places');
+  for (const v of vectors) {
+    const found = await engine.rank(v.input);
+    assert.deepEqual(found.places, v.places, `places named in ${JSON.stringify(v.input)}`);
+  }
 });

@@ -15,7 +15,9 @@ import { serve } from './server.mjs';
 const SITE = process.env.POLICYPRESS_LARGE_SITE ? resolve(process.env.POLICYPRESS_LARGE_SITE) : null;
 const SKIP = SITE ? false : 'POLICYPRESS_LARGE_SITE is not set';
 const BUDGET = 100 * 1024;
-const QUERIES = ['异地就医备案', '个人账户充值', '家人交医保', '生育保险怎么报销', '缴费标准', '医'];
+// Every query on the search page loads the facets (f/index.json, and a
+// province's cities for a place in the query).
+const QUERIES = ['异地就医备案', '个人账户充值', '家人交医保', '生育保险怎么报销', '缴费标准', '医', '深圳 2025', '广州 医保缴费'];
 
 let server, browser;
 
@@ -47,6 +49,7 @@ test('a cold query on a large site downloads at most 100 KB', { skip: SKIP }, as
     await page.fill('#q', query);
     await page.waitForFunction((q) => document.getElementById('search-results')?.getAttribute('data-query') === q, query);
     const results = await page.locator('#search-results .search-result-link').count();
+    assert.ok((await page.locator('#search-results .search-facets .facet-link').count()) > 0, `${query} shows facets`);
     const fetched = server.stats.log.slice(before).filter(([url]) => isSearchData(url));
     const bytes = fetched.reduce((sum, [, length]) => sum + length, 0);
     report.push(`${query} | ${fetched.length} files | ${(bytes / 1024).toFixed(1)} KB | ${results} results shown`);

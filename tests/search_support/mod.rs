@@ -60,6 +60,7 @@ pub fn fixture_docs() -> Vec<SearchDoc<'static>> {
             topics,
             kind: "article".into(),
             date: "2025-03-14".into(),
+            group: String::new(),
         });
         for (i, line) in lines.iter().enumerate() {
             if line.starts_with("健康新闻 ") && i >= 2 {
@@ -75,6 +76,7 @@ pub fn fixture_docs() -> Vec<SearchDoc<'static>> {
                     topics,
                     kind: "recommendation".into(),
                     date: line.trim_start_matches("健康新闻 ").to_string(),
+                    group: String::new(),
                 });
             }
         }
@@ -172,6 +174,7 @@ pub fn synthetic_docs(count: usize) -> Vec<SearchDoc<'static>> {
                 topics,
                 kind: if article { "article" } else { "recommendation" }.into(),
                 date: format!("2025-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
+                group: String::new(),
             }
         })
         .collect()

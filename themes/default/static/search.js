@@ -19,10 +19,16 @@
  * files, result links) is resolved against it, so the site works under any
  * base path.
  *
- * On the search page the box drives the results: it is filled from `?q=`
- * and `?page=`, searches as you type (debounced) and keeps the URL current
- * (history.replaceState while typing, pushState when paging) so a result
- * list can be shared and Back works. Only the count goes to the polite
+ * On the search page the box drives the results: it is filled from `?q=`,
+ * `?region=`, `?topic=` and `?page=`, searches as you type (debounced) and
+ * keeps the URL current (history.replaceState while typing, pushState when
+ * paging or choosing a facet) so a result list can be shared and Back
+ * works. Beside the results, aside.search-facets counts the whole result
+ * set by province (a button lists a province's cities) and by topic; a
+ * place named in the query is chosen until the reader clears it
+ * (a.facet-clear; `region=` empty in the URL), and ranks first either way.
+ * Near-duplicates are one result with details.search-similar
+ * ("N 篇相似"). Only the count goes to the polite
  * live region; the results are a plain ordered list of links, 20 a page,
  * full matches first and, when there are fewer than ten of them, partial
  * matches under a 部分匹配 heading. An empty query lists the popular
@@ -44,8 +50,10 @@
  *
  * The index (written by src/search/shards.rs) is loaded lazily on first
  * focus or input: search/manifest.json (with the synonym groups), then one
- * term chunk per query term (and the own file of a common term) and the
- * metadata fragments of the results shown.
+ * term chunk per query term (and the own file of a common term; the chunks
+ * also carry the place names starting with the term), the facet index
+ * f/index.json (and f/<province>.json for cities), and the metadata
+ * fragments of the results shown.
  *
  * In Node (tests) the file exports the tokenizer and the engine instead of
  * touching a document.
@@ -229,6 +237,90 @@
   // records which terms it matched).
   var MAX_TERMS = 30;
 
+  /** The terms a word is looked up by: a Han word of two or more
+   *  characters by its bigrams, anything else as itself. */
+  function bigramsOf(word) {
+    var chars = Array.from(word);
+    if (chars.length < 2 || !isHan(chars[0].codePointAt(0))) return [word];
+    var out = [];
+    for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+    return out;
+  }
+
+  // ---- Places in a query: a copy of `RegionMatcher::query_places` in
+  // ---- src/classify/regions.rs, pinned by tests/search_vectors.json.
+
+  function isAncestor(a, b) {
+    return b.length > a.length && b.charAt(a.length) === '/' && b.slice(0, a.length) === a;
+  }
+
+  /**
+   * Gazetteer paths of the places `text` names, read left to right taking
+   * at each character the longest pattern of `lookup(bigram)` (the chunk's
+   * `@` entry for the two characters there: [pattern, 'x'] a guard word,
+   * [pattern, 'g', paths] a region group, [pattern, 'p', [[path, level,
+   * flags]]] a place name; flags 1 weak, 2 parent only) that the text
+   * continues with. A weak name counts after its parent or before one of
+   * `context` (医保, 社保 …); an ambiguous name resolves to the candidate
+   * related to another place named, else the one highest level one. Returns
+   * {places, spans: [start, end, paths]}, the characters that named each.
+   */
+  function readPlaces(text, lookup, context) {
+    var chars = Array.from(String(text));
+    var mentions = [];
+    var chosen = [];
+    var spans = [];
+    var add = function (path) {
+      if (chosen.indexOf(path) < 0) chosen.push(path);
+    };
+    for (var i = 0; i + 1 < chars.length; ) {
+      var entries = lookup(chars[i] + chars[i + 1]);
+      var hit = null;
+      for (var e = 0; entries && e < entries.length && !hit; e++) {
+        var pattern = Array.from(entries[e][0]);
+        if (chars.slice(i, i + pattern.length).join('') === entries[e][0]) hit = entries[e];
+      }
+      if (!hit) {
+        i += 1;
+        continue;
+      }
+      var start = i;
+      var end = i + Array.from(hit[0]).length;
+      i = end;
+      if (hit[1] === 'g') {
+        hit[2].forEach(add);
+        spans.push([start, end, hit[2]]);
+        continue;
+      }
+      if (hit[1] !== 'p') continue;
+      var last = mentions[mentions.length - 1];
+      var previous = last && chars.slice(last.end, start).join('').trim() === '' ? last : null;
+      var after = chars.slice(end).join('');
+      var followed = context.some(function (w) { return after.slice(0, w.length) === w; });
+      var kept = hit[2].filter(function (c) {
+        var afterParent = previous && previous.candidates.some(function (pc) { return isAncestor(pc[0], c[0]); });
+        return !(c[2] & 1) || afterParent || (!(c[2] & 2) && followed);
+      });
+      if (kept.length) mentions.push({ start: start, end: end, candidates: kept });
+    }
+    mentions.forEach(function (mention, m) {
+      var related = function (c) {
+        return mentions.some(function (other, o) {
+          return o !== m && other.candidates.some(function (oc) { return isAncestor(oc[0], c[0]) || isAncestor(c[0], oc[0]); });
+        });
+      };
+      var supported = mention.candidates.filter(related);
+      var pool = supported.length ? supported : mention.candidates;
+      var top = Math.min.apply(null, pool.map(function (c) { return c[1]; }));
+      var atTop = pool.filter(function (c) { return c[1] === top; });
+      if (atTop.length !== 1) return;
+      add(atTop[0][0]);
+      spans.push([mention.start, mention.end, [atTop[0][0]]]);
+    });
+    var places = chosen.filter(function (u) { return !chosen.some(function (o) { return isAncestor(u, o); }); });
+    return { places: places, spans: spans };
+  }
+
   /**
    * What the engine looks up for `words` (queryWords): `terms`, and
    * `needs`, one per query character of a plain word and one per synonym
@@ -254,13 +346,6 @@
       }
       if (typed) weights[at] = 1;
       return at;
-    };
-    var bigramsOf = function (word) {
-      var chars = Array.from(word);
-      if (chars.length < 2 || !isHan(chars[0].codePointAt(0))) return [word];
-      var out = [];
-      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
-      return out;
     };
     words.forEach(function (alternatives) {
       if (alternatives.length > 1) {
@@ -329,7 +414,7 @@
   Engine.prototype.load = function () {
     var self = this;
     return this.get('search/manifest.json').then(function (m) {
-      if (m.version !== 3) throw new Error('unsupported search index version ' + m.version);
+      if (m.version !== 4) throw new Error('unsupported search index version ' + m.version);
       self.manifest = m;
       self.synonyms = synonymTable(m.synonyms);
       return m;
@@ -340,17 +425,22 @@
     return queryWords(query, this.synonyms);
   };
 
+  /** The chunk a term lives in. */
+  Engine.prototype.chunk = function (term) {
+    var m = this.manifest;
+    return this.get('search/' + m.base + 't/' + (fnv1a(term) % m.buckets) + '.json');
+  };
+
   /** A term's `[df, postings, members]`; a common term's entry is a file
    *  of its own, which its chunk names by number. */
   Engine.prototype.postings = function (term) {
     var m = this.manifest;
     var self = this;
-    var bucket = fnv1a(term) % m.buckets;
-    return this.get('search/' + m.base + 't/' + bucket + '.json').then(function (chunk) {
+    return this.chunk(term).then(function (chunk) {
       if (!Object.prototype.hasOwnProperty.call(chunk, term)) return null;
       var entry = chunk[term];
       if (typeof entry[1] !== 'number') return entry;
-      return self.get('search/' + m.base + 'p/' + bucket + '.' + entry[1] + '.json');
+      return self.get('search/' + m.base + 'p/' + (fnv1a(term) % m.buckets) + '.' + entry[1] + '.json');
     });
   };
 
@@ -405,110 +495,392 @@
   /**
    * Ranked matches of `query`, computed over every document that contains
    * any query term (no posting is ever left out, so counts are exact).
+   * A place the query names (readPlaces, from the chunks its terms are in)
+   * stays a word to match, met by the text or by a region tag within the
+   * place, so 沪籍 医保 finds pages tagged 上海市 that never write 沪籍.
    * A document is a full match when it satisfies every need of the plan;
    * full matches come first: those with every term in the title, then by
    * BM25 score with field boosts, then by document number so that results
    * are stable. Documents satisfying at least half the needs are partial
    * matches, listed after the full ones only when there are fewer than ten
-   * of those. Resolves to {words, full, partial, hits: [{doc, score, full}]}.
+   * of those.
+   * Resolves to {words, places, full, partial, hits: [{doc, score,
+   * full, title, met}]}.
    */
   Engine.prototype.rank = function (query) {
     var self = this;
     return (this.manifest ? Promise.resolve(this.manifest) : this.load()).then(function (m) {
       var words = self.words(query);
       var plan = queryPlan(words);
-      if (plan.needs.length === 0) return { words: words, full: 0, partial: 0, hits: [] };
-      return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
-        var scores = new Float64Array(m.docs);
-        var masks = new Uint32Array(m.docs);
-        var titles = new Uint32Array(m.docs);
-        var touched = [];
-        var lowest = Math.min.apply(null, m.boosts) / m.scale;
-        lists.forEach(function (entry, t) {
-          if (!entry) return;
-          var df = entry[0], packed = entry[1], members = entry[2];
-          var bit = 1 << t;
-          var idf = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
-          var doc = 0, i = 0;
-          while (i < packed.length) {
-            // Packed as shards.rs documents: delta in 5-bit groups (+32 while
-            // more follow), field mask, one weight per field in the mask.
-            var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
-            while (digit >= 32) {
-              delta += (digit - 32) * shift;
-              shift *= 32;
-              digit = DIGIT[packed.charCodeAt(i++)];
-            }
-            doc += delta + digit * shift;
-            var mask = DIGIT[packed.charCodeAt(i++)];
-            var s = 0;
-            for (var f = 0; f < m.fields.length; f++) {
-              if (mask & (1 << f)) s += m.boosts[f] * DIGIT[packed.charCodeAt(i++)];
-            }
-            if (masks[doc] === 0) touched.push(doc);
-            scores[doc] += (idf * s) / m.scale;
-            masks[doc] |= bit;
-            if (mask & 1) titles[doc] |= bit;
-          }
-          // Documents past the weighted postings: present, with the
-          // lowest weight (a term this common has a small IDF anyway).
-          eachMember(members, function (d) {
-            if (masks[d] & bit) return;
-            if (masks[d] === 0) touched.push(d);
-            masks[d] |= bit;
-            scores[d] += idf * lowest;
+      if (plan.needs.length === 0) return { words: words, places: [], full: 0, partial: 0, hits: [] };
+      return Promise.all(plan.terms.map(function (t) { return self.chunk(t); })).then(function (chunks) {
+        var found = readPlaces(
+          query,
+          function (bigram) {
+            var chunk = chunks[plan.terms.indexOf(bigram)];
+            return chunk && Object.prototype.hasOwnProperty.call(chunk, '@' + bigram) ? chunk['@' + bigram] : null;
+          },
+          m.placeContext || []
+        );
+        if (!found.places.length) return self.score(plan, null).then(finish);
+        // A place word is also met by the tag: a page tagged 上海市 meets
+        // 沪籍, one tagged 深圳市 meets 深圳 however it names the city.
+        var chars = Array.from(query);
+        var tagged = [];
+        found.spans.forEach(function (span) {
+          var bits = 0;
+          bigramsOf(chars.slice(span[0], span[1]).join('')).forEach(function (t) {
+            var at = plan.terms.indexOf(t);
+            if (at >= 0) bits |= 1 << at;
           });
+          if (bits) tagged.push({ paths: span[2].map(facetPath), bits: bits });
         });
-        var met = new Map();
-        var needsMet = function (mask) {
-          var n = met.get(mask);
-          if (n === undefined) {
-            n = 0;
-            plan.needs.forEach(function (options) {
-              if (options.some(function (o) { return (mask & o) === o; })) n += 1;
+        var paths = [].concat.apply([], tagged.map(function (t) { return t.paths; }));
+        return self.regions(paths).then(function (regions) {
+          var tags = function (doc) {
+            var bits = 0;
+            tagged.forEach(function (t) {
+              if (t.paths.some(function (path) { return regions.within(doc, path, false); })) bits |= t.bits;
             });
-            met.set(mask, n);
-          }
-          return n;
-        };
-        var all = plan.needs.length;
-        var full = [];
-        var partial = [];
-        touched.forEach(function (doc) {
-          var n = needsMet(masks[doc]);
-          var hit = { doc: doc, score: scores[doc], met: n, full: n === all, title: needsMet(titles[doc]) === all };
-          if (hit.full) full.push(hit);
-          else if (all > 1 && n * 2 >= all) partial.push(hit);
+            return bits;
+          };
+          return self.score(plan, tags).then(finish);
         });
-        full.sort(function (a, b) {
-          return b.title - a.title || b.score - a.score || a.doc - b.doc;
-        });
-        partial.sort(function (a, b) {
-          return b.met - a.met || b.score - a.score || a.doc - b.doc;
-        });
-        var shownPartial = full.length < FEW_FULL ? partial : [];
-        return { words: words, full: full.length, partial: shownPartial.length, hits: full.concat(shownPartial) };
+        function finish(ranked) {
+          ranked.words = words;
+          ranked.places = found.places;
+          return ranked;
+        }
       });
     });
   };
 
-  /** Results `offset` .. `offset + limit` of `query`, with their metadata,
-   *  their highlight words and the counts of `rank`. */
-  Engine.prototype.search = function (query, limit, offset) {
+  /** Every document matching `plan` at least in half its needs, scored;
+   *  `tags(doc)`, if given, adds the term bits a document's region tags
+   *  stand for. */
+  Engine.prototype.score = function (plan, tags) {
+    var m = this.manifest;
+    var self = this;
+    return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
+      var scores = new Float64Array(m.docs);
+      var masks = new Uint32Array(m.docs);
+      var titles = new Uint32Array(m.docs);
+      var touched = [];
+      var lowest = Math.min.apply(null, m.boosts) / m.scale;
+      lists.forEach(function (entry, t) {
+        if (!entry) return;
+        var df = entry[0], packed = entry[1], members = entry[2];
+        var bit = 1 << t;
+        var idf = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
+        var doc = 0, i = 0;
+        while (i < packed.length) {
+          // Packed as shards.rs documents: delta in 5-bit groups (+32 while
+          // more follow), field mask, one weight per field in the mask.
+          var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
+          while (digit >= 32) {
+            delta += (digit - 32) * shift;
+            shift *= 32;
+            digit = DIGIT[packed.charCodeAt(i++)];
+          }
+          doc += delta + digit * shift;
+          var mask = DIGIT[packed.charCodeAt(i++)];
+          var s = 0;
+          for (var f = 0; f < m.fields.length; f++) {
+            if (mask & (1 << f)) s += m.boosts[f] * DIGIT[packed.charCodeAt(i++)];
+          }
+          if (masks[doc] === 0) touched.push(doc);
+          scores[doc] += (idf * s) / m.scale;
+          masks[doc] |= bit;
+          if (mask & 1) titles[doc] |= bit;
+        }
+        // Documents past the weighted postings: present, with the
+        // lowest weight (a term this common has a small IDF anyway).
+        eachMember(members, function (d) {
+          if (masks[d] & bit) return;
+          if (masks[d] === 0) touched.push(d);
+          masks[d] |= bit;
+          scores[d] += idf * lowest;
+        });
+      });
+      if (tags) touched.forEach(function (doc) { masks[doc] |= tags(doc); });
+      var met = new Map();
+      var needsMet = function (mask) {
+        var n = met.get(mask);
+        if (n === undefined) {
+          n = 0;
+          plan.needs.forEach(function (options) {
+            if (options.some(function (o) { return (mask & o) === o; })) n += 1;
+          });
+          met.set(mask, n);
+        }
+        return n;
+      };
+      var all = plan.needs.length;
+      var full = [];
+      var partial = [];
+      touched.forEach(function (doc) {
+        var n = needsMet(masks[doc]);
+        var hit = { doc: doc, score: scores[doc], met: n, full: n === all, title: needsMet(titles[doc]) === all };
+        if (hit.full) full.push(hit);
+        else if (all > 1 && n * 2 >= all) partial.push(hit);
+      });
+      full.sort(function (a, b) {
+        return b.title - a.title || b.score - a.score || a.doc - b.doc;
+      });
+      partial.sort(function (a, b) {
+        return b.met - a.met || b.score - a.score || a.doc - b.doc;
+      });
+        var shownPartial = full.length < FEW_FULL ? partial : [];
+      return { full: full.length, partial: shownPartial.length, hits: full.concat(shownPartial) };
+    });
+  };
+
+  /** Numbers packed as postings' deltas (5 bits a digit, +32 while more follow). */
+  function unpackNumbers(text) {
+    var out = [];
+    for (var i = 0; i < text.length; ) {
+      var digit = DIGIT[text.charCodeAt(i++)], n = 0, shift = 1;
+      while (digit >= 32) {
+        n += (digit - 32) * shift;
+        shift *= 32;
+        digit = DIGIT[text.charCodeAt(i++)];
+      }
+      out.push(n + digit * shift);
+    }
+    return out;
+  }
+
+  /** The run holding `doc`, of runs starting at `starts` (ascending). */
+  function runAt(starts, doc) {
+    var lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= doc) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Run-length pairs (value, length) from `at` on: {starts, values}. */
+  function spreadRuns(pairs, at, starts, values) {
+    for (var i = 0; i + 1 < pairs.length; i += 2) {
+      starts.push(at);
+      values.push(pairs[i]);
+      at += pairs[i + 1];
+    }
+    return at;
+  }
+
+  /** The facet index (src/search/facets.rs): each document's provinces
+   *  and topics, and its near-duplicate group, from run lengths. */
+  Engine.prototype.facets = function () {
+    var m = this.manifest;
+    return this.get('search/' + m.base + 'f/index.json').then(function (raw) {
+      if (raw.decoded) return raw.decoded;
+      var starts = [], provinces = [], sets = [], ranges = new Map(), at = 0;
+      raw.runs.forEach(function (run) {
+        var begin = at;
+        var pairs = unpackNumbers(run[1]);
+        var before = starts.length;
+        at = spreadRuns(pairs, at, starts, sets);
+        for (var i = before; i < starts.length; i++) provinces.push(run[0]);
+        ranges.set(run[0], [begin, at]);
+      });
+      var extra = new Map(raw.extra.map(function (e) { return [e[0], e[1]]; }));
+      var groupOf = new Map();
+      var runsOfGroups = unpackNumbers(raw.groups);
+      var end = 0;
+      for (var r = 0; r + 1 < runsOfGroups.length; r += 2) {
+        var first = end + runsOfGroups[r];
+        end = first + runsOfGroups[r + 1];
+        for (var d = first; d < end; d++) groupOf.set(d, r);
+      }
+      raw.scattered.forEach(function (packed, g) {
+        var doc = 0;
+        unpackNumbers(packed).forEach(function (delta) {
+          doc += delta;
+          groupOf.set(doc, -1 - g);
+        });
+      });
+      raw.decoded = {
+        provinces: raw.provinces,
+        topics: raw.topics,
+        ranges: ranges,
+        groupOf: groupOf,
+        provincesOf: function (doc) {
+          return extra.get(doc) || [provinces[runAt(starts, doc)]];
+        },
+        topicsOf: function (doc) {
+          return raw.sets[sets[runAt(starts, doc)]];
+        },
+      };
+      return raw.decoded;
+    });
+  };
+
+  /** The cities of province number `p`: {names, citiesOf(doc)}, city 0
+   *  standing for the province itself. */
+  Engine.prototype.cities = function (p) {
+    var self = this;
+    return this.facets().then(function (f) {
+      return self.get('search/' + self.manifest.base + 'f/' + p + '.json').then(function (raw) {
+        if (raw.decoded) return raw.decoded;
+        var range = f.ranges.get(p) || [0, 0];
+        var starts = [], cities = [];
+        spreadRuns(unpackNumbers(raw.runs), range[0], starts, cities);
+        var extra = new Map(raw.extra.map(function (e) { return [e[0], e[1]]; }));
+        raw.decoded = {
+          names: raw.cities,
+          citiesOf: function (doc) {
+            if (extra.has(doc)) return extra.get(doc);
+            return doc >= range[0] && doc < range[1] ? [cities[runAt(starts, doc)]] : [];
+          },
+        };
+        return raw.decoded;
+      });
+    });
+  };
+
+  /** What telling whether a document is tagged within one of `paths` (or
+   *  their provinces) needs: {within(doc, path, provinceOnly), cityFiles}.
+   *  `provinceOnly` asks for a tag of the province itself. */
+  Engine.prototype.regions = function (paths) {
+    var self = this;
+    return this.facets().then(function (f) {
+      var names = [];
+      paths.forEach(function (path) {
+        var name = path.split('/')[0];
+        if (f.provinces.indexOf(name) > 0 && names.indexOf(name) < 0) names.push(name);
+      });
+      return Promise.all(names.map(function (name) { return self.cities(f.provinces.indexOf(name)); })).then(function (files) {
+        var cityFiles = new Map(names.map(function (name, i) { return [name, files[i]]; }));
+        var within = function (doc, path, provinceOnly) {
+          var parts = path.split('/');
+          var p = f.provinces.indexOf(parts[0]);
+          if (p <= 0 || f.provincesOf(doc).indexOf(p) < 0) return false;
+          if (parts.length < 2 && !provinceOnly) return true;
+          var file = cityFiles.get(parts[0]);
+          var c = provinceOnly ? 0 : file.names.indexOf(parts[1]);
+          return c >= 0 && file.citiesOf(doc).indexOf(c) >= 0;
+        };
+        return { within: within, cityFiles: cityFiles };
+      });
+    });
+  };
+
+  /** `path` cut to the levels the facet shows: province and city. */
+  function facetPath(path) {
+    return path.split('/').slice(0, 2).join('/');
+  }
+
+  /** [name, count] of the counted entries with a count, largest first. */
+  function countList(names, counts, first) {
+    var out = [];
+    counts.forEach(function (n, i) {
+      if (n > 0 && i >= first) out.push([names[i], n]);
+    });
+    return out.sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0); });
+  }
+
+  /**
+   * Results `offset` .. `offset + limit` of `query` with their metadata and
+   * highlight words, after the facets: `filters.region` (a province or
+   * province/city; undefined for the place the query names, if exactly one,
+   * '' or null for none), `filters.topic`, and `filters.expand`, provinces
+   * whose city counts are wanted. A place in the query ranks first the
+   * results tagged there, then those tagged with its province alone, then
+   * those tagged nowhere (national rules), then the rest. Results of one
+   * near-duplicate group are one entry, `similar` holding the numbers of
+   * the others (for `docs`, when the reader asks).
+   * Counts: `total` and `partial` documents, `entries` after collapsing;
+   * `facets` counts the whole result set by province, city (of expanded
+   * provinces and the chosen one) and topic, each under the other facet.
+   */
+  Engine.prototype.search = function (query, limit, offset, filters) {
     var self = this;
     offset = offset || 0;
-    return this.rank(query).then(function (ranked) {
-      var top = ranked.hits.slice(offset, offset + limit);
-      return self.docs(top.map(function (h) { return h.doc; })).then(function (docs) {
-        return {
-          total: ranked.full,
-          partial: ranked.partial,
-          words: ranked.words,
-          offset: offset,
-          results: top.map(function (h, i) {
-            return Object.assign({ score: h.score, matchedAll: h.full }, docs[i]);
-          }),
+    filters = filters || {};
+    return Promise.all([this.rank(query), this.load().then(function () { return self.facets(); })]).then(function (both) {
+      var found = both[0], f = both[1];
+      var targets = found.places.map(facetPath);
+      var auto = targets.length === 1 ? targets[0] : null;
+      var region = filters.region === undefined ? auto : filters.region || null;
+      var provinceOf = function (path) { return path.split('/')[0]; };
+      var wanted = targets.concat(region ? [region] : [], filters.expand || []);
+      return self.regions(wanted).then(function (regions) {
+        var cityFiles = regions.cityFiles;
+        var within = regions.within;
+        var tier = function (doc) {
+          var best = f.provincesOf(doc)[0] === 0 ? 2 : 3;
+          targets.forEach(function (t) {
+            if (within(doc, t, false)) best = 0;
+            else if (t.indexOf('/') > 0 && within(doc, provinceOf(t), true)) best = Math.min(best, 1);
+          });
+          return best;
         };
+        var hits = found.hits;
+        if (targets.length) {
+          hits.forEach(function (h) { h.tier = tier(h.doc); });
+          var full = hits.filter(function (h) { return h.full; });
+          var partial = hits.filter(function (h) { return !h.full; });
+          full.sort(function (a, b) { return a.tier - b.tier || b.title - a.title || b.score - a.score || a.doc - b.doc; });
+          partial.sort(function (a, b) { return b.met - a.met || a.tier - b.tier || b.score - a.score || a.doc - b.doc; });
+          hits = full.concat(partial);
+        }
+        var topic = filters.topic ? f.topics.indexOf(filters.topic) : -1;
+        var inTopic = function (h) { return !filters.topic || f.topicsOf(h.doc).indexOf(topic) >= 0; };
+        var inRegion = function (h) { return !region || within(h.doc, region, false); };
+        var provinceCounts = f.provinces.map(function () { return 0; });
+        var topicCounts = f.topics.map(function () { return 0; });
+        var cityCounts = new Map();
+        cityFiles.forEach(function (file, name) { cityCounts.set(name, file.names.map(function () { return 0; })); });
+        var kept = [];
+        hits.forEach(function (h) {
+          var topicOk = inTopic(h), regionOk = inRegion(h);
+          if (topicOk) {
+            f.provincesOf(h.doc).forEach(function (p) {
+              provinceCounts[p] += 1;
+              var counts = cityCounts.get(f.provinces[p]);
+              if (counts) cityFiles.get(f.provinces[p]).citiesOf(h.doc).forEach(function (c) { counts[c] += 1; });
+            });
+          }
+          if (regionOk) f.topicsOf(h.doc).forEach(function (t) { topicCounts[t] += 1; });
+          if (topicOk && regionOk) kept.push(h);
+        });
+        var entries = [];
+        var byGroup = new Map();
+        kept.forEach(function (h) {
+          var g = f.groupOf.get(h.doc);
+          if (g !== undefined && byGroup.has(g)) {
+            byGroup.get(g).similar.push(h);
+            return;
+          }
+          var entry = { hit: h, similar: [] };
+          entries.push(entry);
+          if (g !== undefined) byGroup.set(g, entry);
+        });
+        var top = entries.slice(offset, offset + limit);
+        return self.docs(top.map(function (e) { return e.hit.doc; })).then(function (docs) {
+          var cities = {};
+          cityCounts.forEach(function (counts, name) { cities[name] = countList(cityFiles.get(name).names, counts, 1); });
+          return {
+            total: kept.filter(function (h) { return h.full; }).length,
+            partial: kept.filter(function (h) { return !h.full; }).length,
+            entries: entries.length,
+            words: found.words,
+            places: found.places,
+            region: region,
+            auto: auto,
+            topic: filters.topic || null,
+            offset: offset,
+            facets: { provinces: countList(f.provinces, provinceCounts, 1), cities: cities, topics: countList(f.topics, topicCounts, 0) },
+            results: top.map(function (e, i) {
+              return Object.assign({ score: e.hit.score, matchedAll: e.hit.full }, docs[i], {
+                similar: e.similar.map(function (h) { return h.doc; }),
+              });
+            }),
+          };
+        });
       });
     });
   };
@@ -615,6 +987,7 @@
     tokenize: tokenize,
     queryTerms: queryTerms,
     queryWords: queryWords,
+    readPlaces: readPlaces,
     synonymTable: synonymTable,
     fnv1a: fnv1a,
     highlight: highlight,
@@ -697,6 +1070,9 @@
     }
     var active = -1;
     var sequence = 0;
+    // Facet choices of the results page, as in the URL: `region` undefined
+    // until the reader chooses (the query's place applies), '' for none.
+    var filters = { region: undefined, topic: '', expand: [] };
     var timer = 0;
     var loading = null;
 
@@ -730,9 +1106,13 @@
       all[active].scrollIntoView({ block: 'nearest' });
     }
 
-    function pageUrl(query, number) {
+    /** The results page for `query`, page `number`, with `choice`
+     *  ({region, topic}; a missing region leaves the query's place to apply). */
+    function pageUrl(query, number, choice) {
       var url = new URL('search/', root);
       url.searchParams.set('q', query);
+      if (choice && choice.region !== undefined) url.searchParams.set('region', choice.region);
+      if (choice && choice.topic) url.searchParams.set('topic', choice.topic);
       if (number > 1) url.searchParams.set('page', String(number));
       return url.href;
     }
@@ -763,7 +1143,122 @@
         chips.appendChild(el('li', 'chip chip-topic', topic));
       });
       if (chips.childNodes.length) item.appendChild(chips);
+      if (r.similar && r.similar.length) {
+        var similar = el('details', 'search-similar');
+        similar.appendChild(el('summary', '', r.similar.length + ' 篇相似'));
+        var others = el('ul', 'search-similar-list');
+        similar.appendChild(others);
+        // Their titles are fetched when the reader opens the list.
+        similar.addEventListener('toggle', function () {
+          if (!similar.open || others.childNodes.length) return;
+          engine.docs(r.similar).then(function (docs) {
+            docs.forEach(function (s) {
+              var a = el('a', '', s.title);
+              a.href = new URL(s.url, root).href;
+              others.appendChild(el('li')).appendChild(a);
+            });
+          });
+        });
+        item.appendChild(similar);
+      }
       return item;
+    }
+
+    /** The facet panel: chosen filters with a clear link each, then counts
+     *  by province (a button shows its cities) and by topic. */
+    function facetPanel(query, found) {
+      var panel = el('aside', 'search-facets');
+      panel.setAttribute('aria-label', '筛选结果');
+      var choice = { region: found.region || '', topic: found.topic || '' };
+      var link = function (label, count, to, current) {
+        var a = el('a', 'facet-link', label);
+        a.href = pageUrl(query, 1, to);
+        if (current) a.setAttribute('aria-current', 'true');
+        if (count !== null) {
+          var n = el('span', 'facet-count', String(count));
+          n.setAttribute('aria-label', count + ' 条');
+          a.appendChild(document.createTextNode(' '));
+          a.appendChild(n);
+        }
+        return a;
+      };
+      if (found.region || found.topic) {
+        var chosen = el('ul', 'facet-chosen');
+        chosen.setAttribute('aria-label', '已选条件');
+        if (found.region) {
+          var name = found.region.split('/').pop();
+          var label = '地区：' + name;
+          if (found.region === found.auto && filters.region === undefined) {
+            // A county (昆山市) filters by its city, the finest facet level.
+            var named = found.places[0].split('/').pop();
+            label = '搜索词中的地点：' + named + (named === name ? '' : '（' + name + '）');
+          }
+          var clear = link(label, null, { region: '', topic: choice.topic }, false);
+          clear.className = 'facet-clear';
+          clear.setAttribute('aria-label', '清除' + label);
+          clear.appendChild(el('span', 'facet-clear-x', '×')).setAttribute('aria-hidden', 'true');
+          chosen.appendChild(el('li')).appendChild(clear);
+        }
+        if (found.topic) {
+          var clearTopic = link('话题：' + found.topic, null, { region: choice.region, topic: '' }, false);
+          clearTopic.className = 'facet-clear';
+          clearTopic.setAttribute('aria-label', '清除话题：' + found.topic);
+          clearTopic.appendChild(el('span', 'facet-clear-x', '×')).setAttribute('aria-hidden', 'true');
+          chosen.appendChild(el('li')).appendChild(clearTopic);
+        }
+        panel.appendChild(chosen);
+      }
+      // A phone shows a facet's list once its title is tapped, unless a
+      // choice is made (or a province opened) in it, so the results stay
+      // near the top.
+      var narrow = window.matchMedia && window.matchMedia('(max-width: 51.99rem)').matches;
+      var section = function (title, chosenHere, list) {
+        var group = el('details', 'facet-group');
+        group.open = !narrow || chosenHere;
+        group.appendChild(el('summary', 'facet-title', title));
+        group.appendChild(list);
+        panel.appendChild(group);
+      };
+      if (found.facets.provinces.length) {
+        var provinces = el('ul', 'facet-list');
+        found.facets.provinces.forEach(function (entry, i) {
+          var item = el('li', 'facet-item');
+          var chosenHere = found.region && found.region.split('/')[0] === entry[0];
+          item.appendChild(link(entry[0], entry[1], { region: entry[0], topic: choice.topic }, found.region === entry[0]));
+          var cities = found.facets.cities[entry[0]];
+          // The chosen province always shows its cities; others on request.
+          var open = (filters.expand.indexOf(entry[0]) >= 0 || chosenHere) && cities;
+          var listId = 'facet-cities-' + i;
+          if (!chosenHere) {
+            var toggle = el('button', 'facet-expand', open ? '收起' : '展开');
+            toggle.type = 'button';
+            toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+            toggle.setAttribute('aria-label', (open ? '收起' : '展开') + entry[0] + '的城市');
+            toggle.setAttribute('data-province', entry[0]);
+            if (open) toggle.setAttribute('aria-controls', listId);
+            item.appendChild(toggle);
+          }
+          if (open && cities) {
+            var sub = el('ul', 'facet-sub');
+            sub.id = listId;
+            cities.forEach(function (city) {
+              var path = entry[0] + '/' + city[0];
+              sub.appendChild(el('li', 'facet-item')).appendChild(link(city[0], city[1], { region: path, topic: choice.topic }, found.region === path));
+            });
+            item.appendChild(sub);
+          }
+          provinces.appendChild(item);
+        });
+        section('地区', !!found.region || filters.expand.length > 0, provinces);
+      }
+      if (found.facets.topics.length) {
+        var topics = el('ul', 'facet-list');
+        found.facets.topics.forEach(function (entry) {
+          topics.appendChild(el('li', 'facet-item')).appendChild(link(entry[0], entry[1], { region: choice.region, topic: entry[0] }, found.topic === entry[0]));
+        });
+        section('话题', !!found.topic, topics);
+      }
+      return panel;
     }
 
     /** An empty query on the search page: popular searches and topics. */
@@ -817,7 +1312,7 @@
     }
 
     function renderPage(query, found, number) {
-      var pages = Math.max(1, Math.ceil((found.total + found.partial) / PAGE_RESULTS));
+      var pages = Math.max(1, Math.ceil(found.entries / PAGE_RESULTS));
       var count = found.total ? '共 ' + found.total + ' 条结果' : found.partial ? '没有完全匹配的结果' : EMPTY;
       if (found.partial) count += '，另有 ' + found.partial + ' 条部分匹配';
       if (status) status.textContent = count;
@@ -826,19 +1321,26 @@
       heading.appendChild(el('q', '', query));
       if (pages > 1) heading.appendChild(document.createTextNode(' · 第 ' + number + ' / ' + pages + ' 页'));
       box.appendChild(heading);
+      var layout = el('div', 'search-layout');
+      var main = el('div', 'search-main');
+      if (found.facets.provinces.length || found.facets.topics.length || found.region || found.topic) {
+        layout.appendChild(facetPanel(query, found));
+      }
+      layout.appendChild(main);
+      box.appendChild(layout);
       if (found.results.length === 0) {
-        box.appendChild(el('p', 'search-empty', EMPTY));
-        box.appendChild(suggestions(query, found.words));
+        main.appendChild(el('p', 'search-empty', EMPTY));
+        main.appendChild(suggestions(query, found.words));
         return;
       }
       var list = null;
       found.results.forEach(function (r, i) {
-        var first = found.offset + i === found.total;
-        if (!list || (first && !r.matchedAll)) {
-          if (!r.matchedAll) box.appendChild(el('h2', 'search-divider', '部分匹配'));
+        if (!list || (list.matchedAll && !r.matchedAll)) {
+          if (!r.matchedAll) main.appendChild(el('h2', 'search-divider', '部分匹配'));
           list = el('ol', 'search-results' + (r.matchedAll ? '' : ' search-partial'));
+          list.matchedAll = r.matchedAll;
           list.start = found.offset + i + 1;
-          box.appendChild(list);
+          main.appendChild(list);
         }
         list.appendChild(card(r, found.words));
       });
@@ -848,14 +1350,14 @@
         var step = function (label, to, rel) {
           if (to < 1 || to > pages) return;
           var a = el('a', 'search-page-link', label);
-          a.href = pageUrl(query, to);
+          a.href = pageUrl(query, to, filters);
           a.rel = rel;
           nav.appendChild(a);
         };
         step('上一页', number - 1, 'prev');
         nav.appendChild(el('span', 'search-page-at', '第 ' + number + ' / ' + pages + ' 页'));
         step('下一页', number + 1, 'next');
-        box.appendChild(nav);
+        main.appendChild(nav);
       }
     }
 
@@ -892,8 +1394,9 @@
       box.setAttribute('data-ms', String(Math.round(ms)));
     }
 
-    /** Searches for the box's text; `number` is the results page. */
-    function run(number) {
+    /** Searches for the box's text; `number` is the results page; `done`
+     *  runs once its results are shown. */
+    function run(number, done) {
       var query = input.value;
       var mine = ++sequence;
       var started = performance.now();
@@ -905,11 +1408,13 @@
       ensureLoaded()
         .then(function () {
           return page
-            ? engine.search(query, PAGE_RESULTS, (number - 1) * PAGE_RESULTS)
-            : engine.search(query, DROPDOWN_RESULTS, 0);
+            ? engine.search(query, PAGE_RESULTS, (number - 1) * PAGE_RESULTS, filters)
+            : engine.search(query, DROPDOWN_RESULTS, 0, { region: null });
         })
         .then(function (found) {
-          if (mine === sequence) render(query, found, number, performance.now() - started);
+          if (mine !== sequence) return;
+          render(query, found, number, performance.now() - started);
+          if (done) done();
         })
         .catch(function () {
           if (mine !== sequence) return;
@@ -919,11 +1424,15 @@
         });
     }
 
-    /** Puts the query and results page into the address bar. */
+    /** Puts the query and results page into the address bar; a new query
+     *  starts without facet choices. */
     function remember(number, push) {
       var url = new URL(location.href);
       if (input.value) url.searchParams.set('q', input.value);
       else url.searchParams.delete('q');
+      filters = { region: undefined, topic: '', expand: [] };
+      url.searchParams.delete('region');
+      url.searchParams.delete('topic');
       if (number > 1) url.searchParams.set('page', String(number));
       else url.searchParams.delete('page');
       if (push) history.pushState(null, '', url.href);
@@ -933,6 +1442,8 @@
     function fromUrl() {
       var params = new URL(location.href).searchParams;
       input.value = params.get('q') || '';
+      var region = params.get('region');
+      filters = { region: region === null ? undefined : region, topic: params.get('topic') || '', expand: filters.expand };
       var number = parseInt(params.get('page') || '1', 10);
       run(number > 0 ? number : 1);
     }
@@ -989,7 +1500,20 @@
         });
       }
       box.addEventListener('click', function (event) {
-        var link = event.target.closest && event.target.closest('a.search-page-link, .search-popular a, .search-suggest a');
+        var toggle = event.target.closest && event.target.closest('button.facet-expand');
+        if (toggle) {
+          var province = toggle.getAttribute('data-province');
+          var at = filters.expand.indexOf(province);
+          if (at >= 0) filters.expand.splice(at, 1);
+          else filters.expand.push(province);
+          var params = new URL(location.href).searchParams;
+          run(parseInt(params.get('page') || '1', 10) || 1, function () {
+            var again = box.querySelector('button.facet-expand[data-province="' + CSS.escape(province) + '"]');
+            if (again) again.focus();
+          });
+          return;
+        }
+        var link = event.target.closest && event.target.closest('a.search-page-link, .search-popular a, .search-suggest a, .search-facets a');
         if (!link || new URL(link.href).pathname !== location.pathname) return;
         event.preventDefault();
         history.pushState(null, '', link.href);

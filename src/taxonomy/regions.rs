@@ -31,6 +31,7 @@ const GUARDS: &[&str] = &[
     "长安汽车",
     "长安街",
     "长安福特",
+    "长沙银行",
     "北京时间",
     "北京烤鸭",
     "大同小异",
@@ -130,7 +131,7 @@ const GROUPS: &[(&str, &[&str])] = &[
 
 /// Words that, right after a weak name, show it is meant as a place (灵璧医保, 和平户口,
 /// 昆山灵活就业).
-const PLACE_CONTEXT: &[&str] = &[
+pub(crate) const PLACE_CONTEXT: &[&str] = &[
     "医保",
     "社保",
     "灵活就业",
@@ -173,7 +174,12 @@ enum Entry {
 
 pub(crate) struct RegionMatcher {
     automaton: AhoCorasick,
+    patterns: Vec<&'static str>,
     entries: Vec<Entry>,
+    /// Pattern ids by their first two characters, longest first: the
+    /// [`RegionMatcher::scan`] a query is read with, and the table the
+    /// browser gets ([`client_places`]).
+    by_bigram: HashMap<&'static str, Vec<usize>>,
 }
 
 /// A place name found in one text, with the candidates that survived the evidence test.
@@ -232,7 +238,14 @@ impl RegionMatcher {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .expect("gazetteer names build an automaton");
-        RegionMatcher { automaton, entries }
+        let mut by_bigram: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (id, pattern) in patterns.iter().enumerate() {
+            by_bigram.entry(first_two(pattern)).or_default().push(id);
+        }
+        for ids in by_bigram.values_mut() {
+            ids.sort_by(|&a, &b| patterns[b].len().cmp(&patterns[a].len()).then(patterns[a].cmp(patterns[b])));
+        }
+        RegionMatcher { automaton, patterns, entries, by_bigram }
     }
 
     /// Units named in `texts` (title, then short answer), most specific first-mentioned
@@ -241,10 +254,93 @@ impl RegionMatcher {
         let mut mentions: Vec<Mention> = Vec::new();
         let mut chosen: Vec<usize> = Vec::new();
         for text in texts {
-            self.collect(gazetteer, text, &mut mentions, &mut chosen);
+            let found = self.automaton.find_iter(text).map(|m| (m.pattern().as_usize(), m.start(), m.end()));
+            self.collect(gazetteer, text, found, &mut mentions, &mut chosen);
         }
+        self.resolved(gazetteer, &mentions, chosen)
+    }
+
+    /// Units named in a search query, read as [`RegionMatcher::regions`]
+    /// reads a title, except that a name counts only where `known` accepts
+    /// its first two characters: the browser knows the names of the query
+    /// terms whose chunks it fetched, and nothing else.
+    pub(crate) fn query_places(&self, gazetteer: &Gazetteer, query: &str, known: impl Fn(&str) -> bool) -> Vec<usize> {
+        let mut mentions: Vec<Mention> = Vec::new();
+        let mut chosen: Vec<usize> = Vec::new();
+        let found = self.scan(query, known);
+        self.collect(gazetteer, query, found.into_iter(), &mut mentions, &mut chosen);
+        self.resolved(gazetteer, &mentions, chosen)
+    }
+
+    /// Leftmost-longest matches found from the first two characters of each
+    /// position, as `search.js` finds them: the same matches as the
+    /// automaton's when `known` accepts everything, because every pattern
+    /// has at least two characters.
+    fn scan(&self, text: &str, known: impl Fn(&str) -> bool) -> Vec<(usize, usize, usize)> {
+        let starts: Vec<usize> = text.char_indices().map(|(at, _)| at).chain([text.len()]).collect();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i + 2 < starts.len() {
+            let (start, bigram) = (starts[i], &text[starts[i]..starts[i + 2]]);
+            let hit = if known(bigram) { self.by_bigram.get(bigram) } else { None }
+                .and_then(|ids| ids.iter().copied().find(|&id| text[start..].starts_with(self.patterns[id])));
+            match hit {
+                Some(id) => {
+                    let end = start + self.patterns[id].len();
+                    found.push((id, start, end));
+                    i = starts.partition_point(|&at| at < end);
+                }
+                None => i += 1,
+            }
+        }
+        found
+    }
+
+    /// The browser's copy of the patterns, by their first two characters,
+    /// each list longest first, as JSON: `["中山大学","x"]` a guard,
+    /// `["京津冀","g",[paths]]` a group, `["深圳","p",[[path,level,flags]]]`
+    /// a place name with its candidates (level 0 province, 1 prefecture,
+    /// 2 county; flags 1 weak, 2 parent only). Sorted by key.
+    pub(crate) fn client_table(&self, gazetteer: &Gazetteer) -> Vec<(&'static str, String)> {
+        let mut table: Vec<(&'static str, String)> = self
+            .by_bigram
+            .iter()
+            .map(|(&bigram, ids)| {
+                let entries: Vec<serde_json::Value> = ids
+                    .iter()
+                    .map(|&id| {
+                        let pattern = self.patterns[id];
+                        match &self.entries[id] {
+                            Entry::Guard => serde_json::json!([pattern, "x"]),
+                            Entry::Group(units) => {
+                                let paths: Vec<&str> =
+                                    units.iter().map(|&u| gazetteer.units[u].path.as_str()).collect();
+                                serde_json::json!([pattern, "g", paths])
+                            }
+                            Entry::Place(candidates) => {
+                                let candidates: Vec<serde_json::Value> = candidates
+                                    .iter()
+                                    .map(|c| {
+                                        let unit = &gazetteer.units[c.unit];
+                                        let flags = u8::from(c.weak) | (u8::from(c.parent_only) << 1);
+                                        serde_json::json!([unit.path, unit.level as u8, flags])
+                                    })
+                                    .collect();
+                                serde_json::json!([pattern, "p", candidates])
+                            }
+                        }
+                    })
+                    .collect();
+                (bigram, serde_json::Value::Array(entries).to_string())
+            })
+            .collect();
+        table.sort_unstable();
+        table
+    }
+
+    fn resolved(&self, gazetteer: &Gazetteer, mentions: &[Mention], mut chosen: Vec<usize>) -> Vec<usize> {
         for (m, mention) in mentions.iter().enumerate() {
-            if let Some(unit) = resolve(gazetteer, &mentions, m, mention)
+            if let Some(unit) = resolve(gazetteer, mentions, m, mention)
                 && !chosen.contains(&unit)
             {
                 chosen.push(unit);
@@ -255,10 +351,17 @@ impl RegionMatcher {
 
     /// Pushes the places named in `text` onto `mentions`, and the units of
     /// region groups straight onto `chosen`.
-    fn collect(&self, gazetteer: &Gazetteer, text: &str, mentions: &mut Vec<Mention>, chosen: &mut Vec<usize>) {
+    fn collect(
+        &self,
+        gazetteer: &Gazetteer,
+        text: &str,
+        found: impl Iterator<Item = (usize, usize, usize)>,
+        mentions: &mut Vec<Mention>,
+        chosen: &mut Vec<usize>,
+    ) {
         let first = mentions.len();
-        for found in self.automaton.find_iter(text) {
-            let candidates = match &self.entries[found.pattern().as_usize()] {
+        for (pattern, start, end) in found {
+            let candidates = match &self.entries[pattern] {
                 Entry::Place(candidates) => candidates,
                 Entry::Group(units) => {
                     chosen.extend(units.iter().filter(|u| !chosen.contains(u)).copied().collect::<Vec<_>>());
@@ -266,8 +369,8 @@ impl RegionMatcher {
                 }
                 Entry::Guard => continue,
             };
-            let previous = mentions[first..].last().filter(|p| text[p.end..found.start()].trim().is_empty());
-            let after = &text[found.end()..];
+            let previous = mentions[first..].last().filter(|p| text[p.end..start].trim().is_empty());
+            let after = &text[end..];
             let followed_by_context = PLACE_CONTEXT.iter().any(|w| after.starts_with(w));
             let kept: Vec<Candidate> = candidates
                 .iter()
@@ -279,10 +382,16 @@ impl RegionMatcher {
                 })
                 .collect();
             if !kept.is_empty() {
-                mentions.push(Mention { end: found.end(), candidates: kept });
+                mentions.push(Mention { end, candidates: kept });
             }
         }
     }
+}
+
+/// The first two characters of a pattern (every pattern has at least two).
+fn first_two(pattern: &str) -> &str {
+    let end = pattern.char_indices().nth(2).map_or(pattern.len(), |(at, _)| at);
+    &pattern[..end]
 }
 
 /// Picks one unit for a mention: a candidate related to a place named elsewhere in
@@ -355,5 +464,56 @@ mod tests {
         assert_eq!(regions("晋江社保缴费"), ["福建省/泉州市/晋江市"]);
         assert_eq!(regions("义乌缴费标准"), ["浙江省/金华市/义乌市"]);
         assert_eq!(regions("昆山怎么样"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn brand_names_are_not_places() {
+        assert_eq!(regions("长沙银行社保卡激活"), Vec::<String>::new());
+        assert_eq!(regions("长沙医保缴费"), ["湖南省/长沙市"]);
+    }
+
+    #[test]
+    fn abbreviation_compounds_never_fire_inside_unrelated_words() {
+        // 籍 and 户 compounds: 书籍, 户籍 and 账户 hold no abbreviation.
+        assert_eq!(regions("国籍和户籍不同怎么参保"), Vec::<String>::new());
+        assert_eq!(regions("医保账户京户"), ["北京市"]);
+        assert_eq!(regions("津贴怎么领"), Vec::<String>::new());
+    }
+
+    fn query(text: &str) -> Vec<String> {
+        let gazetteer = Gazetteer::embedded();
+        RegionMatcher::embedded()
+            .query_places(gazetteer, text, |_| true)
+            .into_iter()
+            .map(|u| gazetteer.units[u].path.clone())
+            .collect()
+    }
+
+    /// The browser reads a query from the patterns' first two characters
+    /// instead of the automaton: with every bigram known the two agree.
+    #[test]
+    fn the_bigram_scan_finds_what_the_automaton_finds() {
+        for text in [
+            "京津冀医保互认",
+            "深圳 生育津贴",
+            "中山大学附属医院医保报销",
+            "昆山灵活就业医保",
+            "沪籍老人医保",
+            "广东省深圳市南山区社保",
+            "吉林四平医保",
+            "长三角形的面积怎么算",
+            "长沙银行社保卡激活",
+            "义乌缴费标准",
+            "医保定点医院",
+        ] {
+            assert_eq!(query(text), regions(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_name_whose_first_bigram_the_client_lacks_is_not_read() {
+        let gazetteer = Gazetteer::embedded();
+        let found = RegionMatcher::embedded().query_places(gazetteer, "深圳 生育津贴", |b| b != "深圳");
+        assert!(found.is_empty());
     }
 }

@@ -81,10 +81,17 @@ pub struct DeployTarget {
     /// Requests in flight at once.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Seconds a request may take before it is cancelled and retried.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
 }
 
 fn default_concurrency() -> usize {
     16
+}
+
+fn default_timeout() -> u64 {
+    60
 }
 
 impl Default for Config {

@@ -322,7 +322,16 @@ fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let held = bucket.etags();
+    // The server may still be storing the upload the kill cut off.
+    let mut held = bucket.etags();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = bucket.etags();
+        if now == held {
+            break;
+        }
+        held = now;
+    }
     let expected = md5s(&public);
     let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(*v)).count();
     assert!(missing > 0, "every file was uploaded before the kill");

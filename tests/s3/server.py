@@ -5,8 +5,7 @@ port, creates a bucket and an IAM user allowed to use it; with --auth, then
 turns on request authentication so that unknown keys are refused with 403
 as a real store would (moto's signature check rejects some valid OpenDAL
 requests, so the other tests run without it). Prints one JSON line (endpoint, bucket, keys) and serves until
-stdin closes or --seconds pass. With --log, prints one line per request
-("request PUT") to stderr, for counting requests.
+stdin closes or --seconds pass.
 
 Faults, for testing retries: with --fail-every N, the first request for
 every Nth distinct method and path (in order of arrival, starting with the
@@ -47,7 +46,6 @@ ALLOW_ALL = json.dumps(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=900.0)
-    parser.add_argument("--log", action="store_true")
     parser.add_argument("--auth", action="store_true")
     parser.add_argument("--fail-every", type=int, default=0)
     parser.add_argument("--stall-every", type=int, default=0)
@@ -95,10 +93,6 @@ def main() -> None:
                 injected_fault = fault(method, path)
             if injected_fault:
                 injected[injected_fault] += 1
-            if args.log:
-                # One write per line under the lock: requests arrive on many threads.
-                sys.stderr.write(f"request {method}\n")
-                sys.stderr.flush()
         if injected_fault == "stalled":
             time.sleep(args.stall_seconds)
         if injected_fault:

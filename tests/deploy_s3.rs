@@ -47,11 +47,12 @@ fn authenticating_server() -> Option<&'static Server> {
 }
 
 /// A server that answers 503 to the first request for every 25th distinct
-/// method and path and leaves the first request for every 100th
-/// unanswered for 6 s (see `tests/s3/server.py`).
+/// method and path, and leaves the first upload among every 100th
+/// unanswered for 10 s, then answers as if it had stored it (see
+/// `tests/s3/server.py`).
 fn faulty_server() -> Option<&'static Server> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
-    let faults = ["--fail-every", "25", "--stall-every", "100", "--stall-seconds", "6"];
+    let faults = ["--fail-every", "25", "--stall-every", "100", "--stall-seconds", "10"];
     SERVER.get_or_init(|| started(start_server(&faults))).as_ref()
 }
 
@@ -369,7 +370,8 @@ fn bad_credentials_and_a_missing_bucket_give_one_line_and_exit_1() {
 #[test]
 fn server_errors_and_timeouts_are_retried_until_the_deploy_completes() {
     let Some(server) = faulty_server() else { return };
-    // The server's 6 s silences outlast a 2 s timeout.
+    // The server's 10 s silences outlast a 2 s timeout; a deploy that waited
+    // them out would be told its file was stored when it was not.
     let site = Site::bundled(&server.target("faults", "timeout = 2\n"));
     let summary = stdout(&server.deploy(&site, &[]));
     let faults = server.control("__faults__");

@@ -10,10 +10,12 @@ stdin closes or --seconds pass.
 Faults, for testing retries: with --fail-every N, the first request for
 every Nth distinct method and path (in order of arrival, starting with the
 first) is answered 503 SlowDown, as S3 does when overloaded; with
---stall-every N, the first request for every Nth distinct method and path
-(starting with the second) gets no answer for --stall-seconds, like a
-request lost on the way. A retry of the same request goes through, so each
-fault costs the client exactly one retry. GET /__faults__ answers how many
+--stall-every N, the first upload (PUT) among every Nth distinct method and
+path (starting with the second) gets no answer for --stall-seconds, like a
+request lost on the way, and then a 200 without the object being stored:
+only a client that timed out and sent it again has its file stored. A
+retry of the same request goes through, so each fault costs the client
+exactly one retry. GET /__faults__ answers how many
 of each were injected; GET /__requests__ lists every request in order of
 arrival as [method, path, keys deleted by a batch delete].
 """
@@ -68,7 +70,7 @@ def main() -> None:
             return None
         seen.add((method, path))
         index = len(seen) - 1
-        if args.stall_every and index % args.stall_every == 1 % args.stall_every:
+        if args.stall_every and method == "PUT" and index % args.stall_every == 1 % args.stall_every:
             return "stalled"
         if args.fail_every and index % args.fail_every == 0:
             return "failed"
@@ -93,10 +95,13 @@ def main() -> None:
                 injected_fault = fault(method, path)
             if injected_fault:
                 injected[injected_fault] += 1
-        if injected_fault == "stalled":
-            time.sleep(args.stall_seconds)
         if injected_fault:
             environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if injected_fault == "stalled":
+            time.sleep(args.stall_seconds)
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+        if injected_fault:
             start_response(
                 "503 Slow Down", [("Content-Type", "application/xml"), ("Content-Length", str(len(SLOW_DOWN)))]
             )

@@ -176,6 +176,7 @@ mod tests {
         let config = Config::parse("config.toml", text).unwrap();
         let target = &config.deploy.targets["oss"];
         assert_eq!((target.kind, target.bucket.as_str(), target.concurrency), (TargetKind::Oss, "site", 16));
+        assert_eq!(target.timeout, 60);
         let err = Config::parse("config.toml", "[deploy.targets.a]\nkind = \"s3\"\nbukket = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains("bukket") && err.to_string().contains("config.toml:3"), "{err}");
     }

@@ -109,15 +109,12 @@ fn by_default_a_deploy_may_delete_a_tenth_of_the_target_and_no_more() {
     // The most strays a deploy may delete when they are among the files it
     // finds: a tenth of all of them, rounded up.
     let allowed = (1..).take_while(|&strays: &usize| strays <= (held + strays).div_ceil(10)).last().unwrap();
-    let strays = |n: usize| {
-        for i in 0..n {
-            fs::write(site.dir.path().join(format!("share/stray-{i}.html")), "left by another tool").unwrap();
-        }
-    };
     let mut options = site.options();
     options.force = true;
 
-    strays(allowed + 1);
+    for i in 0..=allowed {
+        fs::write(site.dir.path().join(format!("share/stray-{i}.html")), "left by another tool").unwrap();
+    }
     let before = share(&site);
     let err = policypress::deploy::deploy(&options).unwrap_err();
     let cap = (held + allowed + 1).div_ceil(10);

@@ -40,9 +40,11 @@ api_bind_addr = "127.0.0.1:$admin"
 TOML
 cli() { "$garage" -c "$dir/garage.toml" "$@"; }
 
-cli server >"$dir/server.log" 2>&1 &
+"$garage" -c "$dir/garage.toml" server >"$dir/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$dir"' EXIT
+stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$dir"; }
+trap stop EXIT
+trap 'exit 1' INT TERM HUP
 for _ in $(seq 120); do cli status >/dev/null 2>&1 && break; sleep 0.5; done
 cli status >/dev/null 2>&1 || { cat "$dir/server.log" >&2; echo "garage did not start" >&2; exit 1; }
 
@@ -63,4 +65,6 @@ print(json.dumps({
     "secret_access_key": key["secretAccessKey"],
     "metrics": "http://127.0.0.1:" + sys.argv[3] + "/metrics",
 }), flush=True)' "$key" "$s3" "$admin"
-timeout "$seconds" cat >/dev/null || true
+# In the background, so that a signal stops the wait (and the server) at once.
+timeout "$seconds" cat <&0 >/dev/null &
+wait $! || true

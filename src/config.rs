@@ -84,10 +84,17 @@ pub struct DeployTarget {
     /// Requests in flight at once.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Seconds a request may take before it is cancelled and retried.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
 }
 
 fn default_concurrency() -> usize {
     16
+}
+
+fn default_timeout() -> u64 {
+    60
 }
 
 impl Default for Config {
@@ -191,6 +198,7 @@ mod tests {
         let config = Config::parse("config.toml", text).unwrap();
         let target = &config.deploy.targets["oss"];
         assert_eq!((target.kind, target.bucket.as_str(), target.concurrency), (TargetKind::Oss, "site", 16));
+        assert_eq!(target.timeout, 60);
         let err = Config::parse("config.toml", "[deploy.targets.a]\nkind = \"s3\"\nbukket = \"x\"\n").unwrap_err();
         assert!(err.to_string().contains("bukket") && err.to_string().contains("config.toml:3"), "{err}");
     }

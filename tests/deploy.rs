@@ -106,6 +106,35 @@ fn past_max_deletes_the_deploy_stops_before_changing_anything() {
 }
 
 #[test]
+fn by_default_a_deploy_may_delete_a_tenth_of_the_target_and_no_more() {
+    let site = site_with_share();
+    site.deploy().unwrap();
+    let held = share(&site).len();
+    // The most strays a deploy may delete when they are among the files it
+    // finds: a tenth of all of them, rounded up.
+    let allowed = (1..).take_while(|&strays: &usize| strays <= (held + strays).div_ceil(10)).last().unwrap();
+    let mut options = site.options();
+    options.force = true;
+
+    for i in 0..=allowed {
+        fs::write(site.dir.path().join(format!("share/stray-{i}.html")), "left by another tool").unwrap();
+    }
+    let before = share(&site);
+    let err = policypress::deploy::deploy(&options).unwrap_err();
+    let cap = (held + allowed + 1).div_ceil(10);
+    assert!(
+        matches!(err, DeployError::TooManyDeletes { planned, cap: c, .. } if planned == allowed + 1 && c == cap),
+        "{err}"
+    );
+    assert_eq!(share(&site), before, "the target changed");
+
+    fs::remove_file(site.dir.path().join(format!("share/stray-{allowed}.html"))).unwrap();
+    let report = policypress::deploy::deploy(&options).unwrap();
+    assert_eq!(report.plan.deletes.len(), allowed);
+    assert_eq!(share(&site), files(&site.public()));
+}
+
+#[test]
 fn a_dry_run_prints_the_plan_and_changes_nothing() {
     let site = site_with_share();
     site.deploy().unwrap();

@@ -12,7 +12,8 @@ mod deploy_support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -21,6 +22,8 @@ use std::time::{Duration, Instant};
 use deploy_support::{Site, changed, files};
 use md5::{Digest, Md5};
 use opendal::{Operator, services};
+use policypress::deploy::headers::{Phase, phase};
+use policypress::deploy::{MANIFEST_OBJECT, PENDING_OBJECT};
 
 struct Server {
     endpoint: String,
@@ -34,13 +37,23 @@ struct Server {
 
 fn server() -> Option<&'static Server> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
-    SERVER.get_or_init(|| started(start_server(false))).as_ref()
+    SERVER.get_or_init(|| started(start_server(&[]))).as_ref()
 }
 
 /// A server that checks keys.
 fn authenticating_server() -> Option<&'static Server> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
-    SERVER.get_or_init(|| started(start_server(true))).as_ref()
+    SERVER.get_or_init(|| started(start_server(&["--auth"]))).as_ref()
+}
+
+/// A server that answers 503 to the first request for every 25th distinct
+/// method and path, and leaves the first upload among every 100th
+/// unanswered for 10 s, then answers as if it had stored it (see
+/// `tests/s3/server.py`).
+fn faulty_server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    let faults = ["--fail-every", "25", "--stall-every", "100", "--stall-seconds", "10"];
+    SERVER.get_or_init(|| started(start_server(&faults))).as_ref()
 }
 
 fn started(started: Result<Server, String>) -> Option<Server> {
@@ -57,12 +70,12 @@ fn started(started: Result<Server, String>) -> Option<Server> {
     }
 }
 
-fn start_server(auth: bool) -> Result<Server, String> {
+fn start_server(options: &[&str]) -> Result<Server, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3/server.py");
     let mut child = Command::new("python3")
         .arg(script)
         .args(["--seconds", "900"])
-        .args(auth.then_some("--auth"))
+        .args(options)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -108,6 +121,17 @@ impl Server {
             .env("AWS_SECRET_ACCESS_KEY", secret)
             .env_remove("AWS_SESSION_TOKEN");
         command
+    }
+
+    /// The server's answer to `GET /{name}`: its fault counts or request list.
+    fn control(&self, name: &str) -> serde_json::Value {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).unwrap();
+        write!(stream, "GET /{name} HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (_, body) = response.split_once("\r\n\r\n").unwrap();
+        serde_json::from_str(body).unwrap()
     }
 
     /// The bucket as the tests see it, under `prefix`.
@@ -171,6 +195,45 @@ fn count(summary: &str, word: &str) -> usize {
     rest.split_whitespace().next().unwrap().parse().unwrap()
 }
 
+/// Every request the server has received, in order of arrival.
+fn requests(server: &Server) -> Vec<serde_json::Value> {
+    server.control("__requests__").as_array().unwrap().clone()
+}
+
+/// Asserts that one deploy's requests under `prefix` came in the order
+/// that never shows a broken site: the pending marker; every asset and
+/// search shard before any page; pages before `search/manifest.json`; that
+/// before the deploy manifest; then the deletes; the marker's removal last.
+fn assert_never_broken(requests: &[serde_json::Value], prefix: &str) {
+    let objects = format!("/policypress-site/{prefix}/");
+    let mut steps = Vec::new();
+    for request in requests {
+        let (method, path) = (request[0].as_str().unwrap(), request[1].as_str().unwrap());
+        let key = path.strip_prefix(&objects);
+        let step = match (method, key) {
+            ("PUT", Some(PENDING_OBJECT)) => "pending marker",
+            ("PUT", Some(MANIFEST_OBJECT)) => "deploy manifest",
+            ("PUT", Some(key)) => match phase(key) {
+                Phase::Assets => "asset",
+                Phase::Pages => "page",
+                Phase::SearchManifest => "search manifest",
+            },
+            ("POST", None)
+                if request[2].as_array().unwrap().iter().any(|k| k.as_str().unwrap().starts_with(prefix)) =>
+            {
+                "delete"
+            }
+            ("DELETE", Some(PENDING_OBJECT)) => "marker removed",
+            _ => continue,
+        };
+        if steps.last() != Some(&step) {
+            steps.push(step);
+        }
+    }
+    let order = ["pending marker", "asset", "page", "search manifest", "deploy manifest", "delete", "marker removed"];
+    assert_eq!(steps, order);
+}
+
 #[test]
 fn first_deploy_edit_and_removal_against_s3() {
     let Some(server) = server() else { return };
@@ -191,9 +254,12 @@ fn first_deploy_edit_and_removal_against_s3() {
     assert_eq!(bucket.etags(), md5s(&public), "--dry-run changed the bucket");
     let planned: Vec<&str> = dry.lines().filter_map(|l| l.strip_prefix("upload ")).collect();
     assert_eq!(planned.len(), uploads.len(), "{dry}");
+    let logged = requests(server).len();
     let second = stdout(&server.deploy(&site, &[]));
     assert_eq!(count(&second, "uploaded"), uploads.len(), "{second}");
     assert_eq!(count(&second, "deleted"), deletes.len(), "{second}");
+    assert!(!deletes.is_empty(), "the edit replaced no search generation");
+    assert_never_broken(&requests(server)[logged..], "cases");
     assert!(uploads.contains(&format!("articles/{slug}/index.html")));
     let search = uploads.iter().filter(|p| p.starts_with("search/")).count();
     println!(
@@ -257,7 +323,16 @@ fn a_deploy_killed_halfway_is_resumed_and_ends_equal_to_public() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let held = bucket.etags();
+    // The server may still be storing the upload the kill cut off.
+    let mut held = bucket.etags();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = bucket.etags();
+        if now == held {
+            break;
+        }
+        held = now;
+    }
     let expected = md5s(&public);
     let missing = expected.iter().filter(|(k, v)| held.get(*k) != Some(*v)).count();
     assert!(missing > 0, "every file was uploaded before the kill");
@@ -290,4 +365,26 @@ fn bad_credentials_and_a_missing_bucket_give_one_line_and_exit_1() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("bucket `no-such-bucket` does not exist"), "{stderr}");
+}
+
+#[test]
+fn server_errors_and_timeouts_are_retried_until_the_deploy_completes() {
+    let Some(server) = faulty_server() else { return };
+    // The server's 10 s silences outlast a 2 s timeout; a deploy that waited
+    // them out would be told its file was stored when it was not.
+    let site = Site::bundled(&server.target("faults", "timeout = 2\n"));
+    let summary = stdout(&server.deploy(&site, &[]));
+    let faults = server.control("__faults__");
+    let (failed, stalled) = (faults["failed"].as_u64().unwrap(), faults["stalled"].as_u64().unwrap());
+    assert!(failed >= 5 && stalled >= 2, "{faults}");
+    let retried: u64 = summary
+        .split(" requests retried")
+        .next()
+        .and_then(|before| before.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no retries reported: {summary}"));
+    println!("faulty server: {failed} answered 503, {stalled} timed out; the deploy retried {retried}");
+    // A request slowed by a busy machine may time out too, never fewer.
+    assert!(retried >= failed + stalled, "{summary}\n{faults}");
+    assert_eq!(server.bucket("faults").etags(), md5s(&files(&site.public())));
 }

@@ -24,6 +24,8 @@ mod secrets;
 mod target;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -66,6 +68,8 @@ pub struct DeployReport {
     /// The last deploy had been interrupted.
     pub resumed: bool,
     pub dry_run: bool,
+    /// Requests that failed with a 5xx or a timeout and were sent again.
+    pub retries: usize,
     pub elapsed: Duration,
 }
 
@@ -79,8 +83,13 @@ impl DeployReport {
             0 => String::new(),
             n => format!(" ({n} of an old search generation)"),
         };
+        let retried = match self.retries {
+            0 => String::new(),
+            1 => ", 1 request retried after a server error or timeout".to_string(),
+            n => format!(", {n} requests retried after a server error or timeout"),
+        };
         format!(
-            "{}{}{verb} {} files ({} new, {} changed; {:.1} MB), {deleted} {}{search}, {} unchanged, in {:.2?}",
+            "{}{}{verb} {} files ({} new, {} changed; {:.1} MB), {deleted} {}{search}, {} unchanged{retried}, in {:.2?}",
             if self.resumed { "resumed an interrupted deploy; " } else { "" },
             if self.verified { "compared with the target's listing; " } else { "" },
             plan.uploads.len(),
@@ -144,13 +153,15 @@ pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
             fix: "create it (or mount the share) first".into(),
         });
     }
-    let operator = target::operator(&name, &target, &options.root)?;
+    let retries = Arc::new(AtomicUsize::new(0));
+    let operator = target::operator(&name, &target, &options.root, retries.clone())?;
     install_transport();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|err| {
         DeployError::Target { name: name.clone(), message: format!("cannot start the I/O runtime: {err}") }
     })?;
     let deployer = Deployer { name: &name, target: &target, operator, options, public: &public };
     let mut report = runtime.block_on(deployer.run(&files))?;
+    report.retries = retries.load(Ordering::Relaxed);
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -215,6 +226,7 @@ impl Deployer<'_> {
             verified,
             resumed,
             dry_run: self.options.dry_run,
+            retries: 0,
             elapsed: Duration::ZERO,
         };
         let over_cap = report.plan.capped_deletes() > cap;

@@ -2,9 +2,11 @@
 //! environment only, and storage errors as messages a user can act on.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use opendal::layers::{RetryLayer, TimeoutLayer};
+use opendal::layers::{RetryEvent, RetryLayer, TimeoutLayer};
 use opendal::{ErrorKind, Operator, services};
 
 use super::DeployError;
@@ -21,8 +23,14 @@ pub fn credential_vars(kind: TargetKind) -> Option<[&'static str; 2]> {
 }
 
 /// Builds the operator for target `name`; `root` is the site root that an
-/// `fs` target's `dir` is relative to.
-pub fn operator(name: &str, target: &DeployTarget, root: &Path) -> Result<Operator, DeployError> {
+/// `fs` target's `dir` is relative to. Every retried request adds one to
+/// `retries`.
+pub fn operator(
+    name: &str,
+    target: &DeployTarget,
+    root: &Path,
+    retries: Arc<AtomicUsize>,
+) -> Result<Operator, DeployError> {
     let invalid = |message: String| DeployError::Target { name: name.to_string(), message };
     if target.kind != TargetKind::Fs && target.bucket.is_empty() {
         return Err(invalid("set `bucket` in its [deploy.targets] table in config.toml".into()));
@@ -42,6 +50,9 @@ pub fn operator(name: &str, target: &DeployTarget, root: &Path) -> Result<Operat
     }
     if target.concurrency == 0 {
         return Err(invalid("`concurrency` must be at least 1".into()));
+    }
+    if target.timeout == 0 {
+        return Err(invalid("`timeout` must be at least 1 (seconds)".into()));
     }
     let prefix = format!("/{}", target.prefix.trim_matches('/'));
     let built = match target.kind {
@@ -99,10 +110,15 @@ pub fn operator(name: &str, target: &DeployTarget, root: &Path) -> Result<Operat
     };
     let operator = built.map_err(|err| invalid(one_line(&err.to_string())))?;
     // A request that hangs is cancelled and, like a 5xx, retried with
-    // exponential backoff (1 s, 2 s, 4 s… with jitter).
+    // exponential backoff (1 s, 2 s, 4 s… with jitter). The timeout sits
+    // inside the retry so that a retry starts the clock again.
+    let timeout = Duration::from_secs(target.timeout);
+    let count = move |_: RetryEvent<'_>| {
+        retries.fetch_add(1, Ordering::Relaxed);
+    };
     Ok(operator
-        .layer(TimeoutLayer::new().with_timeout(Duration::from_secs(60)).with_io_timeout(Duration::from_secs(30)))
-        .layer(RetryLayer::new().with_jitter().with_max_times(5)))
+        .layer(TimeoutLayer::new().with_timeout(timeout).with_io_timeout(timeout))
+        .layer(RetryLayer::new().with_jitter().with_max_times(5).with_notify(count)))
 }
 
 /// The key ID and secret for `kind` from the environment.

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Instant;
 
-use policypress::dedup::{Sighting, group_near_duplicates, merge};
+use policypress::dedup::{DedupInput, Merged, Sighting, group_near_duplicates, merge};
 use policypress::import::page::parse_page;
 
 /// The 100 snippets of the five real pages as sightings on their page.
@@ -79,7 +79,7 @@ fn main() {
         }
     }
     let started = Instant::now();
-    let (mut records, stats) = merge(Vec::new(), sightings);
+    let Merged { snippets: mut records, stats, .. } = merge(sightings.into_iter().map(DedupInput::sighting));
     let merged_in = started.elapsed();
     let groups = group_near_duplicates(&mut records);
     println!(

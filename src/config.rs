@@ -2,9 +2,12 @@
 //! an error that names the key, so a typo never silently does nothing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
+
+use crate::layout::SiteLayout;
+use crate::text::{did_you_mean, suggest_name};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -117,14 +120,14 @@ impl Default for Config {
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Invalid { path: String, line: usize, column: usize, message: String },
+    #[error("{path}:{line}:{column}: {message}\n  fix: {fix}")]
+    Invalid { path: String, line: usize, column: usize, message: String, fix: String },
 }
 
 impl Config {
     /// Reads `config.toml` under `root`; a missing file means all defaults.
-    pub fn load(root: &Path) -> Result<Config, ConfigError> {
-        let path = root.join("config.toml");
+    pub fn load(layout: &SiteLayout) -> Result<Config, ConfigError> {
+        let path = layout.config_file();
         let display = crate::text::display_path(&path);
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&display, &text),
@@ -142,7 +145,8 @@ impl Config {
                     (before.matches('\n').count() + 1, before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1)
                 })
                 .unwrap_or((1, 1));
-            ConfigError::Invalid { path: path.to_string(), line, column, message: err.message().to_string() }
+            let (message, fix) = explain(err.message());
+            ConfigError::Invalid { path: path.to_string(), line, column, message, fix }
         })?;
         if config.page_size == 0 {
             return Err(ConfigError::Invalid {
@@ -150,10 +154,28 @@ impl Config {
                 line: 1,
                 column: 1,
                 message: "page_size must be at least 1".into(),
+                fix: "set `page_size` to the number of items per list page, e.g. 20".into(),
             });
         }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         Ok(config)
+    }
+}
+
+/// A TOML error as `build` and `check` report it. serde names an unknown
+/// key and lists the accepted ones in backticks: "unknown field `x`,
+/// expected one of `a`, `b`".
+fn explain(message: &str) -> (String, String) {
+    match message.strip_prefix("unknown field ") {
+        Some(rest) => {
+            let mut names = rest.split('`').skip(1).step_by(2);
+            let unknown = names.next().unwrap_or_default();
+            let accepted: Vec<&str> = names.collect();
+            let otherwise = format!("remove it; accepted keys are {}", accepted.join(", "));
+            let fix = did_you_mean(suggest_name(unknown, accepted.iter().copied()), &otherwise);
+            (format!("unknown key `{unknown}`"), fix)
+        }
+        None => (message.to_string(), "fix the value at this position".to_string()),
     }
 }
 

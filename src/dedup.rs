@@ -45,7 +45,7 @@ pub struct Snippet {
 }
 
 impl Snippet {
-    pub fn from_sighting(s: Sighting) -> Snippet {
+    fn from_sighting(s: Sighting) -> Snippet {
         Snippet {
             title: s.title,
             excerpt: s.excerpt,
@@ -61,6 +61,22 @@ impl Snippet {
 
     fn title_key(&self) -> String {
         normalize_key(&self.title)
+    }
+}
+
+/// One input to deduplication: a snippet as a page printed it, or a
+/// distinct snippet stored by an earlier import.
+#[derive(Debug, Clone)]
+pub enum DedupInput {
+    /// With its key, which callers compute in parallel.
+    Sighting(Sighting, SnippetKey),
+    Stored(Snippet),
+}
+
+impl DedupInput {
+    pub fn sighting(sighting: Sighting) -> DedupInput {
+        let key = SnippetKey::of(&sighting.title, &sighting.excerpt);
+        DedupInput::Sighting(sighting, key)
     }
 }
 
@@ -111,8 +127,8 @@ struct Candidate {
     snippet: Snippet,
 }
 
-/// The distinct snippets and, for every id [`SnippetTable::add`] returned,
-/// the index of the snippet it ended up in.
+/// What deduplication returns: the distinct snippets and, for every id
+/// [`SnippetTable::add`] returned, the index of the snippet it ended up in.
 #[derive(Debug)]
 pub struct Merged {
     pub snippets: Vec<Snippet>,
@@ -125,14 +141,16 @@ impl SnippetTable {
         SnippetTable::default()
     }
 
-    /// Adds a stored record or a fresh sighting; returns its candidate id.
-    pub fn add(&mut self, snippet: Snippet) -> u32 {
-        let key = SnippetKey::of(&snippet.title, &snippet.excerpt);
-        self.add_keyed(snippet, key)
-    }
-
-    /// [`SnippetTable::add`] with the key computed already, e.g. in parallel.
-    pub fn add_keyed(&mut self, snippet: Snippet, key: SnippetKey) -> u32 {
+    /// Adds one input; returns its candidate id, which
+    /// [`Merged::record_of`] maps to the snippet it ends up in.
+    pub fn add(&mut self, input: DedupInput) -> u32 {
+        let (snippet, key) = match input {
+            DedupInput::Stored(snippet) => {
+                let key = SnippetKey::of(&snippet.title, &snippet.excerpt);
+                (snippet, key)
+            }
+            DedupInput::Sighting(sighting, key) => (Snippet::from_sighting(sighting), key),
+        };
         self.inputs += 1;
         let key = (key.title, key.excerpt);
         if let Some(&id) = self.index.get(&key) {
@@ -143,14 +161,6 @@ impl SnippetTable {
         self.index.insert(key.clone(), id);
         self.candidates.push(Candidate { title_key: key.0, excerpt_key: key.1, snippet });
         id
-    }
-
-    pub fn add_sighting(&mut self, sighting: Sighting) -> u32 {
-        self.add(Snippet::from_sighting(sighting))
-    }
-
-    pub fn add_sighting_keyed(&mut self, sighting: Sighting, key: SnippetKey) -> u32 {
-        self.add_keyed(Snippet::from_sighting(sighting), key)
     }
 
     /// Merges truncations into the longest excerpt they start and gives
@@ -200,16 +210,12 @@ impl SnippetTable {
 /// Merges stored snippets and new sightings into distinct snippets with
 /// stable slugs. Two inputs are one snippet when their normalized titles are
 /// equal and one normalized excerpt is a prefix of the other.
-pub fn merge(existing: Vec<Snippet>, sightings: Vec<Sighting>) -> (Vec<Snippet>, DedupStats) {
+pub fn merge(inputs: impl IntoIterator<Item = DedupInput>) -> Merged {
     let mut table = SnippetTable::new();
-    for snippet in existing {
-        table.add(snippet);
+    for input in inputs {
+        table.add(input);
     }
-    for sighting in sightings {
-        table.add_sighting(sighting);
-    }
-    let merged = table.finish();
-    (merged.snippets, merged.stats)
+    table.finish()
 }
 
 /// Clusters the candidates sharing a title: longest excerpts first, each
@@ -298,10 +304,10 @@ fn assign_slugs(records: &mut [(String, String, Snippet)]) {
 }
 
 fn short_hash(text: &str) -> String {
-    format!("{:06x}", fnv1a(text.as_bytes()) & 0xFF_FFFF)
+    format!("{:06x}", fnv1a_64(text.as_bytes()) & 0xFF_FFFF)
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a_64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         hash ^= u64::from(b);
@@ -525,13 +531,13 @@ mod tests {
 
     #[test]
     fn variants_merge_keeping_the_longest_excerpt_and_date_range() {
-        let (out, stats) = merge(
-            vec![],
-            vec![
+        let Merged { snippets: out, stats, .. } = merge(
+            [
                 sighting("做 无 痛 人 流", "无痛人流手术费用约为", "2025-04-20", 0),
                 sighting("做无痛人流", "无痛人流手术费用约为2000元…", "2025-03-28", 1),
                 sighting("做无痛人流", "无痛人流手术", "2025-05-01", 2),
-            ],
+            ]
+            .map(DedupInput::sighting),
         );
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].excerpt, "无痛人流手术费用约为2000元…");
@@ -543,10 +549,11 @@ mod tests {
 
     #[test]
     fn same_title_different_text_stays_apart_with_distinct_slugs() {
-        let (out, _) = merge(
-            vec![],
-            vec![sighting("医保", "甲乙丙", "2025-04-20", 0), sighting("医保", "丁戊己", "2025-04-20", 1)],
-        );
+        let out = merge(
+            [sighting("医保", "甲乙丙", "2025-04-20", 0), sighting("医保", "丁戊己", "2025-04-20", 1)]
+                .map(DedupInput::sighting),
+        )
+        .snippets;
         assert_eq!(out.len(), 2);
         assert_ne!(out[0].slug, out[1].slug);
     }

@@ -13,7 +13,10 @@ pub mod config;
 pub mod content;
 pub mod dedup;
 pub mod deploy;
+pub mod diagnostic;
+pub mod fsutil;
 pub mod import;
+pub mod layout;
 pub mod model;
 pub mod new;
 pub mod render;
@@ -21,6 +24,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod slug;
+pub mod taxonomy;
 pub mod text;
 
 pub use render::{BuildError, BuildOptions, BuildReport, build};

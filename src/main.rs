@@ -13,7 +13,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policypress::check;
 use policypress::deploy;
-use policypress::import::{self, ImportOptions, Level};
+use policypress::diagnostic::Severity;
+use policypress::import::{self, ImportOptions};
+use policypress::layout::SiteLayout;
 use policypress::render::{self, BuildOptions};
 use policypress::text::{display_path, escape_controls};
 
@@ -37,9 +39,13 @@ enum Command {
         /// Scraped page files or directories of them.
         #[arg(required = true)]
         raw: Vec<PathBuf>,
-        /// Content directory to write into.
-        #[arg(long, default_value = "content")]
-        content: PathBuf,
+        /// Site root whose content/ is written into.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// A content directory to write into instead of <root>/content (its
+        /// parent is taken as the site root).
+        #[arg(long, conflicts_with = "root")]
+        content: Option<PathBuf>,
         /// Overwrite generated files even where a person edited them.
         #[arg(long)]
         force: bool,
@@ -53,8 +59,12 @@ enum Command {
     /// Recompute regions and topics of generated content after the gazetteer
     /// or content/topics.yaml changed.
     Classify {
-        #[arg(long, default_value = "content")]
-        content: PathBuf,
+        /// Site root holding content/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The content directory, instead of <root>/content.
+        #[arg(long, conflicts_with = "root")]
+        content: Option<PathBuf>,
         /// Change nothing; exit 1 if anything would change (for CI).
         #[arg(long)]
         check: bool,
@@ -141,6 +151,12 @@ enum Command {
     },
 }
 
+/// The site named by `--root`, or by `--content` (which names its content
+/// directory, as earlier versions of `import` and `classify` took).
+fn layout(root: PathBuf, content: Option<PathBuf>) -> SiteLayout {
+    content.map_or_else(|| SiteLayout::new(root), SiteLayout::around_content)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
@@ -156,10 +172,10 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Import { raw, content, force, report, quiet } => {
-            let result = import::import(&ImportOptions { inputs: raw, content_dir: content, force })?;
+        Command::Import { raw, root, content, force, report, quiet } => {
+            let result = import::import(&ImportOptions { inputs: raw, layout: layout(root, content), force })?;
             for message in &result.messages {
-                if !quiet || message.level > Level::Note {
+                if !quiet || message.severity > Severity::Note {
                     eprintln!("{message}");
                 }
             }
@@ -170,8 +186,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Classify { content, check } => {
-            let report = policypress::classify::refresh::refresh(&content, check)?;
+        Command::Classify { root, content, check } => {
+            let report = policypress::classify::refresh::refresh(&layout(root, content), check)?;
             for err in &report.errors {
                 eprintln!("{err}\n  fix: {}", escape_controls(&err.fix));
             }

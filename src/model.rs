@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A calendar date written `YYYY-MM-DD`. Kept as validated parts so that
@@ -251,6 +252,194 @@ pub const RECOMMENDATION_FIELDS: &[&str] = &[
     "checksum",
 ];
 
+/// The two kinds of content item, for code that decides at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ItemKind {
+    Article,
+    Recommendation,
+}
+
+impl ItemKind {
+    /// The word for one item, in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ItemKind::Article => "article",
+            ItemKind::Recommendation => "recommendation",
+        }
+    }
+
+    /// The directory under `content/` that holds items of this kind.
+    pub fn dir(self) -> &'static str {
+        match self {
+            ItemKind::Article => "articles",
+            ItemKind::Recommendation => "recommendations",
+        }
+    }
+
+    /// The front-matter fields an item of this kind accepts.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            ItemKind::Article => ARTICLE_FIELDS,
+            ItemKind::Recommendation => RECOMMENDATION_FIELDS,
+        }
+    }
+}
+
+/// The classification fields an item stores, borrowed for rewriting.
+pub struct ClassificationFields<'a> {
+    pub regions: &'a mut Vec<String>,
+    pub topics: &'a mut Vec<String>,
+    pub relevant: &'a mut bool,
+    pub irrelevant_reason: &'a mut Option<String>,
+    pub disclaimer: &'a mut Disclaimer,
+}
+
+/// An article or a recommendation: what loading, checking, classifying and
+/// writing `content/` need to know of either, so that none of them matches
+/// on the kind.
+pub trait Item: Clone + Send + Sync + Sized {
+    type Meta: Serialize + DeserializeOwned + Send + Sync;
+    const KIND: ItemKind;
+
+    /// The item from its parsed front matter and the file's body.
+    fn assemble(meta: Self::Meta, body: &str) -> Self;
+    /// Lines of the file body that [`Item::assemble`] drops before the text
+    /// it keeps.
+    fn lines_dropped_before(_body: &str) -> usize {
+        0
+    }
+    fn meta(&self) -> &Self::Meta;
+    /// The front matter with `checksum` in place of the stored one.
+    fn meta_with_checksum(&self, checksum: Option<String>) -> Self::Meta;
+    /// The body as written to the file.
+    fn file_body(&self) -> String;
+    fn title(&self) -> &str;
+    fn slug(&self) -> &str;
+    /// The short answer, where the kind has one.
+    fn answer(&self) -> Option<&str>;
+    /// The Markdown text: an article's body, a snippet's excerpt.
+    fn text(&self) -> &str;
+    fn regions(&self) -> &[String];
+    fn topics(&self) -> &[String];
+    fn relevant(&self) -> bool;
+    fn irrelevant_reason(&self) -> Option<&str>;
+    fn disclaimer(&self) -> Disclaimer;
+    fn classification_mut(&mut self) -> ClassificationFields<'_>;
+}
+
+impl Item for Article {
+    type Meta = ArticleMeta;
+    const KIND: ItemKind = ItemKind::Article;
+
+    fn assemble(meta: ArticleMeta, body: &str) -> Article {
+        Article { meta, body: body.replace("\r\n", "\n") }
+    }
+    fn meta(&self) -> &ArticleMeta {
+        &self.meta
+    }
+    fn meta_with_checksum(&self, checksum: Option<String>) -> ArticleMeta {
+        ArticleMeta { checksum, ..self.meta.clone() }
+    }
+    fn file_body(&self) -> String {
+        self.body.clone()
+    }
+    fn title(&self) -> &str {
+        &self.meta.title
+    }
+    fn slug(&self) -> &str {
+        &self.meta.slug
+    }
+    fn answer(&self) -> Option<&str> {
+        self.meta.answer.as_deref()
+    }
+    fn text(&self) -> &str {
+        &self.body
+    }
+    fn regions(&self) -> &[String] {
+        &self.meta.regions
+    }
+    fn topics(&self) -> &[String] {
+        &self.meta.topics
+    }
+    fn relevant(&self) -> bool {
+        self.meta.relevant
+    }
+    fn irrelevant_reason(&self) -> Option<&str> {
+        self.meta.irrelevant_reason.as_deref()
+    }
+    fn disclaimer(&self) -> Disclaimer {
+        self.meta.disclaimer
+    }
+    fn classification_mut(&mut self) -> ClassificationFields<'_> {
+        let meta = &mut self.meta;
+        ClassificationFields {
+            regions: &mut meta.regions,
+            topics: &mut meta.topics,
+            relevant: &mut meta.relevant,
+            irrelevant_reason: &mut meta.irrelevant_reason,
+            disclaimer: &mut meta.disclaimer,
+        }
+    }
+}
+
+impl Item for Recommendation {
+    type Meta = RecommendationMeta;
+    const KIND: ItemKind = ItemKind::Recommendation;
+
+    fn assemble(meta: RecommendationMeta, body: &str) -> Recommendation {
+        Recommendation { meta, excerpt: body.replace("\r\n", "\n").trim().to_string() }
+    }
+    fn lines_dropped_before(body: &str) -> usize {
+        body[..body.len() - body.trim_start().len()].matches('\n').count()
+    }
+    fn meta(&self) -> &RecommendationMeta {
+        &self.meta
+    }
+    fn meta_with_checksum(&self, checksum: Option<String>) -> RecommendationMeta {
+        RecommendationMeta { checksum, ..self.meta.clone() }
+    }
+    fn file_body(&self) -> String {
+        if self.excerpt.is_empty() { String::new() } else { format!("{}\n", self.excerpt) }
+    }
+    fn title(&self) -> &str {
+        &self.meta.title
+    }
+    fn slug(&self) -> &str {
+        &self.meta.slug
+    }
+    fn answer(&self) -> Option<&str> {
+        None
+    }
+    fn text(&self) -> &str {
+        &self.excerpt
+    }
+    fn regions(&self) -> &[String] {
+        &self.meta.regions
+    }
+    fn topics(&self) -> &[String] {
+        &self.meta.topics
+    }
+    fn relevant(&self) -> bool {
+        self.meta.relevant
+    }
+    fn irrelevant_reason(&self) -> Option<&str> {
+        self.meta.irrelevant_reason.as_deref()
+    }
+    fn disclaimer(&self) -> Disclaimer {
+        self.meta.disclaimer
+    }
+    fn classification_mut(&mut self) -> ClassificationFields<'_> {
+        let meta = &mut self.meta;
+        ClassificationFields {
+            regions: &mut meta.regions,
+            topics: &mut meta.topics,
+            relevant: &mut meta.relevant,
+            irrelevant_reason: &mut meta.irrelevant_reason,
+            disclaimer: &mut meta.disclaimer,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +452,54 @@ mod tests {
         assert!("2025-13-01".parse::<Date>().is_err());
         assert!("2025/04/20".parse::<Date>().is_err());
         assert!("昨天".parse::<Date>().is_err());
+    }
+
+    /// The keys serde writes for a value with every optional field set.
+    fn serialized_keys<T: Serialize>(value: &T) -> Vec<String> {
+        let yaml = serde_norway::to_value(value).unwrap();
+        yaml.as_mapping().unwrap().keys().map(|k| k.as_str().unwrap().to_string()).collect()
+    }
+
+    #[test]
+    fn field_lists_name_exactly_the_serde_fields() {
+        let date = Some(Date::new(2025, 4, 20).unwrap());
+        let text = || Some("x".to_string());
+        let article = ArticleMeta {
+            title: "t".into(),
+            slug: "s".into(),
+            answer: text(),
+            date,
+            date_source: text(),
+            updated: date,
+            regions: vec![],
+            topics: vec![],
+            relevant: false,
+            irrelevant_reason: text(),
+            disclaimer: Disclaimer::Policy,
+            notices: vec![Notice::Medical],
+            recommendations: vec!["r".into()],
+            source: Some(Source { file: "f".into(), sha256: "0".into() }),
+            checksum: text(),
+        };
+        let recommendation = RecommendationMeta {
+            title: "t".into(),
+            slug: "s".into(),
+            date,
+            category: text(),
+            first_seen: date,
+            last_seen: date,
+            occurrences: 1,
+            seen_on: vec![],
+            group: text(),
+            article: text(),
+            regions: vec![],
+            topics: vec![],
+            relevant: false,
+            irrelevant_reason: text(),
+            disclaimer: Disclaimer::Medical,
+            checksum: text(),
+        };
+        assert_eq!(serialized_keys(&article), ARTICLE_FIELDS);
+        assert_eq!(serialized_keys(&recommendation), RECOMMENDATION_FIELDS);
     }
 }

@@ -6,10 +6,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::check::{PLACEHOLDER_MARKER, suggest_region, suggest_topic};
-use crate::classify::{Gazetteer, TopicVocabulary};
-use crate::content::{ARTICLES_DIR, ContentError};
+use crate::check::PLACEHOLDER_MARKER;
+use crate::content::ContentError;
+use crate::layout::SiteLayout;
 use crate::model::{ArticleMeta, Date};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NewError {
@@ -45,15 +46,15 @@ pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[Strin
     }
     for region in regions {
         if gazetteer.by_path(region).is_none() {
-            let suggestion = suggest_region(gazetteer, region);
+            let suggestion = gazetteer.suggest(region);
             return Err(NewError::UnknownRegion { region: region.clone(), suggestion });
         }
     }
-    let content_dir = root.join("content");
-    let vocabulary: TopicVocabulary = crate::import::load_vocabulary(&content_dir)?;
+    let layout = SiteLayout::new(root);
+    let vocabulary = TopicVocabulary::load_or_bundled(&layout)?;
     for topic in topics {
         if vocabulary.by_name(topic).is_none() {
-            let suggestion = suggest_topic(&vocabulary, topic);
+            let suggestion = vocabulary.suggest(topic);
             return Err(NewError::UnknownTopic { topic: topic.clone(), suggestion });
         }
     }
@@ -79,7 +80,7 @@ pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[Strin
     let front_matter = serde_norway::to_string(&meta).expect("front matter structs always serialize");
     let text = format!("---\n{front_matter}---\n{}", skeleton());
 
-    let dir = content_dir.join(ARTICLES_DIR);
+    let dir = layout.articles();
     let path = dir.join(format!("{slug}.md"));
     let io = |source| NewError::Io { path: path.clone(), source };
     std::fs::create_dir_all(&dir).map_err(io)?;

@@ -21,6 +21,8 @@ use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use serde::Serialize;
 
+use crate::layout::SiteLayout;
+
 use http::{Reply, Request, Response};
 
 /// Open live-reload connections beyond this are refused, so a runaway
@@ -43,10 +45,6 @@ const REBUILD_WAIT: Duration = Duration::from_secs(10);
 const DEBOUNCE: Duration = Duration::from_millis(200);
 const EVENTS_PATH: &str = "/__policypress/events";
 const STATUS_PATH: &str = "/__policypress/status";
-
-/// The directories and file under the site root a rebuild depends on.
-const WATCHED_DIRS: &[&str] = &["content", "themes", "static", "templates"];
-const WATCHED_FILE: &str = "config.toml";
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -366,8 +364,14 @@ impl State {
 }
 
 fn watch(root: &Path, tx: Sender<Message>) -> Result<Debouncer<RecommendedWatcher, RecommendedCache>, ServeError> {
-    let watched_dirs: Vec<PathBuf> = WATCHED_DIRS.iter().map(|d| root.join(d)).filter(|d| d.is_dir()).collect();
-    let config = root.join(WATCHED_FILE);
+    // The directories and file under the site root a rebuild depends on.
+    let layout = SiteLayout::new(root);
+    let watched_dirs: Vec<PathBuf> =
+        [layout.content().to_path_buf(), layout.themes_dir(), layout.static_dir(), layout.templates_dir()]
+            .into_iter()
+            .filter(|d| d.is_dir())
+            .collect();
+    let config = layout.config_file();
     let relevant = {
         let (dirs, config) = (watched_dirs.clone(), config.clone());
         move |path: &Path| {

@@ -280,6 +280,25 @@ fn is_nfc_stable(c: char) -> bool {
     c.is_ascii() || matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
+/// The closest of `known` to a mistyped `name`, if any is plausibly meant.
+pub fn suggest_name<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(2);
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(name, k), k))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+/// "did you mean `x`?" when there is a suggestion, else `otherwise`.
+pub fn did_you_mean(suggestion: Option<impl std::fmt::Display>, otherwise: &str) -> String {
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => otherwise.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -188,7 +188,7 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
     for expected in [
         "climb.md:3:1: slug `../../x`",
         "upper.md:3:1: slug `Da-Xie`",
-        "upper.md:5:3: unknown region `火星省/某市`",
+        "upper.md:5:3: region `火星省/某市` is not in the gazetteer",
         "upper.md:7:3: unknown topic `不存在的话题`",
         "broken.md:2:",
         "abs.md:3:1: slug `/etc/passwd`",
@@ -239,6 +239,6 @@ fn dangling_references_name_the_file() {
     )
     .unwrap();
     let err = build(&options(&root, &dir.path().join("public"), true)).unwrap_err().to_string();
-    assert!(err.contains("dangling.md:5:3: recommendation `mei-you-zhe-ge` does not exist"), "{err}");
-    assert!(err.contains("orphan.md:6:10: `article: ye-mei-you` names no article"), "{err}");
+    assert!(err.contains("dangling.md:5:3: recommendation `mei-you-zhe-ge` points nowhere"), "{err}");
+    assert!(err.contains("orphan.md:6:10: `article: ye-mei-you` points nowhere"), "{err}");
 }

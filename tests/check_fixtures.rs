@@ -193,3 +193,103 @@ fn the_build_test_site_passes() {
     let report = check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"));
     assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human));
 }
+
+/// Messages of `check`'s own lint rules, which `build` does not apply.
+const LINT_ONLY: &[&str] = &[
+    "does not match the file name",
+    "article has no body and no `answer`",
+    "link `",
+    "`seen_on` entry",
+    "`group: ",
+    "recommendation has no excerpt",
+];
+
+/// A problem as both commands print it: file relative to the root, line,
+/// column, message and fix.
+type Located = (String, usize, usize, String, String);
+
+/// The valid files every per-fixture site holds beside the fixture.
+const VALID: &[&str] = &[
+    "content/topics.yaml",
+    "content/articles/good-article.md",
+    "content/articles/other-good.md",
+    "content/articles/not-built.md",
+    "content/recommendations/good-rec.md",
+];
+
+/// `check`'s errors, less its lint-only rules.
+fn check_errors(root: &Path) -> Vec<Located> {
+    let mut found: Vec<Located> = check(root)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity == E && !LINT_ONLY.iter().any(|lint| d.message.contains(lint)))
+        .map(|d| (d.file.display().to_string(), d.line, d.column, d.message, d.fix))
+        .collect();
+    found.sort();
+    found
+}
+
+/// What `build` stops on, or nothing when it builds.
+fn build_errors(root: &Path) -> Vec<Located> {
+    let out = root.join("public");
+    let mut found: Vec<Located> = match policypress::build(&build_support::options(root, &out, true)) {
+        Ok(_) => Vec::new(),
+        Err(policypress::BuildError::Content(errors)) => errors
+            .into_iter()
+            .map(|e| (e.path.strip_prefix(root).unwrap().display().to_string(), e.line, e.column, e.message, e.fix))
+            .collect(),
+        Err(policypress::BuildError::Config(policypress::config::ConfigError::Invalid {
+            line,
+            column,
+            message,
+            fix,
+            ..
+        })) => vec![("config.toml".into(), line, column, message, fix)],
+        Err(other) => panic!("{}: unexpected build error {other}", root.display()),
+    };
+    found.sort();
+    found
+}
+
+#[test]
+fn build_stops_on_what_check_reports_for_every_fixture_in_the_same_words() {
+    let fixtures: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
+    let mut fixtures: Vec<&str> = fixtures.into_iter().filter(|f| !VALID.contains(f)).collect();
+    fixtures.dedup();
+    let mut builds = Vec::new();
+    for fixture in fixtures {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in VALID.iter().chain([&fixture]) {
+            build_support::copy_dir(&broken_root().join(file), &root.join(file));
+        }
+        let (checked, built) = (check_errors(root), build_errors(root));
+        assert_eq!(built, checked, "{fixture}: build and check disagree");
+        if built.is_empty() {
+            builds.push(fixture);
+        }
+    }
+    // These break only lint rules; every other fixture stops the build.
+    let lint_only = [
+        "content/articles/broken-link.md",
+        "content/articles/empty-body.md",
+        "content/articles/link-to-unbuilt.md",
+        "content/articles/slug-mismatch.md",
+        "content/recommendations/no-excerpt.md",
+    ];
+    assert_eq!(builds, lint_only);
+}
+
+#[test]
+fn without_topics_yaml_build_and_check_use_the_bundled_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for file in
+        ["content/articles/good-article.md", "content/articles/other-good.md", "content/recommendations/good-rec.md"]
+    {
+        build_support::copy_dir(&broken_root().join(file), &root.join(file));
+    }
+    assert_eq!(check_errors(root), Vec::<Located>::new(), "个人账户 is a bundled topic");
+    assert_eq!(build_errors(root), Vec::<Located>::new());
+    assert!(root.join("public/topics/geren-zhanghu/index.html").is_file(), "the topic page is built");
+}

@@ -7,12 +7,16 @@ use std::fs;
 
 use common::{import_into, raw_pages, snapshot};
 use policypress::classify::refresh::refresh;
+use policypress::layout::SiteLayout;
 
 #[test]
 fn vocabulary_edits_reclassify_generated_files_only() {
     let dir = tempfile::tempdir().unwrap();
     import_into(dir.path(), &raw_pages());
-    assert!(refresh(dir.path(), true).unwrap().changes.is_empty(), "fresh import is up to date");
+    assert!(
+        refresh(&SiteLayout::around_content(dir.path()), true).unwrap().changes.is_empty(),
+        "fresh import is up to date"
+    );
 
     // A contributor renames a topic in the vocabulary.
     let vocabulary = fs::read_to_string(dir.path().join("topics.yaml")).unwrap();
@@ -22,16 +26,19 @@ fn vocabulary_edits_reclassify_generated_files_only() {
     fs::write(&hand_edited, &edited).unwrap();
 
     let before = snapshot(dir.path());
-    let check = refresh(dir.path(), true).unwrap();
+    let check = refresh(&SiteLayout::around_content(dir.path()), true).unwrap();
     assert!(!check.changes.is_empty());
     assert_eq!(snapshot(dir.path()), before, "--check writes nothing");
 
-    let report = refresh(dir.path(), false).unwrap();
+    let report = refresh(&SiteLayout::around_content(dir.path()), false).unwrap();
     assert_eq!(report.changes.len(), check.changes.len());
     assert!(report.kept_hand_edits.iter().any(|c| c.path == hand_edited));
     assert_eq!(fs::read_to_string(&hand_edited).unwrap(), edited);
     let changed = fs::read_to_string(&report.changes[0].path).unwrap();
     assert!(changed.contains("家庭共济账户"), "{changed}");
     assert!(policypress::content::is_pristine(&changed), "rewritten files stay generator-owned");
-    assert!(refresh(dir.path(), true).unwrap().changes.is_empty(), "a second run has nothing to do");
+    assert!(
+        refresh(&SiteLayout::around_content(dir.path()), true).unwrap().changes.is_empty(),
+        "a second run has nothing to do"
+    );
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 
 use common::{import_into, raw_pages, snapshot};
-use policypress::dedup::{Sighting, Snippet, group_near_duplicates, merge};
+use policypress::dedup::{DedupInput, Merged, Sighting, Snippet, group_near_duplicates, merge};
 use policypress::import::page::parse_page;
 use policypress::text::normalize_key;
 use proptest::prelude::*;
@@ -74,7 +74,7 @@ fn every_variant_merges_and_no_distinct_snippets_do() {
     for (n, s) in originals.iter().enumerate() {
         sightings.extend(variants_of(s, n));
     }
-    let (records, stats) = merge(Vec::new(), sightings.clone());
+    let Merged { snippets: records, stats, .. } = merge(sightings.iter().cloned().map(DedupInput::sighting));
     assert_eq!(records.len(), 100, "variants merged into their original, distinct snippets kept apart");
     assert_eq!(stats.variants_merged, 600);
     for s in &originals {
@@ -143,7 +143,7 @@ fn near_duplicate_grouping_on_labeled_pairs() {
     let originals = originals();
     let mut sightings = originals.clone();
     sightings.extend(republished(&originals));
-    let (mut records, _) = merge(Vec::new(), sightings);
+    let mut records = merge(sightings.into_iter().map(DedupInput::sighting)).snippets;
     group_near_duplicates(&mut records);
     let group: HashMap<String, String> =
         records.iter().map(|r| (normalize_key(&r.title), r.group.clone().unwrap())).collect();

@@ -245,7 +245,7 @@ fn a_failed_import_leaves_content_as_it_was() {
         let site = tempfile::tempdir().unwrap();
         let content = site.path().join("content");
         fs::create_dir(&content).unwrap();
-        fs::write(content.join("topics.yaml"), policypress::import::DEFAULT_TOPICS).unwrap();
+        fs::write(content.join("topics.yaml"), policypress::taxonomy::BUNDLED_TOPICS).unwrap();
         fs::write(content.join(blocked), b"not a directory\n").unwrap();
         let before = common::snapshot(site.path());
         let run = run_import(&common::fixtures_raw(), &content);
@@ -290,4 +290,22 @@ fn a_page_listing_thousands_of_snippets_keeps_the_first_five_hundred() {
     assert!(message_for(&run.stderr, "many.txt").contains("lists 2000 recommendation snippets; kept the first 500"));
     let recommendations = fs::read_dir(content.path().join("recommendations")).unwrap().count();
     assert_eq!(recommendations, 500 + 20, "the good page lists 20: {}", run.stdout);
+}
+
+#[test]
+fn import_takes_the_site_root_as_every_command_does() {
+    let site = tempfile::tempdir().unwrap();
+    let run = run_command(&[
+        OsStr::new("import"),
+        common::fixtures_raw().as_os_str(),
+        OsStr::new("--root"),
+        site.path().as_os_str(),
+        OsStr::new("--quiet"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    good_page_imported(&site.path().join("content"));
+    assert!(site.path().join(".policypress-cache/front-matter.tsv").is_file(), "the build's cache is primed");
+    let classify =
+        run_command(&[OsStr::new("classify"), OsStr::new("--root"), site.path().as_os_str(), OsStr::new("--check")]);
+    assert_eq!(classify.code, 0, "{}", classify.stderr);
 }

@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::Path;
 
-use policypress::import::markdown::body_to_markdown;
+use policypress::import::text_to_markdown::body_to_markdown;
 use policypress::import::{ImportOptions, decode::decode, import, page::parse_page};
 use proptest::prelude::*;
 
@@ -121,7 +121,7 @@ proptest! {
         for (i, (name, text)) in pages.iter().enumerate() {
             fs::write(raw.join(format!("{i}{name}.txt")), text).unwrap();
         }
-        let options = ImportOptions { inputs: vec![raw.clone()], content_dir: site.join("content"), force: false };
+        let options = ImportOptions { inputs: vec![raw.clone()], layout: policypress::layout::SiteLayout::new(&site), force: false };
         let report = import(&options).unwrap();
         prop_assert_eq!(report.pages + report.rejected + report.duplicate_pages, pages.len());
         let outside: Vec<String> = files_under(outer.path())

@@ -157,7 +157,7 @@ fn a_hand_edit_survives_reimport_and_force_overwrites_it() {
 
     policypress::import::import(&policypress::import::ImportOptions {
         inputs: raw_pages(),
-        content_dir: dir.path().to_path_buf(),
+        layout: policypress::layout::SiteLayout::around_content(dir.path()),
         force: true,
     })
     .unwrap();
@@ -193,11 +193,12 @@ fn identical_pages_under_other_names_are_one_article() {
 
 #[test]
 fn import_primes_the_build_front_matter_cache_with_what_parsing_reads() {
-    use policypress::content::{front_matter_cache, load_tree_cached};
+    use policypress::layout::SiteLayout;
+    use policypress::render::front_matter_cache::load_tree_cached;
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
     import_into(&content, &raw_pages());
-    let cache = front_matter_cache(dir.path());
+    let cache = SiteLayout::new(dir.path()).front_matter_cache();
     let primed = fs::read_to_string(&cache).unwrap();
     assert_eq!(primed.lines().count(), 1 + 5 + 100, "a header and a line per file written");
 
@@ -228,7 +229,7 @@ fn first_recommendation(content: &Path) -> (std::path::PathBuf, String) {
 fn import_forced(content: &Path) -> policypress::import::ImportReport {
     policypress::import::import(&policypress::import::ImportOptions {
         inputs: raw_pages(),
-        content_dir: content.to_path_buf(),
+        layout: policypress::layout::SiteLayout::around_content(content),
         force: true,
     })
     .unwrap()

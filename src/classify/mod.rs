@@ -6,37 +6,17 @@
 //! Topics weigh the title most, then the answer, then the body, which can only
 //! rank topics the title or answer already suggests, or break a tie.
 
-pub mod gazetteer;
 pub mod refresh;
-mod regions;
-pub mod topics;
+mod topics;
 
-pub use gazetteer::{Gazetteer, Level, Unit};
-pub use topics::{OffTopicRule, Topic, TopicVocabulary};
+pub use crate::taxonomy::{
+    Gazetteer, Level, OffTopicRule, Topic, TopicVocabulary, Unit, client_places, gazetteer, query_places,
+};
 
 use crate::model::Disclaimer;
 
-use regions::RegionMatcher;
+use crate::taxonomy::regions::RegionMatcher;
 use topics::TopicMatcher;
-
-/// The region matcher as the search client runs it on a query: its
-/// patterns by first two characters ([`RegionMatcher`]'s client table, as
-/// JSON) and the words after a weak name that make it a place.
-pub fn client_places() -> (Vec<(&'static str, String)>, &'static [&'static str]) {
-    (RegionMatcher::embedded().client_table(Gazetteer::embedded()), regions::PLACE_CONTEXT)
-}
-
-/// Gazetteer paths of the places a search query names, found where `known`
-/// accepts a name's first two characters (the query terms whose chunks the
-/// client fetched); `search.js` reads a query the same way.
-pub fn query_places(query: &str, known: impl Fn(&str) -> bool) -> Vec<String> {
-    let gazetteer = Gazetteer::embedded();
-    RegionMatcher::embedded()
-        .query_places(gazetteer, query, known)
-        .into_iter()
-        .map(|unit| gazetteer.units[unit].path.clone())
-        .collect()
-}
 
 /// What classification needs to know about an item.
 #[derive(Debug, Clone, Copy)]
@@ -307,9 +287,17 @@ mod tests {
     }
 
     #[test]
-    fn odd_input_does_not_panic() {
+    fn odd_input_gets_a_valid_classification() {
+        let classifier = classifier();
         for title in ["", "医", "市", "区县", "北京北京北京", "\u{0}\u{feff}深圳\r\n", "ａｐｐ查询"] {
-            classifier().classify(ClassifyInput { title, answer: Some(title), body: title });
+            let c = classifier.classify(ClassifyInput { title, answer: Some(title), body: title });
+            assert!(c.regions.iter().all(|r| Gazetteer::embedded().by_path(r).is_some()), "{title:?}: {c:?}");
+            assert!(c.topics.iter().all(|t| classifier.vocabulary().by_name(t).is_some()), "{title:?}: {c:?}");
+            assert!(c.topics.len() <= MAX_TOPICS, "{title:?}: {c:?}");
         }
+        let empty = classifier.classify(ClassifyInput { title: "", answer: None, body: "" });
+        assert!(empty.regions.is_empty() && empty.topics.is_empty(), "{empty:?}");
+        let place = classifier.classify(ClassifyInput { title: "\u{0}\u{feff}深圳\r\n", answer: None, body: "" });
+        assert_eq!(place.regions, ["广东省/深圳市"], "control characters around a place name");
     }
 }

@@ -2,13 +2,15 @@
 //! generated file after the gazetteer or the vocabulary changed. Files a
 //! person edited are left alone; `--check` only reports, for CI.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::{Classification, Classifier, ClassifyInput};
+use super::{Classification, Classifier, ClassifyInput, TopicVocabulary};
 use crate::content::{self, ContentError, Loaded};
-use crate::model::{Article, Disclaimer, Recommendation};
+use crate::fsutil::write_atomically;
+use crate::layout::SiteLayout;
+use crate::model::{Disclaimer, Item};
 
 /// One file whose classification differs from what is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +53,9 @@ pub struct RefreshReport {
 }
 
 /// Reclassifies everything in `content_dir`; writes only when `!check`.
-pub fn refresh(content_dir: &Path, check: bool) -> Result<RefreshReport, ContentError> {
-    let classifier = Classifier::new(crate::import::load_vocabulary(content_dir)?);
-    let tree = content::load_tree(content_dir);
+pub fn refresh(layout: &SiteLayout, check: bool) -> Result<RefreshReport, ContentError> {
+    let classifier = Classifier::new(TopicVocabulary::load_or_bundled(layout)?);
+    let tree = content::load_tree(layout.content());
     let articles: Vec<Outcome> = tree.articles.par_iter().map(|a| refresh_one(&classifier, a, check)).collect();
     let recommendations: Vec<Outcome> =
         tree.recommendations.par_iter().map(|r| refresh_one(&classifier, r, check)).collect();
@@ -80,83 +82,44 @@ enum Outcome {
     Failed(ContentError),
 }
 
-/// A stored item the classifier can judge and the store can rewrite.
-trait Classified: Clone {
-    fn input(&self) -> ClassifyInput<'_>;
-    /// The item's `regions`, `topics`, `relevant`, `irrelevant_reason` and
-    /// `disclaimer` fields.
-    fn stored(&self) -> Classification;
-    fn apply(&mut self, class: &Classification);
-    /// The item's generated file.
-    fn render(&self) -> String;
+/// What the classifier judges an item on.
+fn input<T: Item>(item: &T) -> ClassifyInput<'_> {
+    ClassifyInput { title: item.title(), answer: item.answer(), body: item.text() }
+}
 
-    /// The item's generated file with `class` in place of what it stored.
-    fn render_with(&self, class: &Classification) -> String {
-        let mut item = self.clone();
-        item.apply(class);
-        item.render()
+/// The item's `regions`, `topics`, `relevant`, `irrelevant_reason` and
+/// `disclaimer` fields.
+fn stored<T: Item>(item: &T) -> Classification {
+    Classification {
+        regions: item.regions().to_vec(),
+        topics: item.topics().to_vec(),
+        relevant: item.relevant(),
+        irrelevant_reason: item.irrelevant_reason().map(str::to_string),
+        disclaimer: item.disclaimer(),
     }
 }
 
-/// `stored` and `apply` for an item whose `meta` has the classification
-/// fields under the same names (articles and recommendations both do).
-macro_rules! classification_fields {
-    () => {
-        fn stored(&self) -> Classification {
-            let meta = &self.meta;
-            Classification {
-                regions: meta.regions.clone(),
-                topics: meta.topics.clone(),
-                relevant: meta.relevant,
-                irrelevant_reason: meta.irrelevant_reason.clone(),
-                disclaimer: meta.disclaimer,
-            }
-        }
-
-        fn apply(&mut self, class: &Classification) {
-            let meta = &mut self.meta;
-            (meta.regions, meta.topics, meta.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
-            (meta.irrelevant_reason, meta.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
-        }
-    };
+/// The item's generated file with `class` in place of what it stored.
+fn render_with<T: Item>(item: &T, class: &Classification) -> String {
+    let mut item = item.clone();
+    let fields = item.classification_mut();
+    (*fields.regions, *fields.topics, *fields.relevant) = (class.regions.clone(), class.topics.clone(), class.relevant);
+    (*fields.irrelevant_reason, *fields.disclaimer) = (class.irrelevant_reason.clone(), class.disclaimer);
+    content::render_item(&item)
 }
 
-impl Classified for Article {
-    fn input(&self) -> ClassifyInput<'_> {
-        ClassifyInput { title: &self.meta.title, answer: self.meta.answer.as_deref(), body: &self.body }
-    }
-
-    classification_fields!();
-
-    fn render(&self) -> String {
-        content::render_article(self)
-    }
-}
-
-impl Classified for Recommendation {
-    fn input(&self) -> ClassifyInput<'_> {
-        ClassifyInput { title: &self.meta.title, answer: None, body: &self.excerpt }
-    }
-
-    classification_fields!();
-
-    fn render(&self) -> String {
-        content::render_recommendation(self)
-    }
-}
-
-fn refresh_one<T: Classified>(classifier: &Classifier, loaded: &Loaded<T>, check: bool) -> Outcome {
-    let before = loaded.item.stored();
-    let after = classifier.classify(loaded.item.input());
+fn refresh_one<T: Item>(classifier: &Classifier, loaded: &Loaded<T>, check: bool) -> Outcome {
+    let before = stored(&loaded.item);
+    let after = classifier.classify(input(&loaded.item));
     if before == after {
         return Outcome::Same;
     }
-    let rendered = (loaded.pristine && !check).then(|| loaded.item.render_with(&after));
+    let rendered = (loaded.pristine && !check).then(|| render_with(&loaded.item, &after));
     let change = Change { path: loaded.path.clone(), before, after };
     if !loaded.pristine {
         return Outcome::HandEdited(change);
     }
-    match rendered.map(|text| content::write_atomically(&loaded.path, text.as_bytes())) {
+    match rendered.map(|text| write_atomically(&loaded.path, text.as_bytes())) {
         None | Some(Ok(())) => Outcome::Changed(change),
         Some(Err(err)) => Outcome::Failed(ContentError::new(
             &loaded.path,

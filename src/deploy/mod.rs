@@ -35,6 +35,7 @@ use opendal::{ErrorKind, Operator};
 pub use secrets::config_secrets;
 
 use crate::config::{Config, ConfigError, DeployTarget, TargetKind};
+use crate::layout::SiteLayout;
 use plan::{MANIFEST_FORMAT, Manifest, Plan, Remote, RemoteObject};
 
 /// The last deploy's file hashes, at the top of the target's prefix.
@@ -133,9 +134,10 @@ pub enum DeployError {
 /// Runs a deploy; see the module doc.
 pub fn deploy(options: &DeployOptions) -> Result<DeployReport, DeployError> {
     let started = Instant::now();
-    let config = Config::load(&options.root)?;
+    let layout = SiteLayout::new(&options.root);
+    let config = Config::load(&layout)?;
     let (name, target) = choose_target(&config, options.target.as_deref())?;
-    let public = options.root.join("public");
+    let public = layout.output();
     let files = local::list(&public).map_err(|_| DeployError::NoSite(public.clone()))?;
     if !files.iter().any(|(key, _)| key == "index.html") {
         // An empty or half-built directory would delete the whole site.

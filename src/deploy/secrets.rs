@@ -2,7 +2,7 @@
 //! reads them from the environment only, so anything key-like in the file
 //! is a leak waiting to be pushed.
 
-use crate::check::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// Prefixes of access key IDs: AWS (long-term and temporary), Aliyun,
 /// Tencent Cloud. Each is followed by upper-case letters and digits (AWS)

@@ -7,8 +7,8 @@
 //! no person has edited them since they were generated.
 
 pub mod decode;
-pub mod markdown;
 pub mod page;
+pub mod text_to_markdown;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -18,46 +18,43 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::classify::{Classifier, ClassifyInput, TopicVocabulary};
-use crate::content::{self, ARTICLES_DIR, FrontMatterLines, RECOMMENDATIONS_DIR, Staged, WriteOutcome};
-use crate::dedup::{self, ArticleText, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
-use crate::model::{Article, ArticleMeta, Date, Recommendation, RecommendationMeta, Source};
+use crate::classify::{Classifier, ClassifyInput};
+use crate::content::{self, WriteOutcome};
+use crate::dedup::{self, ArticleText, DedupInput, Merged, PageId, Sighting, Snippet, SnippetKey, SnippetTable};
+use crate::diagnostic::Severity;
+use crate::fsutil::{Staged, write_atomically};
+use crate::layout::SiteLayout;
+use crate::model::{Article, ArticleMeta, Date, Item, ItemKind, Recommendation, RecommendationMeta, Source};
+use crate::render::front_matter_cache::FrontMatterLines;
 use crate::slug::slugify;
+use crate::taxonomy::BUNDLED_TOPICS;
+use crate::taxonomy::TopicVocabulary;
 use crate::text::{display_path, escape_controls, normalize_key};
 use page::parse_page;
 
 pub struct ImportOptions {
     /// Files or directories of scraped pages.
     pub inputs: Vec<PathBuf>,
-    pub content_dir: PathBuf,
+    /// The site imported into.
+    pub layout: SiteLayout,
     /// Overwrite generated files even where a person edited them.
     pub force: bool,
-}
-
-/// How serious a per-file message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Note,
-    Warning,
-    /// The file was not imported.
-    Rejected,
 }
 
 /// One line of feedback about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileMessage {
     pub path: PathBuf,
-    pub level: Level,
+    /// `Error`: the file was not imported.
+    pub severity: Severity,
     pub message: String,
 }
 
 impl std::fmt::Display for FileMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let level = match self.level {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Rejected => "rejected",
+        let level = match self.severity {
+            Severity::Error => "rejected".to_string(),
+            other => other.to_string(),
         };
         write!(f, "{}: {level}: {}", display_path(&self.path), escape_controls(&self.message))
     }
@@ -141,47 +138,80 @@ const MAX_SNIPPETS_PER_PAGE: usize = 500;
 /// Pages parsed in parallel per batch; the batch bounds peak memory.
 const PAGE_BATCH: usize = 2048;
 
-/// The vocabulary a fresh content directory starts from.
-pub const DEFAULT_TOPICS: &str = include_str!("../../content/topics.yaml");
-
 /// Gives a fresh content directory the bundled vocabulary to edit.
-fn ensure_vocabulary(content_dir: &Path) -> Result<(), ImportError> {
-    let path = content_dir.join(content::TOPICS_FILE);
+fn ensure_vocabulary(layout: &SiteLayout) -> Result<(), ImportError> {
+    let path = layout.topics_file();
     if path.exists() {
         return Ok(());
     }
-    fs::create_dir_all(content_dir)
-        .and_then(|()| content::write_atomically(&path, DEFAULT_TOPICS.as_bytes()))
+    fs::create_dir_all(layout.content())
+        .and_then(|()| write_atomically(&path, BUNDLED_TOPICS.as_bytes()))
         .map_err(|source| ImportError::Io { path, source })
 }
 
-/// Loads `content/topics.yaml`, falling back to the bundled vocabulary.
-pub fn load_vocabulary(content_dir: &Path) -> Result<TopicVocabulary, content::ContentError> {
-    let path = content_dir.join(content::TOPICS_FILE);
-    if path.exists() { TopicVocabulary::load(&path) } else { TopicVocabulary::parse(&path, DEFAULT_TOPICS) }
-}
-
+/// Imports the pages named by `options` into its site's `content/`, in
+/// phases: [`read_pages`] → [`merge_snippets`] → [`write_articles`] /
+/// [`write_recommendations`] → [`tally`].
 pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let layout = &options.layout;
+    ensure_vocabulary(layout)?;
+    let classifier = Classifier::new(TopicVocabulary::load_or_bundled(layout)?);
+    let tree = content::load_tree(layout.content());
     let mut report = ImportReport::default();
-    let content_dir = &options.content_dir;
-    ensure_vocabulary(content_dir)?;
-    let classifier = Classifier::new(load_vocabulary(content_dir)?);
-    let tree = content::load_tree(content_dir);
     for err in &tree.errors {
         report.messages.push(FileMessage {
             path: err.path.clone(),
-            level: Level::Warning,
+            severity: Severity::Warning,
             message: format!("existing file not readable, left alone: {}", err.message),
         });
     }
-
-    // Pass over the pages in batches: parse in parallel, then hand each
-    // page's snippets to the table. Page ids are positions in `pages`.
-    let mut input_messages = Vec::new();
-    let files = collect_inputs(&options.inputs, content_dir, &mut input_messages);
-    report.rejected += input_messages.iter().filter(|m| m.level == Level::Rejected).count();
-    report.messages.append(&mut input_messages);
     let mut table = SnippetTable::new();
+    let pages = read_pages(&options.inputs, layout, &mut table, &mut report);
+    let slugs = assign_article_slugs(&pages, &tree.articles);
+    for (page, slug) in pages.iter().zip(&slugs) {
+        let title = &page.parsed.title;
+        if title.contains(['/', '\\', '<', '>']) || title.contains("..") {
+            report.messages.push(FileMessage {
+                path: page.parsed.path.clone(),
+                severity: Severity::Note,
+                message: format!("title contains markup or path characters; kept as plain text, slug `{slug}`"),
+            });
+        }
+    }
+    let merged = merge_snippets(table, &pages, &slugs, &tree.recommendations, &mut report);
+    let mut offered = Offers::default();
+    let writing = Writing { classifier: &classifier, force: options.force, layout };
+    let texts = writing.articles(pages, &slugs, &merged, &tree.articles, &mut offered);
+    let MergedSnippets { mut snippets, page_slugs, .. } = merged;
+    report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
+    drop(texts);
+    let live: HashSet<String> = snippets.iter().map(|s| s.slug.clone()).collect();
+    writing.recommendations(snippets, &page_slugs, &mut offered);
+    let outcomes = commit_all(offered.files)?;
+    // `build --root R` reads R/content: prime the cache of that layout only,
+    // never a directory outside the site.
+    if layout.is_standard() {
+        offered.front_matter.merge_into(&layout.front_matter_cache());
+    }
+    tally(outcomes, &mut report);
+    remove_stale_recommendations(&tree.recommendations, &live)?;
+    report.kept_hand_edits.sort();
+    report.messages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    Ok(report)
+}
+
+/// Passes over the pages in batches: parses in parallel, then hands each
+/// page's snippets to the table. Page ids are positions in the result.
+fn read_pages(
+    inputs: &[PathBuf],
+    layout: &SiteLayout,
+    table: &mut SnippetTable,
+    report: &mut ImportReport,
+) -> Vec<PageEntry> {
+    let mut input_messages = Vec::new();
+    let files = collect_inputs(inputs, layout.content(), &mut input_messages);
+    report.rejected += input_messages.iter().filter(|m| m.severity == Severity::Error).count();
+    report.messages.append(&mut input_messages);
     let mut pages: Vec<PageEntry> = Vec::new();
     let mut seen_sha: HashSet<String> = HashSet::new();
     for batch in files.chunks(PAGE_BATCH) {
@@ -210,43 +240,47 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
                 report.duplicate_pages += 1;
                 continue;
             }
-            let page_id = pages.len() as PageId;
+            let page = pages.len() as PageId;
             let date = most_frequent_date(parsed.snippets.iter().filter_map(|s| s.date));
             report.snippet_occurrences += parsed.snippets.len();
             let candidates = std::mem::take(&mut parsed.snippets)
                 .into_iter()
                 .zip(keys)
                 .map(|(s, key)| {
-                    let sighting = Sighting {
-                        title: s.title,
-                        excerpt: s.excerpt,
-                        category: s.category,
-                        date: s.date,
-                        page: page_id,
-                    };
-                    table.add_sighting_keyed(sighting, key)
+                    let sighting =
+                        Sighting { title: s.title, excerpt: s.excerpt, category: s.category, date: s.date, page };
+                    table.add(DedupInput::Sighting(sighting, key))
                 })
                 .collect();
             pages.push(PageEntry { parsed, candidates, date });
         }
     }
     report.pages = pages.len();
+    pages
+}
 
-    let slugs = assign_article_slugs(&pages, &tree.articles);
-    for (page, slug) in pages.iter().zip(&slugs) {
-        let title = &page.parsed.title;
-        if title.contains(['/', '\\', '<', '>']) || title.contains("..") {
-            report.messages.push(FileMessage {
-                path: page.parsed.path.clone(),
-                level: Level::Note,
-                message: format!("title contains markup or path characters; kept as plain text, slug `{slug}`"),
-            });
-        }
-    }
+/// The distinct snippets after merging this run's sightings with the
+/// stored ones, and the slugs their page ids stand for.
+struct MergedSnippets {
+    snippets: Vec<Snippet>,
+    /// Snippet index of every candidate id the table returned.
+    record_of: Vec<u32>,
+    /// Slug of each page id: this run's pages, then pages only stored
+    /// snippets name.
+    page_slugs: Vec<String>,
+}
 
+/// Adds the stored snippets to the table, merges, and groups near-duplicates.
+fn merge_snippets(
+    mut table: SnippetTable,
+    pages: &[PageEntry],
+    slugs: &[String],
+    stored: &[content::Loaded<Recommendation>],
+    report: &mut ImportReport,
+) -> MergedSnippets {
     // Stored snippets name their pages by slug; number those pages after
     // this run's pages so both speak in page ids.
-    let mut page_slugs: Vec<String> = slugs.clone();
+    let mut page_slugs: Vec<String> = slugs.to_vec();
     let mut page_ids: HashMap<String, PageId> = HashMap::new();
     for (id, slug) in page_slugs.iter().enumerate() {
         page_ids.entry(slug.clone()).or_insert(id as PageId);
@@ -257,7 +291,7 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
     // its snippet (kept as it is, or regenerated with --force), so no second
     // file is made for it.
     let mut owned: HashMap<String, Snippet> = HashMap::new();
-    for loaded in &tree.recommendations {
+    for loaded in stored {
         let mut snippet = snippet_from_record(&loaded.item);
         for slug in &loaded.item.meta.seen_on {
             let next = page_slugs.len() as PageId;
@@ -268,12 +302,11 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             snippet.seen_on.insert(id);
         }
         if loaded.pristine {
-            table.add(snippet);
+            table.add(DedupInput::Stored(snippet));
         } else if let Some(stem) = loaded.path.file_stem().and_then(|s| s.to_str()) {
             owned.insert(stem.to_string(), snippet);
         }
     }
-
     let Merged { mut snippets, record_of, stats } = table.finish();
     for snippet in &mut snippets {
         if let Some(history) = owned.remove(&snippet.slug) {
@@ -288,77 +321,102 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         pages.iter().flat_map(|p| p.candidates.iter().map(|&c| record_of[c as usize])).collect();
     report.variants_merged = report.snippet_occurrences - touched.len();
     report.near_duplicate_groups = dedup::group_near_duplicates(&mut snippets);
-    let record_slugs: Vec<&str> = record_of.iter().map(|&r| snippets[r as usize].slug.as_str()).collect();
+    MergedSnippets { snippets, record_of, page_slugs }
+}
 
-    // Only articles that share a title with some snippet can be linked.
-    let snippet_titles: HashSet<String> = snippets.par_iter().map(|s| normalize_key(&s.title)).collect();
-    let linkable = |article: &Article| snippet_titles.contains(&normalize_key(&article.meta.title));
-    let articles_dir = content_dir.join(ARTICLES_DIR);
-    // Files now exactly as rendered: their front matter primes the build's cache.
-    let as_rendered = |staged: &std::io::Result<(WriteOutcome, Option<Staged>)>| {
-        matches!(staged, Ok((WriteOutcome::Created | WriteOutcome::Updated | WriteOutcome::Unchanged, _)))
-    };
-    let mut front_matter = FrontMatterLines::default();
-    // Every changed file is staged beside its destination first and put in
-    // place only once all of them are: a failure leaves content/ as it was.
-    let written: Vec<(Offered, Option<ArticleText>, FrontMatterLines)> = pages
-        .into_par_iter()
-        .zip(slugs.par_iter())
-        .map(|(page, slug)| {
-            let article = build_article(page, slug, &record_slugs, &classifier);
-            let path = articles_dir.join(format!("{slug}.md"));
-            let text = content::render_article(&article);
-            let staged = content::stage_generated(&path, &text, options.force);
-            let mut lines = FrontMatterLines::default();
-            if as_rendered(&staged) {
-                lines.article(&text, &article);
-            }
-            (Offered { is_article: true, path, staged }, linkable(&article).then(|| article_text(&article)), lines)
-        })
-        .collect();
-    let this_run: HashSet<&str> = slugs.iter().map(String::as_str).collect();
-    let mut texts: Vec<ArticleText> = tree
-        .articles
-        .iter()
-        .filter(|a| !this_run.contains(a.item.meta.slug.as_str()) && linkable(&a.item))
-        .map(|a| article_text(&a.item))
-        .collect();
-    let mut offered: Vec<Offered> = Vec::new();
-    for (file, text, lines) in written {
-        offered.push(file);
-        texts.extend(text);
-        front_matter.extend(lines);
-    }
-    report.linked_to_articles = dedup::link_articles(&mut snippets, &texts);
-    drop(texts);
+/// Every generated file offered in this run, and the front matter of those
+/// now exactly as rendered, which primes the build's cache.
+#[derive(Default)]
+struct Offers {
+    files: Vec<Offered>,
+    front_matter: FrontMatterLines,
+}
 
-    let recommendations_dir = content_dir.join(RECOMMENDATIONS_DIR);
-    let live: HashSet<String> = snippets.iter().map(|s| s.slug.clone()).collect();
-    let rec_offered: Vec<(Offered, FrontMatterLines)> = snippets
-        .into_par_iter()
-        .map(|snippet| {
-            let rec = recommendation_record(snippet, &page_slugs, &classifier);
-            let path = recommendations_dir.join(format!("{}.md", rec.meta.slug));
-            let text = content::render_recommendation(&rec);
-            let staged = content::stage_generated(&path, &text, options.force);
-            let mut lines = FrontMatterLines::default();
-            if as_rendered(&staged) {
-                lines.recommendation(&text, &rec);
-            }
-            (Offered { is_article: false, path, staged }, lines)
-        })
-        .collect();
-    for (file, lines) in rec_offered {
-        offered.push(file);
-        front_matter.extend(lines);
+/// Files now exactly as rendered: their front matter primes the build's cache.
+fn as_rendered(staged: &std::io::Result<(WriteOutcome, Option<Staged>)>) -> bool {
+    matches!(staged, Ok((WriteOutcome::Created | WriteOutcome::Updated | WriteOutcome::Unchanged, _)))
+}
+
+/// How generated files are made and offered. Every changed file is staged
+/// beside its destination first and put in place only once all of them
+/// are: a failure leaves content/ as it was.
+struct Writing<'a> {
+    classifier: &'a Classifier,
+    force: bool,
+    layout: &'a SiteLayout,
+}
+
+impl Writing<'_> {
+    /// Offers `item` as `<its directory>/<slug>.md`.
+    fn offer<T: Item>(&self, item: &T, offers: &mut Offers) {
+        let path = self.layout.items(T::KIND).join(format!("{}.md", item.slug()));
+        let text = content::render_item(item);
+        let staged = content::stage_generated(&path, &text, self.force);
+        if as_rendered(&staged) {
+            offers.front_matter.add(&text, item);
+        }
+        offers.files.push(Offered { is_article: T::KIND == ItemKind::Article, path, staged });
     }
-    let outcomes = commit_all(offered)?;
-    // `build --root R` reads R/content: prime the cache of that layout only,
-    // never a directory outside the site.
-    if content_dir.file_name().is_some_and(|name| name == "content") {
-        let site_root = content_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        front_matter.merge_into(&content::front_matter_cache(site_root));
+
+    /// Classifies and offers this run's articles; returns the texts of every
+    /// article a snippet may be an excerpt of, stored ones included.
+    fn articles(
+        &self,
+        pages: Vec<PageEntry>,
+        slugs: &[String],
+        merged: &MergedSnippets,
+        stored: &[content::Loaded<Article>],
+        offers: &mut Offers,
+    ) -> Vec<ArticleText> {
+        let record_slugs: Vec<&str> =
+            merged.record_of.iter().map(|&r| merged.snippets[r as usize].slug.as_str()).collect();
+        // Only articles that share a title with some snippet can be linked.
+        let snippet_titles: HashSet<String> = merged.snippets.par_iter().map(|s| normalize_key(&s.title)).collect();
+        let linkable = |article: &Article| snippet_titles.contains(&normalize_key(&article.meta.title));
+        let written: Vec<(Offers, Option<ArticleText>)> = pages
+            .into_par_iter()
+            .zip(slugs.par_iter())
+            .map(|(page, slug)| {
+                let article = build_article(page, slug, &record_slugs, self.classifier);
+                let mut offer = Offers::default();
+                self.offer(&article, &mut offer);
+                (offer, linkable(&article).then(|| article_text(&article)))
+            })
+            .collect();
+        let this_run: HashSet<&str> = slugs.iter().map(String::as_str).collect();
+        let mut texts: Vec<ArticleText> = stored
+            .iter()
+            .filter(|a| !this_run.contains(a.item.meta.slug.as_str()) && linkable(&a.item))
+            .map(|a| article_text(&a.item))
+            .collect();
+        for (offer, text) in written {
+            offers.files.extend(offer.files);
+            offers.front_matter.extend(offer.front_matter);
+            texts.extend(text);
+        }
+        texts
     }
+
+    /// Classifies and offers the distinct snippets.
+    fn recommendations(&self, snippets: Vec<Snippet>, page_slugs: &[String], offers: &mut Offers) {
+        let written: Vec<Offers> = snippets
+            .into_par_iter()
+            .map(|snippet| {
+                let rec = recommendation_record(snippet, page_slugs, self.classifier);
+                let mut offer = Offers::default();
+                self.offer(&rec, &mut offer);
+                offer
+            })
+            .collect();
+        for offer in written {
+            offers.files.extend(offer.files);
+            offers.front_matter.extend(offer.front_matter);
+        }
+    }
+}
+
+/// Counts what writing did, and names the files kept as a person edited them.
+fn tally(outcomes: Vec<(bool, PathBuf, WriteOutcome)>, report: &mut ImportReport) {
     for (is_article, path, outcome) in outcomes {
         match outcome {
             WriteOutcome::Created | WriteOutcome::Updated if is_article => report.articles_written += 1,
@@ -367,17 +425,13 @@ pub fn import(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             WriteOutcome::KeptHandEdit => {
                 report.messages.push(FileMessage {
                     path: path.clone(),
-                    level: Level::Warning,
+                    severity: Severity::Warning,
                     message: "edited by hand since it was generated; kept (use --force to overwrite)".into(),
                 });
                 report.kept_hand_edits.push(path);
             }
         }
     }
-    remove_stale_recommendations(&tree.recommendations, &live)?;
-    report.kept_hand_edits.sort();
-    report.messages.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
-    Ok(report)
 }
 
 /// A generated file offered for writing: what writing it does, and its
@@ -444,7 +498,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
                 Err(err) => {
                     messages.push(FileMessage {
                         path: err.path().unwrap_or(input).to_path_buf(),
-                        level: Level::Rejected,
+                        severity: Severity::Error,
                         message: walk_error_message(&err),
                     });
                     continue;
@@ -454,7 +508,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
                 if is_content_dir(entry.path()) {
                     messages.push(FileMessage {
                         path: entry.into_path(),
-                        level: Level::Note,
+                        severity: Severity::Note,
                         message: "the --content directory; skipped".into(),
                     });
                     walker.skip_current_dir();
@@ -464,7 +518,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
             if !entry.file_type().is_file() {
                 messages.push(FileMessage {
                     path: entry.into_path(),
-                    level: Level::Rejected,
+                    severity: Severity::Error,
                     message: "not a regular file (a device, pipe or socket); skipped".into(),
                 });
                 continue;
@@ -473,7 +527,7 @@ fn collect_inputs(inputs: &[PathBuf], content_dir: &Path, messages: &mut Vec<Fil
             if let Some(extension) = extension.filter(|e| NOT_PAGES.contains(&e.as_str())) {
                 messages.push(FileMessage {
                     path: entry.into_path(),
-                    level: Level::Note,
+                    severity: Severity::Note,
                     message: format!("a .{extension} file is not a scraped page; skipped"),
                 });
                 continue;
@@ -506,13 +560,16 @@ fn walk_error_message(err: &walkdir::Error) -> String {
 }
 
 fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> {
-    let reject = |message: String| FileMessage { path: path.to_path_buf(), level: Level::Rejected, message };
+    let reject = |message: String| FileMessage { path: path.to_path_buf(), severity: Severity::Error, message };
     let (bytes, decoded) = decode::read_page(path).map_err(|err| reject(err.to_string()))?;
     let mut page = parse_page(&decoded.text).map_err(|err| reject(err.to_string()))?;
-    let note =
-        |level: Level, message: &str| FileMessage { path: path.to_path_buf(), level, message: message.to_string() };
-    let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Level::Note, n)).collect();
-    let markdown = markdown::body_to_markdown(&page.body_lines);
+    let note = |severity: Severity, message: &str| FileMessage {
+        path: path.to_path_buf(),
+        severity,
+        message: message.to_string(),
+    };
+    let mut notes: Vec<FileMessage> = decoded.notes.iter().map(|n| note(Severity::Note, n)).collect();
+    let markdown = text_to_markdown::body_to_markdown(&page.body_lines);
     // `check` refuses an article with neither body nor answer.
     if markdown.trim().is_empty() && page.answer.is_none() {
         return Err(reject(
@@ -521,7 +578,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
     }
     if page.snippets.len() > MAX_SNIPPETS_PER_PAGE {
         notes.push(note(
-            Level::Warning,
+            Severity::Warning,
             &format!(
                 "lists {} recommendation snippets; kept the first {MAX_SNIPPETS_PER_PAGE} (real pages list about 20)",
                 page.snippets.len()
@@ -530,7 +587,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
         page.snippets.truncate(MAX_SNIPPETS_PER_PAGE);
     }
     if page.snippets.is_empty() {
-        notes.push(note(Level::Warning, "no 相关推荐 block; imported without recommendations or date"));
+        notes.push(note(Severity::Warning, "no 相关推荐 block; imported without recommendations or date"));
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -21,7 +21,6 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::site::RelatedLinks;
 
-pub use crate::content::CACHE_DIR;
 /// The related lists of the last build, by [`RelatedLinks::to_text`].
 const RELATED_FILE: &str = "related.tsv";
 /// Bumped whenever rendering changes in a way the digest cannot see.
@@ -66,36 +65,35 @@ pub struct Cache {
     retired: Vec<String>,
 }
 
-/// The related lists the last build under `root` computed, if readable.
-pub fn load_related(root: &Path) -> Option<RelatedLinks> {
-    RelatedLinks::parse(&fs::read_to_string(root.join(CACHE_DIR).join(RELATED_FILE)).ok()?)
+/// The related lists the last build computed, if readable from `cache_dir`.
+pub fn load_related(cache_dir: &Path) -> Option<RelatedLinks> {
+    RelatedLinks::parse(&fs::read_to_string(cache_dir.join(RELATED_FILE)).ok()?)
 }
 
 /// Keeps `related` for the next build, unless `previous` holds them already.
 /// Failing to write costs only the next build's speed.
-pub fn save_related(root: &Path, related: &RelatedLinks, previous: Option<&RelatedLinks>) {
+pub fn save_related(cache_dir: &Path, related: &RelatedLinks, previous: Option<&RelatedLinks>) {
     if previous.is_some_and(|p| p.digest == related.digest) {
         return;
     }
-    let dir = root.join(CACHE_DIR);
-    if fs::create_dir_all(&dir).is_ok() {
-        let _ = crate::content::write_atomically(&dir.join(RELATED_FILE), related.to_text().as_bytes());
+    if fs::create_dir_all(cache_dir).is_ok() {
+        let _ = crate::fsutil::write_atomically(&cache_dir.join(RELATED_FILE), related.to_text().as_bytes());
     }
 }
 
 /// The cache file of output directory `out`: one per directory, so that
 /// `serve`'s builds do not make `build` forget what it wrote into `public/`.
-fn cache_file(root: &Path, out: &Path) -> PathBuf {
+fn cache_file(cache_dir: &Path, out: &Path) -> PathBuf {
     let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
-    root.join(CACHE_DIR).join(format!("output-{hash:016x}.tsv"))
+    cache_dir.join(format!("output-{hash:016x}.tsv"))
 }
 
 impl Cache {
     /// Loads the cache if it describes `out`; anything unreadable or stale
     /// means an empty cache, never an error (the build then renders every
     /// page, and takes over a non-empty `out` only with `--fresh`).
-    pub fn load(root: &Path, out: &Path) -> Cache {
-        let Ok(text) = fs::read_to_string(cache_file(root, out)) else {
+    pub fn load(cache_dir: &Path, out: &Path) -> Cache {
+        let Ok(text) = fs::read_to_string(cache_file(cache_dir, out)) else {
             return Cache::default();
         };
         let mut lines = text.lines();
@@ -171,7 +169,7 @@ impl Cache {
     /// the entries of those that are pages, and the `retired` files of the
     /// build it replaces.
     pub fn save(
-        root: &Path,
+        cache_dir: &Path,
         out: &Path,
         files: &[String],
         retired: &[String],
@@ -194,15 +192,15 @@ impl Cache {
         for rel in retired {
             text.push_str(&format!("{rel}\t{RETIRED}\n"));
         }
-        let path = cache_file(root, out);
-        fs::create_dir_all(root.join(CACHE_DIR))?;
-        crate::content::write_atomically(&path, text.as_bytes())
+        let path = cache_file(cache_dir, out);
+        fs::create_dir_all(cache_dir)?;
+        crate::fsutil::write_atomically(&path, text.as_bytes())
     }
 
     /// Forgets what was built into `out`, when the record cannot be kept
     /// up to date: the next build then asks for `--fresh`.
-    pub fn invalidate(root: &Path, out: &Path) {
-        let _ = fs::remove_file(cache_file(root, out));
+    pub fn invalidate(cache_dir: &Path, out: &Path) {
+        let _ = fs::remove_file(cache_file(cache_dir, out));
     }
 }
 

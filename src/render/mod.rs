@@ -4,27 +4,30 @@
 //! index beside them, and swaps the result in atomically.
 
 mod cache;
+mod error;
 mod feeds;
-pub(crate) mod markdown;
+pub mod front_matter_cache;
+pub(crate) mod markdown_to_html;
 mod minify;
 mod output;
 mod pages;
 mod theme;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
-use crate::config::{Config, ConfigError};
-use crate::content::{self, ContentError};
-use crate::search::{self, SearchDoc, SearchStats};
-use crate::site::{self, ItemRef, SiteInput};
-use crate::text::{display_path, escape_controls};
+use crate::config::Config;
+use crate::content::{ContentError, ContentTree};
+use crate::layout::SiteLayout;
+use crate::search::{self, ClientData, SearchDoc, SearchStats};
+use crate::site::{self, ItemRef, Site, SiteInput};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
+
+pub use error::BuildError;
 
 use cache::{Cache, Entry};
 use output::Staging;
@@ -58,7 +61,19 @@ impl BuildOptions {
     }
 
     pub fn out_dir(&self) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+        self.out.clone().unwrap_or_else(|| SiteLayout::new(&self.root).output())
+    }
+
+    /// `config.toml` with the options that override it.
+    fn config(&self, layout: &SiteLayout) -> Result<Config, BuildError> {
+        let mut config = Config::load(layout)?;
+        if let Some(base_url) = &self.base_url {
+            config.base_url = base_url.trim_end_matches('/').to_string();
+        }
+        if self.no_minify {
+            config.minify = false;
+        }
+        Ok(config)
     }
 }
 
@@ -89,82 +104,18 @@ const OVERLAP_MAX_PAGES: usize = 25_000;
 /// Cloudflare Pages' limit per file, the smallest among common static hosts.
 const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
 
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// Every problem found in `content/`, sorted by file and line.
-    #[error("{}", ContentErrors(.0))]
-    Content(Vec<ContentError>),
-    #[error("theme `{}` not found: {} does not exist", escape_controls(name), display_path(path))]
-    ThemeNotFound { name: String, path: PathBuf },
-    /// A template that does not parse, or a set of templates that do not fit
-    /// together (a missing parent or macro file).
-    #[error("{}: {}", display_path(path), escape_controls(message))]
-    Template { path: PathBuf, message: String },
-    /// A template failed while rendering a page.
-    #[error("rendering {} with {}: {}", escape_controls(page), display_path(template), escape_controls(message))]
-    Render { page: String, template: PathBuf, message: String },
-    #[error("{}: {source}", display_path(path))]
-    Io { path: PathBuf, source: std::io::Error },
-    /// The output directory cannot safely be replaced.
-    #[error("{0}")]
-    Output(String),
-    /// Two pages or files would be written to the same path.
-    #[error("two pages would be written to {0}; rename one of them")]
-    Collision(String),
-    #[error("writing the search index: {0}")]
-    Search(std::io::Error),
-}
-
-struct ContentErrors<'a>(&'a [ContentError]);
-
-impl fmt::Display for ContentErrors<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.len();
-        writeln!(f, "{count} problem{} in content:", if count == 1 { "" } else { "s" })?;
-        for (n, err) in self.0.iter().enumerate() {
-            write!(f, "{err}\n  fix: {}", escape_controls(&err.fix))?;
-            if n + 1 < count {
-                writeln!(f)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Builds the site under `options.root` into the output directory.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let gazetteer = Gazetteer::embedded();
-    let root = &options.root;
-    let mut config = Config::load(root)?;
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.trim_end_matches('/').to_string();
-    }
-    if options.no_minify {
-        config.minify = false;
-    }
-    let theme = Theme::load(root, &config.theme, config.minify)?;
-
-    let content_dir = root.join("content");
-    let topics_path = content_dir.join(content::TOPICS_FILE);
-    let vocabulary =
-        if topics_path.is_file() { TopicVocabulary::load(&topics_path) } else { Ok(TopicVocabulary::default()) };
-    let front_matter_cache = content::front_matter_cache(root);
-    if options.fresh {
-        let _ = std::fs::remove_file(&front_matter_cache);
-    }
-    let (mut tree, front_matter) = content::load_tree_cached(&content_dir, &front_matter_cache);
-    let saving_front_matter = std::thread::spawn(move || front_matter.save());
-    // Without the vocabulary every topic would be reported unknown; the
-    // vocabulary's own error and the files that do not parse say enough.
-    let vocabulary = vocabulary.map_err(|err| {
-        tree.errors.push(err);
-        BuildError::Content(std::mem::take(&mut tree.errors))
-    })?;
-    let previous_related = if options.fresh { None } else { cache::load_related(root) };
+    let layout = SiteLayout::new(&options.root);
+    let root = layout.root();
+    let config = options.config(&layout)?;
+    let theme = Theme::load(&layout, &config.theme, config.minify)?;
+    let (vocabulary, tree, saving_front_matter) = load_content(&layout, options.fresh)?;
+    let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
+        layout: &layout,
         config: &config,
         tree: &tree,
         vocabulary: &vocabulary,
@@ -172,27 +123,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         previous_related: previous_related.as_ref(),
     })
     .map_err(BuildError::Content)?;
-    cache::save_related(root, &site.related, previous_related.as_ref());
+    cache::save_related(&layout.cache_dir(), &site.related, previous_related.as_ref());
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
     let mut pages = Pages::new(&config, &site, gazetteer, &vocabulary, favicon, share_image);
     reject_deep_nesting(&pages)?;
     let specs = pages.specs();
-    let entries: Vec<feeds::SitemapEntry> = specs
-        .iter()
-        .filter(|&&spec| Pages::in_sitemap(spec))
-        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
-        .collect();
-    let mut extra = feeds::sitemaps(&config.base_url, &entries, feeds::SITEMAP_MAX_URLS);
-    drop(entries);
-    extra.push(("atom.xml".to_string(), atom_feed(&pages, &config)));
-    extra.push(("robots.txt".to_string(), feeds::robots(&config.base_url)));
+    let extra = generated_files(&pages, &specs, &config);
     check_collisions(&pages, &specs, &extra, &theme)?;
 
     let out_dir = options.out_dir();
     let mut staging = Staging::new(&out_dir, root)?;
-    let mut cache = if options.fresh { Cache::default() } else { Cache::load(root, staging.out()) };
+    let mut cache = if options.fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
     let previous_files = cache.take_previous_files();
     let rebuilding = previous_files.is_some();
     staging
@@ -246,18 +189,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             })
             .collect::<Result<_, BuildError>>()
     };
-    let client_data = search::ClientData {
-        synonyms: search::synonyms::load(root),
-        popular: config.popular_searches.clone(),
-        topics: site
-            .topics
-            .iter()
-            .map(|term| {
-                let topic = &vocabulary.topics[term.topic];
-                (topic.name.clone(), crate::site::topic_url(&topic.slug))
-            })
-            .collect(),
-    };
+    let client_data = client_data(&layout, &config, &site, &vocabulary);
     let index_pages = |pages: &Pages<'_>| {
         // Like a page, the elasticlunr file is kept when its inputs and the
         // file on disk are as the cache recorded them.
@@ -295,33 +227,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
-    let mut warnings = Vec::new();
-    if let Some(warning) = placeholder_base_url_warning(&config.base_url) {
-        warnings.push(warning);
-    }
-    if index.stats.monolithic_bytes > LARGE_FILE_BYTES {
-        warnings.push(format!(
-            "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
-            search::MONOLITHIC_FILE,
-            index.stats.monolithic_bytes as f64 / 1e6
-        ));
-    }
+    let warnings = warnings(&config, &index.stats);
     staging.record(index.files);
-    let files = staging.files();
-    let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
-    if let Some(entry) =
-        index.elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d))
-    {
-        entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
-    }
     // Saved before the site is installed: a build killed in between then
     // finds either site in place and still knows every file it may hold.
-    let retired: Vec<String> = previous_files
-        .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
-        .unwrap_or_default();
-    if Cache::save(root, staging.out(), &files, &retired, &entries).is_err() {
-        Cache::invalidate(root, staging.out());
-    }
+    save_cache(&layout.cache_dir(), &staging, written, index.elasticlunr_digest, previous_files);
     staging.commit()?;
     let _ = saving_front_matter.join();
     Ok(BuildReport {
@@ -336,6 +246,98 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         search: index.stats,
         warnings,
     })
+}
+
+/// Records every file in `staging` and the entries of the pages written
+/// (and of the elasticlunr file), with the files of the previous build that
+/// this one drops; a cache that cannot be saved is removed.
+fn save_cache(
+    cache_dir: &Path,
+    staging: &Staging,
+    written: Vec<(String, Entry, bool)>,
+    elasticlunr_digest: Option<[u8; 16]>,
+    previous_files: Option<(Vec<String>, Vec<String>)>,
+) {
+    let files = staging.files();
+    let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
+    if let Some(entry) = elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d)) {
+        entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
+    }
+    let retired: Vec<String> = previous_files
+        .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
+        .unwrap_or_default();
+    if Cache::save(cache_dir, staging.out(), &files, &retired, &entries).is_err() {
+        Cache::invalidate(cache_dir, staging.out());
+    }
+}
+
+/// The vocabulary and the content tree, loaded with the front-matter
+/// cache (ignored when `fresh`), and the thread saving the cache's update.
+fn load_content(
+    layout: &SiteLayout,
+    fresh: bool,
+) -> Result<(TopicVocabulary, ContentTree, std::thread::JoinHandle<()>), BuildError> {
+    let vocabulary = TopicVocabulary::load_or_bundled(layout);
+    let cache_file = layout.front_matter_cache();
+    if fresh {
+        let _ = std::fs::remove_file(&cache_file);
+    }
+    let (mut tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
+    let saving = std::thread::spawn(move || front_matter.save());
+    // Without the vocabulary every topic would be reported unknown; the
+    // vocabulary's own error and the files that do not parse say enough.
+    let vocabulary = vocabulary.map_err(|err| {
+        tree.errors.push(err);
+        BuildError::Content(std::mem::take(&mut tree.errors))
+    })?;
+    Ok((vocabulary, tree, saving))
+}
+
+/// What the search page needs besides the index: synonyms, popular
+/// searches and the topics that have pages.
+fn client_data(layout: &SiteLayout, config: &Config, site: &Site<'_>, vocabulary: &TopicVocabulary) -> ClientData {
+    ClientData {
+        synonyms: search::synonyms::load(layout),
+        popular: config.popular_searches.clone(),
+        topics: site
+            .topics
+            .iter()
+            .map(|term| {
+                let topic = &vocabulary.topics[term.topic];
+                (topic.name.clone(), site::topic_url(&topic.slug))
+            })
+            .collect(),
+    }
+}
+
+/// The sitemap, feed and robots.txt, by output path.
+fn generated_files(pages: &Pages<'_>, specs: &[PageSpec], config: &Config) -> Vec<(String, String)> {
+    let entries: Vec<feeds::SitemapEntry> = specs
+        .iter()
+        .filter(|&&spec| Pages::in_sitemap(spec))
+        .map(|&spec| feeds::SitemapEntry { url: pages.url(spec), lastmod: pages.lastmod(spec) })
+        .collect();
+    let mut extra = feeds::sitemaps(&config.base_url, &entries, feeds::SITEMAP_MAX_URLS);
+    drop(entries);
+    extra.push(("atom.xml".to_string(), atom_feed(pages, config)));
+    extra.push(("robots.txt".to_string(), feeds::robots(&config.base_url)));
+    extra
+}
+
+/// Problems that do not stop the build.
+fn warnings(config: &Config, stats: &SearchStats) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(warning) = placeholder_base_url_warning(&config.base_url) {
+        warnings.push(warning);
+    }
+    if stats.monolithic_bytes > LARGE_FILE_BYTES {
+        warnings.push(format!(
+            "{} is {:.0} MB; some static hosts refuse files over 25 MiB. The site's search does not use it: set `elasticlunr_index = false` in config.toml to leave it out",
+            search::MONOLITHIC_FILE,
+            stats.monolithic_bytes as f64 / 1e6
+        ));
+    }
+    warnings
 }
 
 /// A site still pointing at a documentation domain publishes canonical
@@ -371,7 +373,7 @@ fn reject_deep_nesting(pages: &Pages<'_>) -> Result<(), BuildError> {
     let mut errors: Vec<ContentError> = articles
         .chain(recommendations)
         .filter_map(|(path, line, body, rendered)| {
-            rendered.too_deep_at.map(|offset| markdown::too_deep_error(path, line, body, offset))
+            rendered.too_deep_at.map(|offset| markdown_to_html::too_deep_error(path, line, body, offset))
         })
         .collect();
     errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
@@ -472,7 +474,7 @@ fn search_docs<'p>(pages: &'p Pages<'_>, vocabulary: &TopicVocabulary) -> Vec<Se
             regions,
             topics,
             kind: "recommendation".into(),
-            summary: markdown::truncate(&excerpt.text, 100),
+            summary: markdown_to_html::truncate(&excerpt.text, 100),
             date: rec.loaded.item.meta.date.map(|d| d.to_string()).unwrap_or_default(),
             group: rec.loaded.item.meta.group.clone().unwrap_or_default(),
         });

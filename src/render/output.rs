@@ -28,7 +28,7 @@ use std::thread::JoinHandle;
 use rayon::prelude::*;
 use walkdir::DirEntryExt;
 
-use super::BuildError;
+use super::error::BuildError;
 
 /// What a directory entry of a tree was when it was listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::model::{Date, Disclaimer, Notice};
 use crate::site::{self, ItemRef, Site};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
-use super::markdown::{self, Rendered};
+use super::markdown_to_html::{self, Rendered};
 
 /// Articles listed on a recommendation's page as having recommended it.
 const SEEN_ON_SHOWN: usize = 20;
@@ -84,11 +84,12 @@ impl<'a> Pages<'a> {
         share_image: bool,
     ) -> Pages<'a> {
         use rayon::prelude::*;
-        let bodies: Vec<Rendered> = site.articles.par_iter().map(|a| markdown::render(&a.loaded.item.body)).collect();
+        let bodies: Vec<Rendered> =
+            site.articles.par_iter().map(|a| markdown_to_html::render(&a.loaded.item.body)).collect();
         let excerpts: Vec<Rendered> = site
             .recommendations
             .par_iter()
-            .map(|r| markdown::render(&excerpt_with_ellipsis(&r.loaded.item.excerpt)))
+            .map(|r| markdown_to_html::render(&excerpt_with_ellipsis(&r.loaded.item.excerpt)))
             .collect();
         let article_cards = site
             .articles
@@ -688,8 +689,8 @@ fn card(kind: &str, title: &str, url: String, date: Option<Date>, summary: Strin
 
 pub fn article_summary(answer: Option<&str>, body: &Rendered) -> String {
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(answer) => markdown::truncate(answer, SUMMARY_CHARS * 2),
-        None => markdown::truncate(&body.text, SUMMARY_CHARS),
+        Some(answer) => markdown_to_html::truncate(answer, SUMMARY_CHARS * 2),
+        None => markdown_to_html::truncate(&body.text, SUMMARY_CHARS),
     }
 }
 
@@ -698,7 +699,7 @@ pub fn article_summary(answer: Option<&str>, body: &Rendered) -> String {
 fn description(answer: Option<&str>, body: &str) -> String {
     let first = first_sentence(body, SUMMARY_CHARS);
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(answer) => format!("{} {first}", markdown::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
+        Some(answer) => format!("{} {first}", markdown_to_html::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
         None => first,
     }
 }
@@ -712,7 +713,7 @@ fn disclaimer_name(disclaimer: Disclaimer) -> &'static str {
 
 /// A short answer fit for a card's label; long answers are cut.
 fn short_answer(answer: Option<&str>) -> Option<String> {
-    answer.map(str::trim).filter(|a| !a.is_empty()).map(|a| markdown::truncate(a, ANSWER_LABEL_CHARS))
+    answer.map(str::trim).filter(|a| !a.is_empty()).map(|a| markdown_to_html::truncate(a, ANSWER_LABEL_CHARS))
 }
 
 /// Page numbers to link in paging, `None` where numbers are left out:
@@ -746,7 +747,7 @@ fn excerpt_with_ellipsis(excerpt: &str) -> String {
 fn sentence_of(text: &str, max: usize) -> String {
     let end = text.char_indices().find(|&(_, c)| matches!(c, '。' | '！' | '？')).map(|(at, c)| at + c.len_utf8());
     let sentence = end.map_or(text, |end| &text[..end]).trim();
-    let cut = markdown::truncate(sentence, max);
+    let cut = markdown_to_html::truncate(sentence, max);
     if end.is_none() && !cut.ends_with('…') && !ends_a_sentence(&cut) && !cut.is_empty() {
         // The whole text had no sentence end: it was cut before us.
         return format!("{cut}…");

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use tera::{Template, Tera};
 
-use super::BuildError;
+use super::error::BuildError;
 use super::minify;
+use crate::layout::SiteLayout;
 
 /// Templates of the default theme, as compiled into the binary.
 const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
@@ -48,8 +49,8 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn load(root: &Path, name: &str, minify: bool) -> Result<Theme, BuildError> {
-        let theme_dir = root.join("themes").join(name);
+    pub fn load(layout: &SiteLayout, name: &str, minify: bool) -> Result<Theme, BuildError> {
+        let theme_dir = layout.themes_dir().join(name);
         let mut templates: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
         let mut statics: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let valid_name = !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..";
@@ -80,11 +81,11 @@ impl Theme {
                 *bytes = minify::asset(rel, std::mem::take(bytes));
             }
         }
-        for (rel, path) in files_under(&root.join("templates"))? {
+        for (rel, path) in files_under(&layout.templates_dir())? {
             let text = read_utf8(&path)?;
             templates.insert(rel, (path, text));
         }
-        for (rel, path) in files_under(&root.join("static"))? {
+        for (rel, path) in files_under(&layout.static_dir())? {
             let bytes = std::fs::read(&path).map_err(|source| BuildError::Io { path: path.clone(), source })?;
             statics.insert(rel, bytes);
         }
@@ -110,18 +111,13 @@ impl Theme {
         // URLs stay readable in the output.
         tera.set_escape_fn(super::feeds::xml_escape);
         tera.add_raw_templates(templates.iter().map(|(rel, (_, text))| (rel.as_str(), text.as_str())))
-            .map_err(|err| BuildError::Template { path: templates_dir_of(root, name), message: error_chain(&err) })?;
+            .map_err(|err| BuildError::Template { path: theme_dir.join("templates"), message: error_chain(&err) })?;
         let digest =
             super::cache::templates_digest(templates.iter().map(|(rel, (_, text))| (rel.as_str(), text.as_str())));
         let template_files = templates.into_iter().map(|(rel, (path, _))| (rel, path)).collect();
         Ok(Theme { tera, template_files, statics, digest })
     }
 }
-
-fn templates_dir_of(root: &Path, name: &str) -> PathBuf {
-    root.join("themes").join(name).join("templates")
-}
-
 /// Every file below `dir` as (`a/b.css`, path), sorted; none if `dir` is missing.
 fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>, BuildError> {
     if !dir.is_dir() {
@@ -190,10 +186,13 @@ mod tests {
     #[test]
     fn the_built_in_theme_loads_without_a_themes_directory() {
         let root = tempfile::tempdir().unwrap();
-        let theme = Theme::load(root.path(), DEFAULT_THEME, true).unwrap();
+        let theme = Theme::load(&SiteLayout::new(root.path()), DEFAULT_THEME, true).unwrap();
         assert!(theme.tera.get_template_names().any(|n| n == "article.html"));
         assert!(theme.statics.contains_key("style.css"));
-        assert!(matches!(Theme::load(root.path(), "nope", true), Err(BuildError::ThemeNotFound { .. })));
+        assert!(matches!(
+            Theme::load(&SiteLayout::new(root.path()), "nope", true),
+            Err(BuildError::ThemeNotFound { .. })
+        ));
     }
 
     #[test]
@@ -205,7 +204,9 @@ mod tests {
             "{% extends \"base.html\" %}\n\n{% block content %}{{ oops( }}{% endblock content %}",
         )
         .unwrap();
-        let Err(BuildError::Template { path, message }) = Theme::load(root.path(), DEFAULT_THEME, true) else {
+        let Err(BuildError::Template { path, message }) =
+            Theme::load(&SiteLayout::new(root.path()), DEFAULT_THEME, true)
+        else {
             panic!("expected a template error");
         };
         assert!(path.ends_with("templates/article.html"), "{}", path.display());

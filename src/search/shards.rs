@@ -12,7 +12,7 @@
 //! ```
 //!
 //! A chunk also carries, under `@` and two characters, the place names of
-//! the region matcher that start with them (`crate::classify::client_places`):
+//! the region matcher that start with them (`crate::taxonomy::client_places`):
 //! a query fetches the chunks of its bigrams anyway, so recognising the
 //! places it names costs no request.
 //!
@@ -183,7 +183,7 @@ pub(super) struct Written {
 }
 
 /// 32-bit FNV-1a over UTF-8; `search.js` computes the same to find a chunk.
-pub fn fnv1a(text: &str) -> u32 {
+pub fn fnv1a_32(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
@@ -245,6 +245,9 @@ fn tokenize_task(
 /// equal to those of the generation `previous` (the last build's
 /// `search/`) names are hard-linked from there, because an edit changes
 /// a few of thousands and creating files is the expensive part.
+///
+/// Phases: [`collect_postings`] → [`assign_buckets`] → [`write_generation`]
+/// → [`write_manifest`].
 pub(super) fn write(
     docs: &[&SearchDoc],
     dir: &Path,
@@ -255,7 +258,31 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
+    let (mut partitions, long) = collect_postings(docs);
+    let buckets = assign_buckets(&mut partitions, docs.len(), &long);
+    let count = buckets.count;
+    let (places, place_context) = crate::taxonomy::client_places();
+    let generation = write_generation(docs, partitions, buckets, &long, &places, dir, previous)?;
+    let manifest = write_manifest(dir, &generation.name, docs.len(), count, client, place_context)?;
+    let names = |sub: &'static str, count: usize| {
+        let name = &generation.name;
+        (0..count).map(move |n| format!("{name}/{sub}/{n}.json"))
+    };
+    let named = |sub: &'static str, files: &[String]| {
+        files.iter().map(|file| format!("{}/{sub}/{file}", generation.name)).collect::<Vec<_>>()
+    };
+    let files = names("t", generation.chunks)
+        .chain(names("d", generation.fragments))
+        .chain(named("p", &generation.own))
+        .chain(named("f", &generation.facets))
+        .chain(["manifest.json".to_string()])
+        .collect();
+    Ok(Written { files, bytes: generation.bytes + manifest })
+}
 
+/// Every term's capped, weighted postings, by partition, and the words too
+/// long to be their own keys.
+fn collect_postings(docs: &[&SearchDoc]) -> (Vec<Partition>, Vec<String>) {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
     // need before the cap can pick the best postings.
     let lengths: Vec<[u32; 5]> = docs.par_iter().map_init(String::new, |word, d| field_lengths(d, word)).collect();
@@ -299,6 +326,20 @@ pub(super) fn write(
     }
     let long = long.into_words();
 
+    (partitions, long)
+}
+
+/// Which terms share a chunk file: `members[starts[b]..starts[b + 1]]`
+/// are the (partition, term) pairs of bucket `b`.
+struct Buckets {
+    count: usize,
+    starts: Vec<usize>,
+    members: Vec<(u32, u32)>,
+}
+
+/// Finishes each term's postings and sizes the buckets so that a chunk file
+/// is about [`TARGET_CHUNK_BYTES`].
+fn assign_buckets(partitions: &mut [Partition], docs: usize, long: &[String]) -> Buckets {
     let estimate: usize = partitions
         .par_iter_mut()
         .map(|partition| {
@@ -306,11 +347,7 @@ pub(super) fn write(
             partition.terms.iter_mut().for_each(TermPostings::finish);
             // Roughly 3 bytes per weighted posting once packed, and the
             // shorter form of the membership list.
-            partition
-                .terms
-                .iter()
-                .map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs.len()))
-                .sum::<usize>()
+            partition.terms.iter().map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs)).sum::<usize>()
         })
         .sum();
     let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
@@ -319,7 +356,7 @@ pub(super) fn write(
     let bucket_of: Vec<Vec<u32>> = partitions
         .par_iter()
         .map(|partition| {
-            partition.terms.iter().map(|t| fnv1a(terms::text(t.key, &long).as_str()) % buckets as u32).collect()
+            partition.terms.iter().map(|t| fnv1a_32(terms::text(t.key, long).as_str()) % buckets as u32).collect()
         })
         .collect();
     let mut starts = vec![0usize; buckets + 1];
@@ -339,6 +376,34 @@ pub(super) fn write(
     }
     drop(bucket_of);
 
+    Buckets { count: buckets, starts, members }
+}
+
+/// One generation's files, written under `dir/<name>/`.
+struct Generation {
+    /// Digest of every file's bytes: equal content, equal name.
+    name: String,
+    chunks: usize,
+    fragments: usize,
+    /// Names of the files under `p/`, for terms with postings of their own.
+    own: Vec<String>,
+    /// Names of the facet files under `f/`.
+    facets: Vec<String>,
+    bytes: u64,
+}
+
+/// Writes the chunk, fragment, own-postings and facet files into a new
+/// generation directory, linking unchanged files from `previous`'s. The
+/// postings are freed once the chunk files hold them.
+fn write_generation(
+    docs: &[&SearchDoc],
+    partitions: Vec<Partition>,
+    buckets: Buckets,
+    long: &[String],
+    places: &[(&str, String)],
+    dir: &Path,
+    previous: Option<&Path>,
+) -> io::Result<Generation> {
     let tmp = dir.join(format!(".building-{}", std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp)?;
@@ -352,19 +417,19 @@ pub(super) fn write(
     // Files are generated in parallel but created one directory per thread:
     // creating files in one directory from two threads mostly waits on the
     // directory's lock, and creating files is most of the cost left.
-    let (places, place_context) = crate::classify::client_places();
-    let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets];
-    for (bigram, json) in &places {
-        places_of[fnv1a(bigram) as usize % buckets].push((bigram, json));
+    let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];
+    for (bigram, json) in places {
+        places_of[fnv1a_32(bigram) as usize % buckets.count].push((bigram, json));
     }
-    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets)
+    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets.count)
         .into_par_iter()
         .map(|b| {
-            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = members[starts[b]..starts[b + 1]]
+            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
+                [buckets.starts[b]..buckets.starts[b + 1]]
                 .iter()
                 .map(|&(p, t)| {
                     let term = &partitions[p as usize].terms[t as usize];
-                    (terms::text(term.key, &long), term)
+                    (terms::text(term.key, long), term)
                 })
                 .collect();
             chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
@@ -378,7 +443,7 @@ pub(super) fn write(
         .enumerate()
         .flat_map(|(b, own)| own.into_iter().enumerate().map(move |(i, bytes)| (format!("{b}.{i}.json"), bytes)))
         .collect();
-    drop(members);
+    drop(buckets);
     drop(partitions);
     let fragment_files: Vec<Vec<u8>> = docs
         .par_chunks(FRAGMENT_DOCS)
@@ -435,10 +500,29 @@ pub(super) fn write(
     }
     remove_other_generations(dir, &generation)?;
 
+    Ok(Generation {
+        name: generation,
+        chunks: chunk_files.len(),
+        fragments: fragment_files.len(),
+        own: own_files.into_iter().map(|(name, _)| name).collect(),
+        facets: facet_files.into_iter().map(|(name, _)| name).collect(),
+        bytes,
+    })
+}
+
+/// Points `dir/manifest.json` at generation `name`; returns its size.
+fn write_manifest(
+    dir: &Path,
+    name: &str,
+    docs: usize,
+    buckets: usize,
+    client: &ClientData,
+    place_context: &[&str],
+) -> io::Result<u64> {
     let manifest = json!({
         "version": FORMAT_VERSION,
-        "base": format!("{generation}/"),
-        "docs": docs.len(),
+        "base": format!("{name}/"),
+        "docs": docs,
         "buckets": buckets,
         "fragment": FRAGMENT_DOCS,
         "fields": FIELDS,
@@ -450,19 +534,8 @@ pub(super) fn write(
         "placeContext": place_context,
     })
     .to_string();
-    crate::content::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
-    bytes += manifest.len() as u64;
-    let names = |sub: &'static str, count: usize| {
-        let generation = &generation;
-        (0..count).map(move |n| format!("{generation}/{sub}/{n}.json"))
-    };
-    let files = names("t", chunk_files.len())
-        .chain(names("d", fragment_files.len()))
-        .chain(own_files.iter().map(|(name, _)| format!("{generation}/p/{name}")))
-        .chain(facet_files.iter().map(|(name, _)| format!("{generation}/f/{name}")))
-        .chain(["manifest.json".to_string()])
-        .collect();
-    Ok(Written { files, bytes })
+    crate::fsutil::write_atomically(&dir.join("manifest.json"), manifest.as_bytes())?;
+    Ok(manifest.len() as u64)
 }
 
 /// Per-field BM25 term-frequency factors, quantized.
@@ -682,14 +755,14 @@ fn remove_other_generations(dir: &Path, keep: &str) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// The same values are asserted for `fnv1a` in tests/js/tokenize.test.mjs:
+    /// The same values are asserted for `fnv1a_32` (the client calls it `fnv1a`) in tests/js/tokenize.test.mjs:
     /// a disagreement would send the client to the wrong chunk.
     #[test]
-    fn fnv1a_matches_the_client() {
-        assert_eq!(fnv1a("医保"), 875_918_835);
-        assert_eq!(fnv1a("app"), 527_074_092);
-        assert_eq!(fnv1a("𠀀"), 1_207_520_421);
-        assert_eq!(fnv1a(""), 2_166_136_261);
+    fn fnv1a_32_matches_the_client() {
+        assert_eq!(fnv1a_32("医保"), 875_918_835);
+        assert_eq!(fnv1a_32("app"), 527_074_092);
+        assert_eq!(fnv1a_32("𠀀"), 1_207_520_421);
+        assert_eq!(fnv1a_32(""), 2_166_136_261);
     }
 
     fn doc(n: usize, body: &str) -> SearchDoc<'_> {
@@ -710,7 +783,7 @@ mod tests {
     fn entry(dir: &Path, term: &str) -> serde_json::Value {
         let manifest: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-        let bucket = fnv1a(term) % manifest["buckets"].as_u64().unwrap() as u32;
+        let bucket = fnv1a_32(term) % manifest["buckets"].as_u64().unwrap() as u32;
         let path = dir.join(manifest["base"].as_str().unwrap()).join(format!("t/{bucket}.json"));
         let chunk: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
         match chunk[term][1].as_u64() {

@@ -14,13 +14,10 @@
 //! manifest grows by about 2 KB.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use super::tokenize::is_han;
-use crate::check::{Diagnostic, Severity};
-
-/// Where the groups live, relative to the site root.
-pub const SYNONYMS_FILE: &str = "content/synonyms.yaml";
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::layout::SiteLayout;
 
 /// One problem in the file, at a 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +101,13 @@ pub fn parse(text: &str) -> Result<Groups, Vec<SynonymProblem>> {
     if problems.is_empty() { Ok(groups) } else { Err(problems) }
 }
 
-/// `check`'s findings in the synonyms file under `root`; a missing file is
+/// `check`'s findings in the site's synonyms file; a missing file is
 /// fine (no synonyms).
-pub fn check(root: &Path, diagnostics: &mut Vec<Diagnostic>) {
-    let Ok(text) = std::fs::read_to_string(root.join(SYNONYMS_FILE)) else { return };
+pub fn check(layout: &SiteLayout, diagnostics: &mut Vec<Diagnostic>) {
+    let Ok(text) = std::fs::read_to_string(layout.synonyms_file()) else { return };
     let Err(problems) = parse(&text) else { return };
     diagnostics.extend(problems.into_iter().map(|p| Diagnostic {
-        file: PathBuf::from(SYNONYMS_FILE),
+        file: layout.relative(&layout.synonyms_file()),
         line: p.line,
         column: 1,
         severity: Severity::Error,
@@ -119,11 +116,11 @@ pub fn check(root: &Path, diagnostics: &mut Vec<Diagnostic>) {
     }));
 }
 
-/// The groups under `root`: none when the file is missing, and the valid
+/// The site's groups: none when the file is missing, and the valid
 /// groups of a file with problems (`check` reports those), so that one bad
 /// line never takes search down.
-pub fn load(root: &Path) -> Groups {
-    let Ok(text) = std::fs::read_to_string(root.join(SYNONYMS_FILE)) else { return Vec::new() };
+pub fn load(layout: &SiteLayout) -> Groups {
+    let Ok(text) = std::fs::read_to_string(layout.synonyms_file()) else { return Vec::new() };
     parse(&text).unwrap_or_else(|_| {
         let mut seen = std::collections::HashSet::new();
         text.lines()
@@ -164,8 +161,9 @@ mod tests {
     #[test]
     fn a_bad_line_keeps_the_good_groups() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("content")).unwrap();
-        std::fs::write(dir.path().join(SYNONYMS_FILE), "- 医保 = 医疗保险\n- 坏\n- 异地 = 外地\n").unwrap();
-        assert_eq!(load(dir.path()), [vec!["医保", "医疗保险"], vec!["异地", "外地"]]);
+        let layout = SiteLayout::new(dir.path());
+        std::fs::create_dir_all(layout.content()).unwrap();
+        std::fs::write(layout.synonyms_file(), "- 医保 = 医疗保险\n- 坏\n- 异地 = 外地\n").unwrap();
+        assert_eq!(load(&layout), [vec!["医保", "医疗保险"], vec!["异地", "外地"]]);
     }
 }

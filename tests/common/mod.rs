@@ -18,7 +18,12 @@ pub fn raw_pages() -> Vec<PathBuf> {
 }
 
 pub fn import_into(content: &Path, inputs: &[PathBuf]) -> ImportReport {
-    import(&ImportOptions { inputs: inputs.to_vec(), content_dir: content.to_path_buf(), force: false }).unwrap()
+    import(&ImportOptions {
+        inputs: inputs.to_vec(),
+        layout: policypress::layout::SiteLayout::around_content(content),
+        force: false,
+    })
+    .unwrap()
 }
 
 /// Every file under `dir` with its bytes, keyed by relative path.

@@ -1,19 +1,21 @@
 //! The Site model: which content gets built, how each item resolves to
 //! gazetteer regions, topics and other items, the related lists, and the
-//! taxonomy terms with their items in display order. Pure apart from
-//! re-reading a broken file to point an error at the right line.
+//! taxonomy terms with their items in display order. The rules content
+//! must follow to get here are [`rules`]. Pure apart from re-reading a
+//! broken file to point an error at the right line.
+
+pub mod rules;
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::classify::{Gazetteer, TopicVocabulary};
 use crate::config::Config;
 use crate::content::{ContentError, ContentTree, Loaded};
+use crate::layout::SiteLayout;
 use crate::model::{Article, Date, Recommendation};
-use crate::slug::is_valid_slug;
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
 /// An item that has a page of its own: an index into [`Site::articles`] or
 /// [`Site::recommendations`].
@@ -226,13 +228,10 @@ pub fn paginated_url(base: &str, page: usize) -> String {
     if page <= 1 { base.to_string() } else { format!("{base}page/{page}/") }
 }
 
-/// An article with its regions and topics resolved, the items its scraped
-/// page listed, and the problems found in its front matter.
-type ResolvedArticle<'a> = ((SiteArticle<'a>, Vec<ItemRef>), Vec<ContentError>);
-
 /// Everything the model is built from.
 #[derive(Clone, Copy)]
 pub struct SiteInput<'a> {
+    pub layout: &'a SiteLayout,
     pub config: &'a Config,
     pub tree: &'a ContentTree,
     pub vocabulary: &'a TopicVocabulary,
@@ -245,25 +244,22 @@ pub struct SiteInput<'a> {
 /// and line, so that one run reports them all.
 pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     let mut errors = input.tree.errors.clone();
-    // The rules `check` applies to fields that parse but cannot be published.
-    let titles = input.tree.articles.iter().map(|a| (&a.path, &a.item.meta.title));
-    let titles = titles.chain(input.tree.recommendations.iter().map(|r| (&r.path, &r.item.meta.title)));
-    for (path, _) in titles.filter(|(_, title)| title.trim().is_empty()) {
-        errors.push(error_at(path, "title:", "`title` is empty".into(), "write the question as the title"));
+    errors.extend(rules::validate(rules::RulesInput {
+        layout: input.layout,
+        tree: input.tree,
+        gazetteer: input.gazetteer,
+        vocabulary: Some(input.vocabulary),
+    }));
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
+        errors.dedup();
+        return Err(errors);
     }
     let resolver = Resolver::new(input.gazetteer, input.vocabulary);
     let include = |relevant: bool| relevant || input.config.include_irrelevant;
 
-    let articles_by_slug = index_slugs(
-        input.tree.articles.iter().map(|a| (a.path.as_path(), a.item.meta.slug.as_str())),
-        "article",
-        &mut errors,
-    );
-    let recs_by_slug = index_slugs(
-        input.tree.recommendations.iter().map(|r| (r.path.as_path(), r.item.meta.slug.as_str())),
-        "recommendation",
-        &mut errors,
-    );
+    let articles_by_slug = index_slugs(input.tree.articles.iter().map(|a| a.item.meta.slug.as_str()));
+    let recs_by_slug = index_slugs(input.tree.recommendations.iter().map(|r| r.item.meta.slug.as_str()));
 
     let mut built_articles: Vec<usize> =
         (0..input.tree.articles.len()).filter(|&i| include(input.tree.articles[i].item.meta.relevant)).collect();
@@ -279,18 +275,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     let mut own_pages: Vec<usize> = Vec::new();
     for (index, rec) in input.tree.recommendations.iter().enumerate() {
         let meta = &rec.item.meta;
-        let article = meta.article.as_deref().and_then(|slug| match articles_by_slug.get(slug) {
-            Some(&a) => Some(a),
-            None => {
-                errors.push(error_at(
-                    &rec.path,
-                    slug,
-                    format!("`article: {slug}` names no article"),
-                    "use the slug of a file in content/articles/, or delete the line",
-                ));
-                None
-            }
-        });
+        let article = meta.article.as_deref().and_then(|slug| articles_by_slug.get(slug).copied());
         if let Some(site_index) = article.and_then(|a| site_article_of.get(&a)) {
             recommendation_targets[index] = Some(ItemRef::Article(*site_index));
         } else if include(meta.relevant) {
@@ -314,49 +299,32 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         }
     }
 
-    // Articles resolve independently: in parallel, each with its own errors.
-    let resolved: Vec<ResolvedArticle<'_>> = built_articles
+    // Articles resolve independently, in parallel. The page's own list
+    // feeds the related lists as candidates; what the reader sees is
+    // ranked later.
+    let (articles, listed_by_page): (Vec<SiteArticle<'_>>, Vec<Vec<ItemRef>>) = built_articles
         .par_iter()
         .map(|&index| {
-            let mut errors = Vec::new();
             let loaded = &input.tree.articles[index];
             let meta = &loaded.item.meta;
-            let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
-            let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
-            // The page's own list is checked here and feeds the related
-            // lists as candidates; what the reader sees is ranked later.
-            let mut listed = Vec::new();
-            for slug in &meta.recommendations {
-                let Some(&rec_index) = recs_by_slug.get(slug.as_str()) else {
-                    errors.push(error_at(
-                        &loaded.path,
-                        slug,
-                        format!("recommendation `{slug}` does not exist"),
-                        "use the slug of a file in content/recommendations/, or remove it from the list",
-                    ));
-                    continue;
-                };
-                listed.extend(recommendation_targets[rec_index]);
-            }
+            let listed = meta
+                .recommendations
+                .iter()
+                .filter_map(|slug| recs_by_slug.get(slug.as_str()))
+                .filter_map(|&rec_index| recommendation_targets[rec_index])
+                .collect();
+            let (regions, topics) = (resolver.regions(&meta.regions), resolver.topics(&meta.topics));
             let article =
                 SiteArticle { loaded, regions, topics, related_articles: Vec::new(), related_snippets: Vec::new() };
-            ((article, listed), errors)
+            (article, listed)
         })
-        .collect();
-    let mut articles = Vec::with_capacity(resolved.len());
-    let mut listed_by_page = Vec::with_capacity(resolved.len());
-    for ((article, listed), article_errors) in resolved {
-        articles.push(article);
-        listed_by_page.push(listed);
-        errors.extend(article_errors);
-    }
+        .unzip();
 
     let mut recommendations = Vec::with_capacity(own_pages.len());
     for &index in &own_pages {
         let loaded = &input.tree.recommendations[index];
         let meta = &loaded.item.meta;
-        let regions = resolver.regions(&loaded.path, &meta.regions, &mut errors);
-        let topics = resolver.topics(&loaded.path, &meta.topics, &mut errors);
+        let (regions, topics) = (resolver.regions(&meta.regions), resolver.topics(&meta.topics));
         // `seen_on` records where import saw the snippet; an article deleted
         // since then is history rather than a broken link, so it is skipped.
         let mut seen_on: Vec<usize> = meta
@@ -368,12 +336,6 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         seen_on.sort_unstable();
         seen_on.dedup();
         recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on, answered_by: None });
-    }
-
-    if !errors.is_empty() {
-        errors.sort_by(|a, b| (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message)));
-        errors.dedup();
-        return Err(errors);
     }
 
     let mut site = Site {
@@ -750,40 +712,14 @@ fn topic_terms(site: &Site<'_>, topic_count: usize) -> Vec<TopicTerm> {
         .collect()
 }
 
-/// Maps slugs to item indices, reporting invalid and duplicate slugs.
-fn index_slugs<'a>(
-    items: impl Iterator<Item = (&'a Path, &'a str)>,
-    kind: &str,
-    errors: &mut Vec<ContentError>,
-) -> HashMap<&'a str, usize> {
-    let mut by_slug: HashMap<&str, (usize, &Path)> = HashMap::new();
-    for (index, (path, slug)) in items.enumerate() {
-        if !is_valid_slug(slug) {
-            errors.push(error_at(
-                path,
-                "slug:",
-                format!("slug `{slug}` may only contain a-z, 0-9 and -"),
-                "write the slug in lowercase ASCII pinyin joined by -, e.g. yi-bao-ge-ren-zhang-hu",
-            ));
-            continue;
-        }
-        if let Some((_, first)) = by_slug.get(slug) {
-            errors.push(error_at(
-                path,
-                "slug:",
-                format!("{kind} slug `{slug}` is already used by {}", first.display()),
-                "give one of the two files a different slug",
-            ));
-            continue;
-        }
-        by_slug.insert(slug, (index, path));
-    }
-    by_slug.into_iter().map(|(slug, (index, _))| (slug, index)).collect()
+/// Maps slugs to item indices; [`rules`] made sure each is used once.
+fn index_slugs<'a>(slugs: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    slugs.enumerate().map(|(index, slug)| (slug, index)).collect()
 }
 
-/// Resolves front-matter region paths and topic names, collecting errors.
+/// Resolves front-matter region paths and topic names, which [`rules`]
+/// made sure exist.
 struct Resolver<'g> {
-    gazetteer: &'g Gazetteer,
     units_by_path: HashMap<&'g str, usize>,
     topics_by_name: HashMap<&'g str, usize>,
 }
@@ -792,71 +728,28 @@ impl<'g> Resolver<'g> {
     fn new(gazetteer: &'g Gazetteer, vocabulary: &'g TopicVocabulary) -> Self {
         let units_by_path = gazetteer.units.iter().enumerate().map(|(i, u)| (u.path.as_str(), i)).collect();
         let topics_by_name = vocabulary.topics.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
-        Resolver { gazetteer, units_by_path, topics_by_name }
+        Resolver { units_by_path, topics_by_name }
     }
 
-    fn regions(&self, path: &Path, names: &[String], errors: &mut Vec<ContentError>) -> Vec<usize> {
-        let mut units = Vec::with_capacity(names.len());
-        for name in names {
-            let Some(&unit) = self.units_by_path.get(name.as_str()) else {
-                errors.push(error_at(
-                    path,
-                    name,
-                    format!("unknown region `{name}`"),
-                    "write a full gazetteer path from the province, e.g. 广东省/深圳市",
-                ));
-                continue;
-            };
-            // Gazetteer slugs become directories, so they get the same check as front matter.
-            let slug_path = &self.gazetteer.units[unit].slug_path;
-            if !slug_path.split('/').all(is_valid_slug) {
-                errors.push(error_at(
-                    path,
-                    name,
-                    format!("region `{name}` has the unusable URL path `{slug_path}` in the gazetteer"),
-                    "report this gazetteer entry; meanwhile remove the region",
-                ));
-                continue;
-            }
-            if !units.contains(&unit) {
-                units.push(unit);
-            }
-        }
-        units
+    /// Gazetteer unit indices, front-matter order, each once.
+    fn regions(&self, names: &[String]) -> Vec<usize> {
+        resolve(names, &self.units_by_path)
     }
 
-    fn topics(&self, path: &Path, names: &[String], errors: &mut Vec<ContentError>) -> Vec<usize> {
-        let mut topics = Vec::with_capacity(names.len());
-        for name in names {
-            match self.topics_by_name.get(name.as_str()) {
-                Some(&topic) if !topics.contains(&topic) => topics.push(topic),
-                Some(_) => {}
-                None => errors.push(error_at(
-                    path,
-                    name,
-                    format!("unknown topic `{name}`"),
-                    "use a topic name from content/topics.yaml, or add the topic there",
-                )),
-            }
-        }
-        topics
+    /// Vocabulary indices, front-matter order, each once.
+    fn topics(&self, names: &[String]) -> Vec<usize> {
+        resolve(names, &self.topics_by_name)
     }
 }
 
-/// An error located at the first front-matter line mentioning `needle`.
-/// The file is read again only here, on the error path.
-fn error_at(path: &Path, needle: &str, message: String, fix: &str) -> ContentError {
-    let (line, column) = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .enumerate()
-                .skip(1)
-                .take_while(|(_, l)| l.trim_end() != "---")
-                .find_map(|(n, l)| l.find(needle).map(|at| (n + 1, l[..at].chars().count() + 1)))
-        })
-        .unwrap_or((1, 1));
-    ContentError::new(path, line, column, message, fix)
+fn resolve(names: &[String], index: &HashMap<&str, usize>) -> Vec<usize> {
+    let mut found = Vec::with_capacity(names.len());
+    for &i in names.iter().filter_map(|name| index.get(name.as_str())) {
+        if !found.contains(&i) {
+            found.push(i);
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -129,6 +129,34 @@ impl Gazetteer {
     }
 
     /// The unit and its ancestors, province first.
+    /// The gazetteer path a contributor most likely meant by `wanted`: a unit
+    /// whose full or short name is the last segment (`深圳` → `广东省/深圳市`),
+    /// preferring one whose ancestors match the earlier segments, else the
+    /// nearest path by edit distance.
+    pub fn suggest(&self, wanted: &str) -> Option<String> {
+        let normalized = wanted.replace(['／', '、', '\\'], "/");
+        let segments: Vec<&str> = normalized.split('/').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let last = *segments.last()?;
+        let names = |unit: &Unit, segment: &str| unit.name == segment || unit.short == segment;
+        let best_named = self.units.iter().filter(|u| names(u, last)).max_by_key(|unit| {
+            let lineage = self.lineage(unit);
+            let matched = segments[..segments.len() - 1].iter().filter(|s| lineage.iter().any(|a| names(a, s))).count();
+            // Prefer matching ancestors, then the higher level (a city over a
+            // county of the same name), then the smaller code for stability.
+            (matched, std::cmp::Reverse(unit.level), std::cmp::Reverse(unit.code))
+        });
+        if let Some(unit) = best_named {
+            return Some(unit.path.clone());
+        }
+        let limit = (last.chars().count() / 2).max(1);
+        self.units
+            .iter()
+            .map(|u| (strsim::levenshtein(last, &u.name).min(strsim::levenshtein(last, &u.short)), u))
+            .filter(|(distance, _)| *distance <= limit)
+            .min_by_key(|(distance, u)| (*distance, u.level, u.code))
+            .map(|(_, u)| u.path.clone())
+    }
+
     pub fn lineage<'a>(&'a self, unit: &'a Unit) -> Vec<&'a Unit> {
         let mut chain = vec![unit];
         let mut current = unit;

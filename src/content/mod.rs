@@ -1,0 +1,338 @@
+//! Reading and writing `content/`: loading every item with its problems
+//! located, and offering generated files for writing without overwriting
+//! what a person edited. The file format is [`format`]; positions in front
+//! matter and what is wrong with it are [`front_matter`].
+
+pub mod format;
+pub mod front_matter;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use format::{is_pristine, render_document, render_item, split_document};
+
+use format::parse_front_matter;
+
+use crate::fsutil::Staged;
+use crate::model::{Article, Item, ItemKind, Recommendation};
+use crate::text::{display_path, escape_controls};
+
+/// A problem with one content file, located as precisely as we know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}:{column}: {}", display_path(path), escape_controls(message))]
+pub struct ContentError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// One line telling the author how to fix it.
+    pub fix: String,
+}
+
+impl ContentError {
+    pub fn new(path: &Path, line: usize, column: usize, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        ContentError { path: path.to_path_buf(), line, column, message: message.into(), fix: fix.into() }
+    }
+}
+
+/// What happened when a generated file was offered for writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// A person edited the file since we wrote it; it was left alone.
+    KeptHandEdit,
+}
+
+/// Decides what offering a generated file does and, when its bytes change
+/// and no person owns it (or `force`), stages them beside it: nothing is in
+/// place until [`Staged::commit`], so a run can write all of its files or none.
+pub fn stage_generated(path: &Path, contents: &str, force: bool) -> io::Result<(WriteOutcome, Option<Staged>)> {
+    match fs::read(path) {
+        Ok(existing) => {
+            if existing == contents.as_bytes() {
+                return Ok((WriteOutcome::Unchanged, None));
+            }
+            let pristine = std::str::from_utf8(&existing).is_ok_and(is_pristine);
+            if !pristine && !force {
+                return Ok((WriteOutcome::KeptHandEdit, None));
+            }
+            Ok((WriteOutcome::Updated, Some(Staged::write(path, contents.as_bytes())?)))
+        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            Ok((WriteOutcome::Created, Some(Staged::write(path, contents.as_bytes())?)))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A content file loaded from disk with the text it was parsed from.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub path: PathBuf,
+    pub item: T,
+    pub pristine: bool,
+    /// Line where the body (for a recommendation, its trimmed excerpt)
+    /// starts, for locating problems in it.
+    pub body_line: usize,
+}
+
+/// Reads a content file as UTF-8, locating invalid bytes.
+pub fn read_text(path: &Path) -> Result<String, ContentError> {
+    let bytes = fs::read(path)
+        .map_err(|err| ContentError::new(path, 1, 1, format!("cannot read: {err}"), "check the file's permissions"))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        ContentError::new(path, line, 1, "file is not valid UTF-8", "save the file as UTF-8 (not GBK)")
+    })
+}
+
+/// Parses a file of kind `T`; the first problem found is the error.
+pub fn parse<T: Item>(path: &Path, text: &str) -> Result<Loaded<T>, ContentError> {
+    let doc = split_document(path, text)?;
+    let meta = parse_front_matter(path, &doc)?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        pristine: is_pristine(text),
+        body_line: doc.body_line + T::lines_dropped_before(doc.body),
+        item: T::assemble(meta, doc.body),
+    })
+}
+
+/// The `.md` files directly inside `dir`, sorted, or none if it is missing.
+pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|entry| entry.into_path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Everything in `content/`, parsed in parallel; broken files become errors
+/// and the rest still load.
+#[derive(Debug, Default)]
+pub struct ContentTree {
+    pub articles: Vec<Loaded<Article>>,
+    pub recommendations: Vec<Loaded<Recommendation>>,
+    /// Every problem of the files that did not load, each field on its own.
+    pub errors: Vec<ContentError>,
+    /// The files that did not load, by kind, file stem and the slug they
+    /// declare where it can be read: references to them are not missing.
+    pub unloaded: Vec<(ItemKind, String, Option<String>)>,
+}
+
+/// How a loader turns one file's text into its item.
+pub trait ItemReader: Sync {
+    /// The item, and a line the reader wants to keep for it (a cache entry).
+    fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<String>), ContentError>;
+}
+
+/// Parses every file.
+struct Parse;
+
+impl ItemReader for Parse {
+    fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<String>), ContentError> {
+        parse(path, text).map(|loaded| (loaded, None))
+    }
+}
+
+pub fn load_tree(content_dir: &Path) -> ContentTree {
+    load_tree_with(content_dir, &Parse).0
+}
+
+/// [`load_tree`] with each file read by `reader`; also returns the lines
+/// the reader kept, in no particular order.
+pub fn load_tree_with(content_dir: &Path, reader: &impl ItemReader) -> (ContentTree, Vec<String>) {
+    let mut tree = ContentTree::default();
+    let mut lines = Vec::new();
+    let articles = load_dir(&content_dir.join(ItemKind::Article.dir()), reader, &mut tree, &mut lines);
+    let recommendations = load_dir(&content_dir.join(ItemKind::Recommendation.dir()), reader, &mut tree, &mut lines);
+    (tree.articles, tree.recommendations) = (articles, recommendations);
+    (tree, lines)
+}
+
+type ReadResult<T> = Result<(Loaded<T>, Option<String>), (Vec<ContentError>, Option<String>)>;
+
+fn load_dir<T: Item>(
+    dir: &Path,
+    reader: &impl ItemReader,
+    tree: &mut ContentTree,
+    lines: &mut Vec<String>,
+) -> Vec<Loaded<T>> {
+    let results: Vec<(PathBuf, ReadResult<T>)> = markdown_files(dir)
+        .into_par_iter()
+        .map(|path| {
+            let result = match read_text(&path) {
+                Err(err) => Err((vec![err], None)),
+                Ok(text) => reader.read::<T>(&path, &text).map_err(|failure| {
+                    (front_matter::explain::<T>(&path, &text, failure), front_matter::declared_slug(&text))
+                }),
+            };
+            (path, result)
+        })
+        .collect();
+    let mut items = Vec::with_capacity(results.len());
+    for (path, result) in results {
+        match result {
+            Ok((item, line)) => {
+                items.push(item);
+                lines.extend(line);
+            }
+            Err((errors, slug)) => {
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                tree.unloaded.push((T::KIND, stem, slug));
+                tree.errors.extend(errors);
+            }
+        }
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ArticleMeta;
+
+    fn meta() -> ArticleMeta {
+        ArticleMeta {
+            title: "医保交完不用会清零吗".into(),
+            slug: "yi-bao".into(),
+            answer: None,
+            date: Some("2025-04-20".parse().unwrap()),
+            date_source: None,
+            updated: None,
+            regions: vec![],
+            topics: vec!["个人账户".into()],
+            relevant: true,
+            irrelevant_reason: None,
+            disclaimer: Default::default(),
+            notices: vec![],
+            recommendations: vec![],
+            source: None,
+            checksum: None,
+        }
+    }
+
+    #[test]
+    fn rendered_documents_are_pristine_until_edited() {
+        let text = render_document(&meta(), "正文\n");
+        assert!(is_pristine(&text));
+        assert!(!is_pristine(&text.replace("正文", "改过的正文")));
+        let without_checksum: String =
+            text.lines().filter(|l| !l.starts_with("checksum")).map(|l| format!("{l}\n")).collect();
+        assert!(!is_pristine(&without_checksum));
+    }
+
+    #[test]
+    fn documents_round_trip_with_crlf_and_bom() {
+        let text = format!("\u{feff}{}", render_document(&meta(), "正文\n").replace('\n', "\r\n"));
+        let loaded = parse::<Article>(Path::new("a.md"), &text).unwrap();
+        assert_eq!(loaded.item.meta.title, "医保交完不用会清零吗");
+        assert_eq!(loaded.item.body, "正文\n");
+    }
+
+    #[test]
+    fn yaml_errors_point_at_the_file_line() {
+        let text = "---\ntitle: a\nslug: [b\n---\nbody\n";
+        let err = parse::<Article>(Path::new("x.md"), text).unwrap_err();
+        assert!(err.line >= 3, "{err}");
+        let err = parse::<Article>(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
+        assert!(err.message.contains("titel"), "{err}");
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_at_its_line() {
+        let text = format!("---\ntitle: a\nslug: a\nregions: {}{}\n---\n", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse::<Article>(Path::new("a.md"), &text).unwrap_err();
+        assert_eq!((err.line, err.column), (4, 26), "{err}");
+        assert!(err.message.contains("more than 16 levels"), "{err}");
+        let mapping = format!("---\ntitle: a\nslug: a\nsource: {}\n---\n", "{a: ".repeat(50_000));
+        assert_eq!(parse::<Article>(Path::new("a.md"), &mapping).unwrap_err().line, 4);
+        assert!(
+            parse::<Article>(Path::new("a.md"), "---\ntitle: '[[医保]]'\nslug: a\nregions: [[x]]\n---\n")
+                .is_err_and(|err| !err.message.contains("levels"))
+        );
+    }
+
+    #[test]
+    fn brackets_in_quoted_or_plain_text_are_not_nesting() {
+        let title = "{a: ".repeat(40);
+        let quoted = render_document(&ArticleMeta { title: title.clone(), ..meta() }, "正文\n");
+        assert_eq!(parse::<Article>(Path::new("a.md"), &quoted).unwrap().item.meta.title, title);
+        let plain = format!("---\ntitle: 医保{}\nslug: a\nregions: [[x]]\n---\n", "[".repeat(40));
+        assert!(parse::<Article>(Path::new("a.md"), &plain).is_err_and(|err| !err.message.contains("levels")));
+        let doubled = format!("---\ntitle: 'it''s {}'\nslug: a\n---\n", "{".repeat(40));
+        assert!(parse::<Article>(Path::new("a.md"), &doubled).is_ok());
+    }
+
+    #[test]
+    fn a_bad_date_is_reported_on_its_line() {
+        let err = parse::<Article>(Path::new("a.md"), "---\ntitle: a\nslug: a\n\ndate: 2025-13-45\n---\n").unwrap_err();
+        assert_eq!((err.line, err.column), (5, 7), "{err}");
+    }
+
+    fn fuzz_cases() -> u32 {
+        std::env::var("POLICYPRESS_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
+    }
+
+    /// Front matter that nests: brackets, braces, block markers, anchors.
+    fn yaml_heavy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("["),
+            Just("]"),
+            Just("{"),
+            Just("}"),
+            Just("- "),
+            Just("  "),
+            Just("a: "),
+            Just(", "),
+            Just("&x "),
+            Just("*x "),
+            Just("? "),
+            Just("\n"),
+            Just("'"),
+            Just("\""),
+            Just("title: "),
+            Just("!!str "),
+        ];
+        proptest::collection::vec((piece, 1..200usize), 1..24)
+            .prop_map(|runs| runs.into_iter().map(|(piece, n)| piece.repeat(n)).collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(fuzz_cases()))]
+
+        /// Any file either loads or is refused with a line inside it.
+        #[test]
+        fn any_file_parses_or_is_located(
+            front in proptest::prop_oneof![yaml_heavy(), proptest::prelude::any::<String>()],
+            body in proptest::prelude::any::<String>(),
+        ) {
+            let text = format!("---\n{front}\n---\n{body}");
+            for result in [
+                parse::<Article>(Path::new("a.md"), &text).map(|_| ()),
+                parse::<Recommendation>(Path::new("r.md"), &text).map(|_| ()),
+                parse::<Article>(Path::new("a.md"), &front).map(|_| ()),
+            ] {
+                if let Err(err) = result {
+                    proptest::prop_assert!(err.line >= 1 && err.line <= text.lines().count() + 1, "{}", err);
+                }
+            }
+        }
+    }
+}

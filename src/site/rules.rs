@@ -1,0 +1,236 @@
+//! The rules content must follow to be built: the one rule set. `build`
+//! stops on any of these; `check` reports all of them, in the same words at
+//! the same places, beside its own lint rules. Positions are looked up only
+//! for the rare item that breaks a rule.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::content::front_matter::FrontMatter;
+use crate::content::{ContentError, ContentTree, Loaded};
+use crate::layout::SiteLayout;
+use crate::model::{Item, ItemKind};
+use crate::slug::{is_valid_slug, slugify};
+use crate::taxonomy::{Gazetteer, TopicVocabulary};
+use crate::text::{did_you_mean, suggest_name};
+
+/// What the rules are checked against.
+#[derive(Clone, Copy)]
+pub struct RulesInput<'a> {
+    pub layout: &'a SiteLayout,
+    pub tree: &'a ContentTree,
+    pub gazetteer: &'a Gazetteer,
+    /// `None` when `topics.yaml` is broken: its own error says enough, and
+    /// topics then go unchecked rather than all reported unknown.
+    pub vocabulary: Option<&'a TopicVocabulary>,
+}
+
+/// Every rule broken in `input.tree` (besides the files that did not load,
+/// which are `tree.errors`), in no particular order.
+pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
+    let items = ItemRules { gazetteer: input.gazetteer, vocabulary: input.vocabulary };
+    let tree = input.tree;
+    let mut errors: Vec<ContentError> = tree.articles.par_iter().flat_map_iter(|a| items.check(a)).collect();
+    errors.par_extend(tree.recommendations.par_iter().flat_map_iter(|r| items.check(r)));
+    let known = KnownSlugs::of(tree);
+    duplicate_slugs(input.layout, &tree.articles, &mut errors);
+    duplicate_slugs(input.layout, &tree.recommendations, &mut errors);
+    for article in &tree.articles {
+        let at = Locator::new(&article.path);
+        for slug in &article.item.meta.recommendations {
+            let what = || format!("recommendation `{slug}`");
+            known.require(ItemKind::Recommendation, slug, &at, "recommendations", what, &mut errors);
+        }
+    }
+    for rec in &tree.recommendations {
+        if let Some(slug) = &rec.item.meta.article {
+            let at = Locator::new(&rec.path);
+            known.require(ItemKind::Article, slug, &at, "article", || format!("`article: {slug}`"), &mut errors);
+        }
+    }
+    errors
+}
+
+/// Finds positions in one file's front matter, reading it at most once and
+/// only when asked.
+pub struct Locator<'p> {
+    path: &'p Path,
+    front_matter: OnceCell<Option<FrontMatter>>,
+}
+
+impl<'p> Locator<'p> {
+    pub fn new(path: &'p Path) -> Locator<'p> {
+        Locator { path, front_matter: OnceCell::new() }
+    }
+
+    fn front_matter(&self) -> Option<&FrontMatter> {
+        self.front_matter.get_or_init(|| FrontMatter::of_file(self.path)).as_ref()
+    }
+
+    /// The line of `key`, column 1.
+    pub fn key(&self, key: &str) -> (usize, usize) {
+        (self.front_matter().map_or(1, |fm| fm.key_line(key)), 1)
+    }
+
+    /// Where `value` is written under `key`.
+    pub fn value(&self, key: &str, value: &str) -> (usize, usize) {
+        self.front_matter().map_or((1, 1), |fm| fm.value_position(key, value))
+    }
+
+    pub fn error(&self, (line, column): (usize, usize), message: String, fix: impl Into<String>) -> ContentError {
+        ContentError::new(self.path, line, column, message, fix)
+    }
+}
+
+/// The rules each item follows on its own.
+struct ItemRules<'a> {
+    gazetteer: &'a Gazetteer,
+    vocabulary: Option<&'a TopicVocabulary>,
+}
+
+impl ItemRules<'_> {
+    fn check<T: Item>(&self, loaded: &Loaded<T>) -> Vec<ContentError> {
+        let item = &loaded.item;
+        let at = Locator::new(&loaded.path);
+        let mut errors = Vec::new();
+        if item.title().trim().is_empty() {
+            errors.push(at.error(at.key("title"), "`title` is empty".into(), "write the question as the title"));
+        }
+        let slug = item.slug();
+        if !is_valid_slug(slug) {
+            errors.push(at.error(
+                at.key("slug"),
+                format!("slug `{slug}` must be lowercase letters a-z, digits and single hyphens"),
+                format!("use e.g. `{}` and rename the file to match", slugify(slug)),
+            ));
+        }
+        for region in item.regions() {
+            let Some(unit) = self.gazetteer.by_path(region) else {
+                let fix = did_you_mean(
+                    self.gazetteer.suggest(region),
+                    "write a full path from the province, e.g. `广东省/深圳市`",
+                );
+                errors.push(at.error(
+                    at.value("regions", region),
+                    format!("region `{region}` is not in the gazetteer"),
+                    fix,
+                ));
+                continue;
+            };
+            // Gazetteer slugs become directories, so they get the same check as front matter.
+            if !unit.slug_path.split('/').all(is_valid_slug) {
+                errors.push(at.error(
+                    at.value("regions", region),
+                    format!("region `{region}` has the unusable URL path `{}` in the gazetteer", unit.slug_path),
+                    "report this gazetteer entry; meanwhile remove the region",
+                ));
+            }
+        }
+        let Some(vocabulary) = self.vocabulary else { return errors };
+        for topic in item.topics() {
+            if vocabulary.by_name(topic).is_none() {
+                let fix = did_you_mean(
+                    vocabulary.suggest(topic),
+                    "use a `name` from content/topics.yaml, or add the topic there",
+                );
+                errors.push(at.error(at.value("topics", topic), format!("unknown topic `{topic}`"), fix));
+            }
+        }
+        errors
+    }
+}
+
+/// A slug used by two items of a kind: the file whose name matches the
+/// slug owns it, and the copies are wrong.
+fn duplicate_slugs<T: Item>(layout: &SiteLayout, items: &[Loaded<T>], errors: &mut Vec<ContentError>) {
+    let mut by_slug: HashMap<&str, Vec<&Loaded<T>>> = HashMap::new();
+    for loaded in items {
+        by_slug.entry(loaded.item.slug()).or_default().push(loaded);
+    }
+    let mut shared: Vec<(&str, Vec<&Loaded<T>>)> = by_slug.into_iter().filter(|(_, owners)| owners.len() > 1).collect();
+    shared.sort_by_key(|(slug, _)| *slug);
+    for (slug, owners) in shared {
+        for owner in owners.iter().filter(|o| file_stem(&o.path) != slug) {
+            let others: Vec<String> = owners
+                .iter()
+                .filter(|o| o.path != owner.path)
+                .map(|o| layout.relative(&o.path).display().to_string())
+                .collect();
+            let at = Locator::new(&owner.path);
+            errors.push(at.error(
+                at.key("slug"),
+                format!("duplicate slug `{slug}`: also used by {}", others.join(", ")),
+                format!("give each {} its own slug, matching its file name", T::KIND.noun()),
+            ));
+        }
+    }
+}
+
+/// The slugs a reference may name, by kind: those of loaded items, and
+/// those of files that did not load (their own errors say enough).
+pub struct KnownSlugs<'t> {
+    slugs: HashMap<(ItemKind, &'t str), bool>,
+    /// File stems by kind, for suggestions.
+    stems: HashMap<ItemKind, Vec<&'t str>>,
+}
+
+impl<'t> KnownSlugs<'t> {
+    pub fn of(tree: &'t ContentTree) -> KnownSlugs<'t> {
+        let mut known = KnownSlugs { slugs: HashMap::new(), stems: HashMap::new() };
+        let loaded = tree.articles.iter().map(|a| (ItemKind::Article, &a.path, a.item.slug(), a.item.relevant()));
+        let loaded = loaded.chain(
+            tree.recommendations.iter().map(|r| (ItemKind::Recommendation, &r.path, r.item.slug(), r.item.relevant())),
+        );
+        for (kind, path, slug, relevant) in loaded {
+            known.slugs.insert((kind, slug), relevant);
+            known.stems.entry(kind).or_default().push(file_stem(path));
+        }
+        for (kind, stem, slug) in &tree.unloaded {
+            known.slugs.insert((*kind, stem.as_str()), true);
+            if let Some(slug) = slug {
+                known.slugs.insert((*kind, slug.as_str()), true);
+            }
+            known.stems.entry(*kind).or_default().push(stem);
+        }
+        known
+    }
+
+    /// Whether an item of `kind` has `slug`, and if so whether it is relevant.
+    pub fn relevant(&self, kind: ItemKind, slug: &str) -> Option<bool> {
+        self.slugs.get(&(kind, slug)).copied()
+    }
+
+    /// An error at `at` unless an item of `kind` has `slug`; `what` says
+    /// how the reference reads, e.g. "recommendation `x`".
+    pub fn require(
+        &self,
+        kind: ItemKind,
+        slug: &str,
+        at: &Locator<'_>,
+        key: &str,
+        what: impl FnOnce() -> String,
+        errors: &mut Vec<ContentError>,
+    ) {
+        if self.relevant(kind, slug).is_none() {
+            errors.push(at.error(at.value(key, slug), self.nowhere(kind, slug, &what()), self.suggestion(kind, slug)));
+        }
+    }
+
+    /// The message for a reference that names no file.
+    pub fn nowhere(&self, kind: ItemKind, slug: &str, what: &str) -> String {
+        format!("{what} points nowhere: there is no content/{}/{slug}.md", kind.dir())
+    }
+
+    /// The fix for a reference that names no file.
+    pub fn suggestion(&self, kind: ItemKind, slug: &str) -> String {
+        let stems = self.stems.get(&kind).map(Vec::as_slice).unwrap_or_default();
+        did_you_mean(suggest_name(slug, stems.iter().copied()), "fix the slug or remove the reference")
+    }
+}
+
+pub fn file_stem(path: &Path) -> &str {
+    path.file_stem().and_then(|s| s.to_str()).unwrap_or_default()
+}

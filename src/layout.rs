@@ -12,6 +12,16 @@ pub struct SiteLayout {
     content: PathBuf,
 }
 
+/// The nearest directory from `start` upward that holds `config.toml`, as
+/// cargo finds `Cargo.toml`: run from `content/articles/`, a command still
+/// works on the site rather than on a folder inside it.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find(|dir| dir.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
+}
+
+/// The settings file that marks a site root.
+pub const CONFIG_FILE: &str = "config.toml";
+
 impl SiteLayout {
     /// The site whose root is `root`: `config.toml`, `content/`, `themes/`…
     pub fn new(root: impl Into<PathBuf>) -> SiteLayout {
@@ -42,7 +52,7 @@ impl SiteLayout {
     }
 
     pub fn config_file(&self) -> PathBuf {
-        self.root.join("config.toml")
+        self.root.join(CONFIG_FILE)
     }
 
     /// The directory holding items of `kind`.

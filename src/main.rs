@@ -40,8 +40,8 @@ enum Command {
         #[arg(required = true)]
         raw: Vec<PathBuf>,
         /// Site root whose content/ is written into.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// A content directory to write into instead of <root>/content (its
         /// parent is taken as the site root).
         #[arg(long, conflicts_with = "root")]
@@ -60,8 +60,8 @@ enum Command {
     /// or content/topics.yaml changed.
     Classify {
         /// Site root holding content/.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// The content directory, instead of <root>/content.
         #[arg(long, conflicts_with = "root")]
         content: Option<PathBuf>,
@@ -72,8 +72,8 @@ enum Command {
     /// Render content/ into a static site.
     Build {
         /// Site root holding config.toml, content/, themes/, static/.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// Output directory (default: <root>/public).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -94,8 +94,8 @@ enum Command {
     /// Validate config.toml, content/topics.yaml and every content file; writes nothing.
     Check {
         /// Site root (holding config.toml and content/).
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// Output: human, github (workflow annotations) or json.
         #[arg(long, default_value = "human")]
         format: check::Format,
@@ -110,14 +110,14 @@ enum Command {
         /// Topic name from content/topics.yaml; repeatable.
         #[arg(long = "topic")]
         topics: Vec<String>,
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
     },
     /// Publish public/ to a [deploy.targets.NAME] in config.toml, uploading only what changed.
     Deploy {
         /// Site root holding config.toml and public/.
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// Target name (default: deploy.default_target, or the only target).
         #[arg(long)]
         target: Option<String>,
@@ -137,8 +137,8 @@ enum Command {
     },
     /// Build into a temporary directory, serve it, rebuild and reload pages on every change.
     Serve {
-        #[arg(long, default_value = ".")]
-        root: PathBuf,
+        #[arg(long)]
+        root: Option<PathBuf>,
         /// Address to listen on; anything but loopback exposes the preview to the network.
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
@@ -152,9 +152,33 @@ enum Command {
 }
 
 /// The site named by `--root`, or by `--content` (which names its content
-/// directory, as earlier versions of `import` and `classify` took).
-fn layout(root: PathBuf, content: Option<PathBuf>) -> SiteLayout {
-    content.map_or_else(|| SiteLayout::new(root), SiteLayout::around_content)
+/// directory, as earlier versions of `import` and `classify` took), or else
+/// the one this directory is in.
+fn layout(root: Option<PathBuf>, content: Option<PathBuf>) -> anyhow::Result<SiteLayout> {
+    match content {
+        Some(content) => Ok(SiteLayout::around_content(content)),
+        None => site_root(root).map(SiteLayout::new),
+    }
+}
+
+/// `--root` when given, else the nearest directory from here upward that
+/// holds config.toml; a command run outside any site says so instead of
+/// working on whatever folder it was run in.
+fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(root) = root {
+        return Ok(root);
+    }
+    let here = std::env::current_dir()?;
+    match policypress::layout::find_root(&here) {
+        Some(found) if found == here => Ok(PathBuf::from(".")),
+        Some(found) => Ok(found),
+        None => Err(anyhow::anyhow!(
+            "no {} in {} or any directory above it, so this is not a policypress site. Run the command from the site's root (the directory holding {} and content/), or pass --root DIR",
+            policypress::layout::CONFIG_FILE,
+            display_path(&here),
+            policypress::layout::CONFIG_FILE
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -173,7 +197,14 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import { raw, root, content, force, report, quiet } => {
-            let result = import::import(&ImportOptions { inputs: raw, layout: layout(root, content), force })?;
+            // Outside any site, import starts one here: content/ is created.
+            let layout = match (&root, &content) {
+                (None, None) if policypress::layout::find_root(&std::env::current_dir()?).is_none() => {
+                    SiteLayout::new(".")
+                }
+                _ => layout(root, content)?,
+            };
+            let result = import::import(&ImportOptions { inputs: raw, layout, force })?;
             for message in &result.messages {
                 if !quiet || message.severity > Severity::Note {
                     eprintln!("{message}");
@@ -187,7 +218,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(if result.rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Classify { root, content, check } => {
-            let report = policypress::classify::refresh::refresh(&layout(root, content), check)?;
+            let report = policypress::classify::refresh::refresh(&layout(root, content)?, check)?;
             for err in &report.errors {
                 eprintln!("{err}\n  fix: {}", escape_controls(&err.fix));
             }
@@ -209,6 +240,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Build { root, out, base_url, no_minify, fresh, quiet } => {
+            let root = site_root(root)?;
             let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet })?;
             for warning in &report.warnings {
                 eprintln!("warning: {}", escape_controls(warning));
@@ -241,18 +273,21 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { root, format } => {
+            let root = site_root(root)?;
             let report = check::check(&root);
             print!("{}", report.render(format));
             eprintln!("{}", report.summary());
             Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::New { title, regions, topics, root } => {
+            let root = site_root(root)?;
             let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
             println!("{}", display_path(&path));
             eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
             Ok(ExitCode::SUCCESS)
         }
         Command::Deploy { root, target, dry_run, force, max_deletes, quiet } => {
+            let root = site_root(root)?;
             let options = deploy::DeployOptions { root, target, dry_run, force, max_deletes, quiet };
             let report = deploy::deploy(&options)?;
             if dry_run {
@@ -267,6 +302,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { root, bind, port, open } => {
+            let root = site_root(root)?;
             policypress::serve::serve(&policypress::serve::ServeOptions { root, bind, port, open })?;
             Ok(ExitCode::SUCCESS)
         }

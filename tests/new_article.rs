@@ -73,3 +73,36 @@ fn an_empty_title_is_refused() {
     let site = site();
     assert!(matches!(create(site.path(), "  ", &[], &[]), Err(NewError::EmptyTitle)));
 }
+
+fn policypress_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_policypress")).args(args).current_dir(dir).output().unwrap()
+}
+
+#[test]
+fn new_run_inside_a_site_writes_at_its_root_and_outside_any_site_refuses() {
+    let site = site();
+    std::fs::write(site.path().join("config.toml"), "title = \"测试站\"\n").unwrap();
+    let articles = site.path().join("content/articles");
+    std::fs::create_dir_all(&articles).unwrap();
+    let made =
+        policypress_in(&articles, &["new", "深圳异地就医怎么备案", "--region", "广东省/深圳市", "--topic", "异地就医"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let slug = policypress::slug::slugify("深圳异地就医怎么备案");
+    assert!(articles.join(format!("{slug}.md")).is_file(), "written into the site's content/articles/");
+    assert!(!articles.join("content").exists(), "no content/ nested inside content/articles/");
+    let checked = policypress_in(&articles, &["check"]);
+    assert!(
+        checked.status.success(),
+        "check from a subdirectory checks the site: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    let nowhere = tempfile::tempdir().unwrap();
+    for args in [&["new", "深圳异地就医怎么备案"][..], &["check"], &["build"]] {
+        let refused = policypress_in(nowhere.path(), args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{args:?} outside any site fails");
+        assert!(stderr.contains("no config.toml") && stderr.contains("--root"), "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(nowhere.path()).unwrap().count(), 0, "nothing written outside a site");
+}

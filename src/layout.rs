@@ -77,6 +77,11 @@ impl SiteLayout {
     }
 
     /// Site-specific static files, copied over the theme's.
+    /// The body `new` starts an article with, when the site has its own.
+    pub fn article_archetype(&self) -> PathBuf {
+        self.root.join("archetypes").join("article.md")
+    }
+
     pub fn static_dir(&self) -> PathBuf {
         self.root.join("static")
     }

@@ -22,6 +22,11 @@ pub enum NewError {
     UnknownTopic { topic: String, suggestion: Option<String> },
     #[error("{} already exists; edit it, or choose a different title", crate::text::display_path(.0))]
     Exists(PathBuf),
+    #[error(
+        "{}: an archetype holds the body only, and starts with front matter; delete the `---` block: `new` writes the front matter itself",
+        crate::text::display_path(.0)
+    )]
+    ArchetypeFrontMatter(PathBuf),
     #[error(transparent)]
     Topics(#[from] ContentError),
     #[error("{}: {source}", crate::text::display_path(path))]
@@ -78,7 +83,7 @@ pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[Strin
         checksum: None,
     };
     let front_matter = serde_norway::to_string(&meta).expect("front matter structs always serialize");
-    let text = format!("---\n{front_matter}---\n{}", skeleton());
+    let text = format!("---\n{front_matter}---\n{}", body_skeleton(&layout)?);
 
     let dir = layout.articles();
     let path = dir.join(format!("{slug}.md"));
@@ -95,8 +100,25 @@ pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[Strin
     Ok(path)
 }
 
-/// The body a new article starts with: what to write, and the section
-/// headings most answers use.
+/// The body a new article starts with: the site's `archetypes/article.md`,
+/// so that editors decide what a new article asks for, as Hugo's archetypes
+/// do; else the built-in [`skeleton`].
+fn body_skeleton(layout: &SiteLayout) -> Result<String, NewError> {
+    let path = layout.article_archetype();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+            if text.starts_with("---\n") {
+                return Err(NewError::ArchetypeFrontMatter(path));
+            }
+            Ok(text)
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(skeleton()),
+        Err(source) => Err(NewError::Io { path, source }),
+    }
+}
+
+/// What to write, and the section headings most answers use.
 fn skeleton() -> String {
     format!(
         "\

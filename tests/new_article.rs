@@ -106,3 +106,18 @@ fn new_run_inside_a_site_writes_at_its_root_and_outside_any_site_refuses() {
     }
     assert_eq!(std::fs::read_dir(nowhere.path()).unwrap().count(), 0, "nothing written outside a site");
 }
+
+#[test]
+fn a_site_archetype_is_the_body_of_a_new_article() {
+    let site = site();
+    let archetype = site.path().join("archetypes/article.md");
+    std::fs::create_dir_all(archetype.parent().unwrap()).unwrap();
+    std::fs::write(&archetype, "\u{feff}先写结论。\r\n\r\n## 本地规定\r\n").unwrap();
+    let path = create(site.path(), "深圳异地就医怎么备案", &["广东省/深圳市"], &["异地就医"]).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with("---\n先写结论。\n\n## 本地规定\n"), "{text}");
+
+    std::fs::write(&archetype, "---\ntitle: x\n---\n正文\n").unwrap();
+    let err = create(site.path(), "另一个问题", &[], &["异地就医"]).unwrap_err().to_string();
+    assert!(err.contains("archetypes/article.md") && err.contains("body only"), "{err}");
+}

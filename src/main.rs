@@ -90,6 +90,9 @@ enum Command {
         /// No progress bar or summary.
         #[arg(long, short)]
         quiet: bool,
+        /// Also build articles marked `draft: true` (serve always does).
+        #[arg(long)]
+        drafts: bool,
     },
     /// Validate config.toml, content/topics.yaml and every content file; writes nothing.
     Check {
@@ -239,9 +242,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let failed = !report.errors.is_empty() || (check && !report.changes.is_empty());
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Build { root, out, base_url, no_minify, fresh, quiet } => {
+        Command::Build { root, out, base_url, no_minify, fresh, quiet, drafts } => {
             let root = site_root(root)?;
-            let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet })?;
+            let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet, drafts })?;
             for warning in &report.warnings {
                 eprintln!("warning: {}", escape_controls(warning));
             }

@@ -139,6 +139,10 @@ pub struct ArticleMeta {
     /// `false` for items about nothing our site covers; kept but not built.
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub relevant: bool,
+    /// An article still being written: checked, shown by `serve`, and built
+    /// only with `build --drafts`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
     /// Why the classifier judged the item not relevant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub irrelevant_reason: Option<String>,
@@ -224,6 +228,7 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "regions",
     "topics",
     "relevant",
+    "draft",
     "irrelevant_reason",
     "disclaimer",
     "notices",
@@ -474,6 +479,7 @@ mod tests {
             regions: vec![],
             topics: vec![],
             relevant: false,
+            draft: true,
             irrelevant_reason: text(),
             disclaimer: Disclaimer::Policy,
             notices: vec![Notice::Medical],

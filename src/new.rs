@@ -75,6 +75,7 @@ pub fn new_article(root: &Path, title: &str, regions: &[String], topics: &[Strin
         regions: regions.to_vec(),
         topics: topics.to_vec(),
         relevant: true,
+        draft: false,
         irrelevant_reason: None,
         disclaimer: Default::default(),
         notices: Vec::new(),

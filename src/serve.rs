@@ -97,6 +97,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         build.out = Some(request.out.to_path_buf());
         build.base_url = Some(request.base_url.to_string());
         build.quiet = true;
+        // The preview shows what an editor is still writing.
+        build.drafts = true;
         crate::render::build(&build)
             .map(|report| format!("{} pages, {} articles", report.pages, report.articles))
             .map_err(|err| err.to_string())

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use build_support::*;
-use policypress::render::{BuildError, build};
+use policypress::render::{BuildError, BuildOptions, build};
 
 fn site_copy() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -236,4 +236,28 @@ fn a_rebuild_carries_an_edit_to_every_page_that_shows_it() {
     let report =
         rebuild_and_compare(&|text| text.replace("备案有效期内可多次结算。", "备案有效期内可多次结算，无需重复备案。"));
     assert_eq!(report.reused_pages + 1, report.pages, "only the edited article is rendered again");
+}
+
+#[test]
+fn a_draft_is_checked_but_built_only_with_drafts() {
+    let (_dir, root) = site_copy();
+    let slug = "yi-di-jiu-yi-bei-an-zen-me-ban";
+    let path = root.join(format!("content/articles/{slug}.md"));
+    let text = fs::read_to_string(&path).unwrap().replacen("\ntopics:", "\ndraft: true\ntopics:", 1);
+    fs::write(&path, text).unwrap();
+    let report = policypress::check::check(&root);
+    assert!(!report.has_errors(), "a draft is valid content: {}", report.render(policypress::check::Format::Human));
+
+    let out = root.join("public");
+    let published = build(&options(&root, &out, true)).unwrap();
+    assert!(!out.join(format!("articles/{slug}")).exists(), "no page for the draft");
+    for (rel, bytes) in read_tree(&out) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&format!("{slug}/")) && !text.contains("异地就医备案怎么办"), "{rel} names the draft");
+    }
+
+    let preview = root.join("preview");
+    let with_drafts = build(&BuildOptions { drafts: true, ..options(&root, &preview, true) }).unwrap();
+    assert_eq!(with_drafts.articles, published.articles + 1);
+    assert!(read(&preview, &format!("articles/{slug}/index.html")).contains("异地就医备案怎么办"));
 }

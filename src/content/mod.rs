@@ -217,6 +217,7 @@ mod tests {
             regions: vec![],
             topics: vec!["个人账户".into()],
             relevant: true,
+            draft: false,
             irrelevant_reason: None,
             disclaimer: Default::default(),
             notices: vec![],

@@ -674,6 +674,7 @@ fn build_article(page: PageEntry, slug: &str, record_slugs: &[&str], classifier:
         regions: class.regions,
         topics: class.topics,
         relevant: class.relevant,
+        draft: false,
         irrelevant_reason: class.irrelevant_reason,
         disclaimer: class.disclaimer,
         notices: parsed.notices,

@@ -53,6 +53,8 @@ pub struct BuildOptions {
     pub fresh: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Also builds articles marked `draft: true`.
+    pub drafts: bool,
 }
 
 impl BuildOptions {
@@ -121,6 +123,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         vocabulary: &vocabulary,
         gazetteer,
         previous_related: previous_related.as_ref(),
+        drafts: options.drafts,
     })
     .map_err(BuildError::Content)?;
     cache::save_related(&layout.cache_dir(), &site.related, previous_related.as_ref());

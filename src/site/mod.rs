@@ -238,6 +238,8 @@ pub struct SiteInput<'a> {
     pub gazetteer: &'a Gazetteer,
     /// The last build's related lists, reused if nothing they depend on changed.
     pub previous_related: Option<&'a RelatedLinks>,
+    /// Whether articles marked `draft: true` are built.
+    pub drafts: bool,
 }
 
 /// Builds the model, or every problem found in the content, sorted by file
@@ -261,8 +263,14 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
     let articles_by_slug = index_slugs(input.tree.articles.iter().map(|a| a.item.meta.slug.as_str()));
     let recs_by_slug = index_slugs(input.tree.recommendations.iter().map(|r| r.item.meta.slug.as_str()));
 
-    let mut built_articles: Vec<usize> =
-        (0..input.tree.articles.len()).filter(|&i| include(input.tree.articles[i].item.meta.relevant)).collect();
+    // A draft is left out as an irrelevant article is: what links to it
+    // links elsewhere, and its snippets get pages of their own.
+    let mut built_articles: Vec<usize> = (0..input.tree.articles.len())
+        .filter(|&i| {
+            let meta = &input.tree.articles[i].item.meta;
+            include(meta.relevant) && (input.drafts || !meta.draft)
+        })
+        .collect();
     built_articles.sort_by(|&a, &b| {
         let (a, b) = (&input.tree.articles[a].item.meta, &input.tree.articles[b].item.meta);
         (Reverse(a.date), &a.slug).cmp(&(Reverse(b.date), &b.slug))

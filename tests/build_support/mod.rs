@@ -19,6 +19,7 @@ pub fn options(root: &Path, out: &Path, minify: bool) -> BuildOptions {
         no_minify: !minify,
         fresh: false,
         quiet: true,
+        drafts: false,
     }
 }
 

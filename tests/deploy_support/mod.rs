@@ -39,6 +39,7 @@ impl Site {
             no_minify: false,
             fresh: false,
             quiet: true,
+            drafts: false,
         };
         build(&options).unwrap();
     }

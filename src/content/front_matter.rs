@@ -173,6 +173,7 @@ fn field_fix(field: &str) -> &'static str {
         "topics" => "write a list of topic names from content/topics.yaml, e.g. `topics: [异地就医]`",
         "recommendations" | "seen_on" => "write a list of slugs, e.g. `[yi-bao-ka]`",
         "relevant" => "write `true` or `false`",
+        "draft" => "write `true` while the article is unfinished, or delete the line to publish it",
         "notices" => "write a list of `medical` and `sourcing`",
         "disclaimer" => "write `policy` (医保 policy content) or `medical` (health content)",
         "updated" => "write the date as YYYY-MM-DD, e.g. 2025-04-20",

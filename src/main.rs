@@ -201,12 +201,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import { raw, root, content, force, report, quiet } => {
             // Outside any site, import starts one here: content/ is created.
-            let layout = match (&root, &content) {
-                (None, None) if policypress::layout::find_root(&std::env::current_dir()?).is_none() => {
-                    SiteLayout::new(".")
-                }
-                _ => layout(root, content)?,
-            };
+            let layout = layout(root, content).unwrap_or_else(|_| SiteLayout::new("."));
             let result = import::import(&ImportOptions { inputs: raw, layout, force })?;
             for message in &result.messages {
                 if !quiet || message.severity > Severity::Note {

@@ -204,20 +204,25 @@ impl Cache {
     }
 }
 
+/// An xxh3 hasher that serializers write into, so that what is digested
+/// is streamed rather than collected in a buffer first.
+#[derive(Default)]
+pub struct HashWriter(pub Xxh3);
+
+impl Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Digest of what a page's bytes depend on. The context is streamed into
 /// the hasher rather than serialized into a buffer first.
 pub fn page_digest(templates: &[u8; 16], template: &str, minify: bool, context: &serde_json::Value) -> [u8; 16] {
-    struct HashWriter(Xxh3);
-    impl Write for HashWriter {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hasher = HashWriter(Xxh3::new());
+    let mut hasher = HashWriter::default();
     hasher.0.update(FORMAT.as_bytes());
     hasher.0.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.0.update(templates);

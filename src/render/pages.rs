@@ -153,25 +153,16 @@ impl<'a> Pages<'a> {
     /// its own body does ([`Pages::own_text`]). The gazetteer is the one
     /// built into the program, which the cache's digests name.
     pub fn fingerprint(&self) -> [u8; 16] {
+        use super::cache::HashWriter;
         use rayon::prelude::*;
         use std::io::Write;
-        struct Hasher(xxhash_rust::xxh3::Xxh3);
-        impl Write for Hasher {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.update(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         // Writing into a hasher cannot fail.
-        fn digest(write: impl FnOnce(&mut Hasher) -> std::io::Result<()>) -> u128 {
-            let mut h = Hasher(xxhash_rust::xxh3::Xxh3::new());
+        fn digest(write: impl FnOnce(&mut HashWriter) -> std::io::Result<()>) -> u128 {
+            let mut h = HashWriter::default();
             let _ = write(&mut h);
             h.0.digest128()
         }
-        fn json<T: serde::Serialize + ?Sized>(h: &mut Hasher, value: &T) -> std::io::Result<()> {
+        fn json<T: serde::Serialize + ?Sized>(h: &mut HashWriter, value: &T) -> std::io::Result<()> {
             serde_json::to_writer(h, value).map_err(std::io::Error::other)
         }
         let site = self.site;

@@ -10,6 +10,7 @@
 //! (file names, placeholders, links in bodies, import history), not whether
 //! it can be built.
 
+use std::collections::HashMap;
 use std::path::{Component, Path};
 use std::str::FromStr;
 
@@ -17,14 +18,17 @@ use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::classify::MAX_TOPICS;
 use crate::config::{Config, ConfigError};
 use crate::content::{self, ContentError, ContentTree, Loaded};
+use crate::i18n::{Lang, Text};
 use crate::layout::SiteLayout;
 use crate::model::{Item, ItemKind};
 use crate::render::markdown_to_html::{self, Nesting};
 use crate::site::rules::{self, KnownSlugs, Locator, RulesInput, file_stem};
 use crate::slug::is_valid_slug;
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
+use crate::text;
 
 /// A sentence `policypress new` puts in every skeleton body, so that `check`
 /// can tell an author who forgot to replace it.
@@ -74,24 +78,25 @@ impl CheckReport {
     }
 
     /// One line: what was checked and how many problems were found.
-    pub fn summary(&self) -> String {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        format!(
-            "checked {} and {}: {}, {}",
-            plural(self.articles, "article"),
-            plural(self.recommendations, "recommendation"),
-            plural(self.count(Severity::Error), "error"),
-            plural(self.count(Severity::Warning), "warning")
+    pub fn summary(&self) -> Text {
+        text!(
+            "check-summary",
+            articles = self.articles,
+            recommendations = self.recommendations,
+            errors = self.count(Severity::Error),
+            warnings = self.count(Severity::Warning),
         )
     }
 
-    /// The diagnostics in `format`, one per line (JSON: one array).
-    pub fn render(&self, format: Format) -> String {
+    /// The diagnostics in `format`, one per line (JSON: one array), with
+    /// messages in `lang`.
+    pub fn render(&self, format: Format, lang: Lang) -> String {
         match format {
-            Format::Human => self.diagnostics.iter().map(|d| format!("{d}\n")).collect(),
-            Format::Github => self.diagnostics.iter().map(github_annotation).collect(),
+            Format::Human => self.diagnostics.iter().map(|d| d.render(lang) + "\n").collect(),
+            Format::Github => self.diagnostics.iter().map(|d| github_annotation(d, lang)).collect(),
             Format::Json => {
-                serde_json::to_string_pretty(&self.diagnostics).expect("diagnostics always serialize") + "\n"
+                let rendered: Vec<serde_json::Value> = self.diagnostics.iter().map(|d| d.to_json(lang)).collect();
+                serde_json::to_string_pretty(&rendered).expect("diagnostics always serialize") + "\n"
             }
         }
     }
@@ -99,21 +104,21 @@ impl CheckReport {
 
 /// A GitHub Actions workflow command; values are escaped as the runner
 /// expects so that a `,` or `:` in a message cannot end a property early.
-fn github_annotation(d: &Diagnostic) -> String {
+fn github_annotation(d: &Diagnostic, lang: Lang) -> String {
     fn data(s: &str) -> String {
         s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
     }
     fn property(s: &str) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
-    let message = if d.fix.is_empty() { d.message.clone() } else { format!("{} ({})", d.message, d.fix) };
+    let message = format!("{} ({})", d.message.render(lang), d.fix.render(lang));
     format!(
         "::{} file={},line={},col={},title={}::{}\n",
-        d.severity,
+        d.severity.code(),
         property(&d.file.to_string_lossy().replace('\\', "/")),
         d.line,
         d.column,
-        property("policypress check"),
+        property(&format!("policypress check: {}", d.code())),
         data(&message)
     )
 }
@@ -135,12 +140,25 @@ pub fn check(root: &Path) -> CheckReport {
     errors.extend(rules::validate(input));
     diagnostics.extend(errors.into_iter().map(|err| located(&layout, err, Severity::Error)));
     let config = config.unwrap_or_default();
-    let lints = Lints { layout: &layout, known: KnownSlugs::of(&tree), config: &config };
+    let mut titles: HashMap<&str, &Path> = HashMap::new();
+    let mut articles: Vec<&Loaded<crate::model::Article>> = tree.checked_articles().collect();
+    articles.sort_by(|a, b| a.path.cmp(&b.path));
+    for article in articles {
+        titles.entry(article.item.meta.title.trim()).or_insert(&article.path);
+    }
+    let lints = Lints { layout: &layout, known: KnownSlugs::of(&tree), config: &config, titles };
     diagnostics.extend(lints.run(&tree));
     diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.column, b.severity, &a.message).cmp(&(&b.file, b.line, b.column, a.severity, &b.message))
     });
     diagnostics.dedup();
+    let diagnostics = diagnostics
+        .into_iter()
+        .map(|d| {
+            let path = layout.root().join(&d.file);
+            d.with_source_from(&path)
+        })
+        .collect();
     let count = |kind: ItemKind| {
         let loaded = match kind {
             ItemKind::Article => tree.articles.len(),
@@ -163,8 +181,8 @@ fn check_config(layout: &SiteLayout, diagnostics: &mut Vec<Diagnostic>) -> Optio
                 "config.toml".into(),
                 1,
                 1,
-                format!("cannot read: {err}"),
-                "check the file's permissions and encoding (UTF-8)",
+                text!("cannot-read", error = err.to_string()),
+                text!("cannot-read.fix"),
             ));
             return None;
         }
@@ -181,8 +199,8 @@ fn check_config(layout: &SiteLayout, diagnostics: &mut Vec<Diagnostic>) -> Optio
                 "config.toml".into(),
                 1,
                 1,
-                format!("cannot read: {source}"),
-                "check the file",
+                text!("cannot-read", error = source.to_string()),
+                text!("cannot-read.fix"),
             ));
             None
         }
@@ -198,14 +216,42 @@ fn located(layout: &SiteLayout, err: ContentError, severity: Severity) -> Diagno
         severity,
         message: err.message,
         fix: err.fix,
+        source: None,
     }
 }
 
-/// The rules only `check` applies.
+/// The rules only `check` applies: what the contributing guide asks of an
+/// article but a build can render anyway, so that a preview of unfinished
+/// work still shows while CI refuses to publish it.
 struct Lints<'a> {
     layout: &'a SiteLayout,
     known: KnownSlugs<'a>,
     config: &'a Config,
+    /// Each article title and the first file (by path) that has it.
+    titles: HashMap<&'a str, &'a Path>,
+}
+
+/// Where the body still holds a line of the skeleton `policypress new`
+/// writes (section headings aside) or the placeholder marker: byte offsets
+/// of those lines.
+fn placeholder_lines(body: &str) -> Vec<usize> {
+    let skeleton = crate::new::skeleton();
+    let placeholders: Vec<&str> = skeleton
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("## "))
+        .map(|line| line.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' '))
+        .collect();
+    let mut offsets = Vec::new();
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        let bare = line.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ');
+        if !bare.is_empty() && (bare.contains(PLACEHOLDER_MARKER) || placeholders.contains(&bare)) {
+            offsets.push(offset + (line.len() - line.trim_start().len()));
+        }
+        offset += line.len();
+    }
+    offsets
 }
 
 impl Lints<'_> {
@@ -213,12 +259,30 @@ impl Lints<'_> {
         let mut found: Vec<(ContentError, Severity)> =
             tree.articles.par_iter().flat_map_iter(|a| self.article(a)).collect();
         found.par_extend(tree.recommendations.par_iter().flat_map_iter(|r| self.recommendation(r)));
+        found.extend(tree.salvaged.articles.iter().flat_map(|a| self.article(a)));
+        found.extend(tree.salvaged.recommendations.iter().flat_map(|r| self.recommendation(r)));
         found.into_iter().map(|(err, severity)| located(self.layout, err, severity)).collect()
     }
 
     fn article(&self, loaded: &Loaded<crate::model::Article>) -> Vec<(ContentError, Severity)> {
         let mut found = self.common(loaded);
         let meta = &loaded.item.meta;
+        let at = Locator::new(&loaded.path);
+        // Import classifies what it writes, keeping at most three topics
+        // and none where nothing fits; an author chooses them.
+        let topics = meta.topics.len();
+        if meta.relevant && (topics > MAX_TOPICS || (topics == 0 && !loaded.pristine)) {
+            let message = if topics == 0 { text!("topics-none") } else { text!("topics-too-many", count = topics) };
+            let severity = if meta.draft { Severity::Warning } else { Severity::Error };
+            found.push((at.error(at.key("topics"), message, text!("topics-none.fix")), severity));
+        }
+        if let Some(first) = self.titles.get(meta.title.trim()).filter(|first| **first != loaded.path.as_path()) {
+            let other = self.layout.relative(first).display().to_string();
+            found.push((
+                at.error(at.key("title"), text!("title-duplicate", other = other), text!("title-duplicate.fix")),
+                Severity::Error,
+            ));
+        }
         let answered = meta.answer.as_deref().is_some_and(|a| !a.trim().is_empty());
         if loaded.item.body.trim().is_empty() && !answered {
             found.push((
@@ -226,8 +290,8 @@ impl Lints<'_> {
                     &loaded.path,
                     loaded.body_line,
                     1,
-                    "article has no body and no `answer`",
-                    "write the answer below the closing `---`, or add a one-line `answer:` field",
+                    text!("article-empty"),
+                    text!("article-empty.fix"),
                 ),
                 Severity::Error,
             ));
@@ -241,11 +305,11 @@ impl Lints<'_> {
         let at = Locator::new(&loaded.path);
         let mut errors = Vec::new();
         for slug in &meta.seen_on {
-            let what = || format!("`seen_on` entry `{slug}`");
+            let what = || text!("reference-seen-on", slug = slug);
             self.known.require(ItemKind::Article, slug, &at, "seen_on", what, &mut errors);
         }
         if let Some(group) = &meta.group {
-            let what = || format!("`group: {group}`");
+            let what = || text!("reference-group", slug = group);
             self.known.require(ItemKind::Recommendation, group, &at, "group", what, &mut errors);
         }
         found.extend(errors.into_iter().map(|err| (err, Severity::Error)));
@@ -255,8 +319,8 @@ impl Lints<'_> {
                     &loaded.path,
                     loaded.body_line,
                     1,
-                    "recommendation has no excerpt",
-                    "write the excerpt below the closing `---`; it is shown under the title",
+                    text!("recommendation-no-excerpt"),
+                    text!("recommendation-no-excerpt.fix"),
                 ),
                 Severity::Warning,
             ));
@@ -264,17 +328,28 @@ impl Lints<'_> {
         found
     }
 
-    /// The file name, and the body: placeholder text, links, nesting.
+    /// The file name, repeated regions and topics, and the body:
+    /// placeholder text, links, nesting.
     fn common<T: Item>(&self, loaded: &Loaded<T>) -> Vec<(ContentError, Severity)> {
         let mut found = Vec::new();
+        for (key, values) in [("regions", loaded.item.regions()), ("topics", loaded.item.topics())] {
+            for (index, value) in values.iter().enumerate() {
+                if values[..index].contains(value) {
+                    let at = Locator::new(&loaded.path);
+                    let position = at.nth_value(key, value, 2);
+                    let message = text!("list-repeated", field = key, value = value);
+                    found.push((at.error(position, message, text!("list-repeated.fix")), Severity::Error));
+                }
+            }
+        }
         let (slug, stem) = (loaded.item.slug(), file_stem(&loaded.path));
         if is_valid_slug(slug) && slug != stem {
             let at = Locator::new(&loaded.path);
             found.push((
                 at.error(
                     at.key("slug"),
-                    format!("slug `{slug}` does not match the file name `{stem}.md`"),
-                    format!("rename the file to `{slug}.md`, or set `slug: {stem}`"),
+                    text!("slug-file-mismatch", slug = slug, stem = stem),
+                    text!("slug-file-mismatch.fix", slug = slug, stem = stem),
                 ),
                 Severity::Error,
             ));
@@ -293,18 +368,15 @@ impl Lints<'_> {
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             (line, column)
         };
-        let at = |(line, column): (usize, usize), message: String, fix: &str| {
+        let at = |(line, column): (usize, usize), message: Text, fix: Text| {
             ContentError::new(&loaded.path, line, column, message, fix)
         };
-        if let Some(offset) = body.find(PLACEHOLDER_MARKER) {
-            found.push((
-                at(
-                    position(offset),
-                    "the body still has the placeholder text from `policypress new`".into(),
-                    "replace the placeholder paragraph with the article's own text",
-                ),
-                Severity::Warning,
-            ));
+        // A draft is unfinished by definition; anything else still holding
+        // the skeleton would publish instructions to readers.
+        let severity = if loaded.item.is_draft() { Severity::Warning } else { Severity::Error };
+        for offset in placeholder_lines(body) {
+            let line = body[offset..].lines().next().unwrap_or_default().trim();
+            found.push((at(position(offset), text!("placeholder", text = line), text!("placeholder.fix")), severity));
         }
         let mut nesting = Nesting::default();
         for (event, range) in Parser::new_ext(body, markdown_to_html::OPTIONS).into_offset_iter() {
@@ -314,30 +386,24 @@ impl Lints<'_> {
             };
             let Some(link) = self.internal_link(T::KIND, &dest_url) else { continue };
             let position = position(range.start);
-            let what = format!("link `{dest_url}`");
+            let what = text!("reference-link", link = dest_url.as_ref());
             match link {
                 Ok((target, slug)) => match self.known.relevant(target, &slug) {
                     None => found.push((
-                        at(position, self.known.nowhere(target, &slug, &what), &self.known.suggestion(target, &slug)),
+                        at(position, self.known.nowhere(target, &slug, what), self.known.suggestion(target, &slug)),
                         Severity::Error,
                     )),
                     Some(false) if !self.config.include_irrelevant => found.push((
                         at(
                             position,
-                            format!(
-                                "{what} points to content/{}/{slug}.md, which has `relevant: false` and is not built",
-                                target.dir()
-                            ),
-                            "link to another page, or set `include_irrelevant = true` in config.toml",
+                            text!("link-to-unbuilt", what = what, file = format!("content/{}/{slug}.md", target.dir())),
+                            text!("link-to-unbuilt.fix"),
                         ),
                         Severity::Warning,
                     )),
                     Some(_) => {}
                 },
-                Err(message) => found.push((
-                    at(position, format!("{what} {message}"), "link to an article as `/articles/<slug>/`"),
-                    Severity::Error,
-                )),
+                Err(problem) => found.push((at(position, problem, text!("link-bad.fix")), Severity::Error)),
             }
         }
         if let Some(offset) = nesting.too_deep_at {
@@ -350,7 +416,7 @@ impl Lints<'_> {
     /// `../<slug>/` (relative to the page of a file of `kind`) or a relative
     /// `<slug>.md`. `None` for external links, anchors and other pages of the
     /// site (taxonomies), which `build` generates itself.
-    fn internal_link(&self, kind: ItemKind, dest: &str) -> Option<Result<(ItemKind, String), &'static str>> {
+    fn internal_link(&self, kind: ItemKind, dest: &str) -> Option<Result<(ItemKind, String), Text>> {
         let dest = dest.split(['#', '?']).next().unwrap_or_default();
         let base = self.config.base_url.as_str();
         let dest = match dest.strip_prefix(base) {
@@ -370,14 +436,16 @@ impl Lints<'_> {
                     }
                     Component::Normal(part) => dir.push(part.to_str()?),
                     Component::CurDir => {}
-                    Component::RootDir | Component::Prefix(_) => return Some(Err("must be relative to this file")),
+                    Component::RootDir | Component::Prefix(_) => {
+                        return Some(Err(text!("link-not-relative", link = dest)));
+                    }
                 }
             }
             let slug = dir.pop()?.to_string();
             return Some(match dir.as_slice() {
                 ["content", d] if *d == ItemKind::Article.dir() => Ok((ItemKind::Article, slug)),
                 ["content", d] if *d == ItemKind::Recommendation.dir() => Ok((ItemKind::Recommendation, slug)),
-                _ => Err("points outside content/articles/ and content/recommendations/"),
+                _ => Err(text!("link-outside-content", link = dest)),
             });
         }
         let page_path = match dest.strip_prefix("../") {
@@ -394,7 +462,7 @@ impl Lints<'_> {
         let slug = segments.next()?.to_string();
         match segments.next() {
             None | Some("index.html") => Some(Ok((target, slug))),
-            Some(_) => Some(Err("points below a page, where nothing is built")),
+            Some(_) => Some(Err(text!("link-below-page", link = dest))),
         }
     }
 }
@@ -405,10 +473,16 @@ mod tests {
 
     #[test]
     fn github_annotations_escape_separators() {
-        let d = Diagnostic::error("a,b.md".into(), 3, 1, "bad: 100%\nvalue", "fix it");
+        let d = Diagnostic::error(
+            "a,b.md".into(),
+            3,
+            1,
+            text!("topic-unknown", topic = "bad: 100%\nvalue"),
+            text!("title-empty.fix"),
+        );
         assert_eq!(
-            github_annotation(&d),
-            "::error file=a%2Cb.md,line=3,col=1,title=policypress check::bad: 100%25%0Avalue (fix it)\n"
+            github_annotation(&d, Lang::En),
+            "::error file=a%2Cb.md,line=3,col=1,title=policypress check%3A topic-unknown::unknown topic `bad: 100%25%0Avalue` (write the question as the title)\n"
         );
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::i18n::Text;
 use crate::layout::SiteLayout;
 use crate::text::{did_you_mean, suggest_name};
 
@@ -120,8 +121,8 @@ impl Default for Config {
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}\n  fix: {fix}")]
-    Invalid { path: String, line: usize, column: usize, message: String, fix: String },
+    #[error("{path}:{line}:{column}: {message}\n  {}: {fix}", crate::text!("fix-label"))]
+    Invalid { path: String, line: usize, column: usize, message: Text, fix: Text },
 }
 
 impl Config {
@@ -153,8 +154,8 @@ impl Config {
                 path: path.to_string(),
                 line: 1,
                 column: 1,
-                message: "page_size must be at least 1".into(),
-                fix: "set `page_size` to the number of items per list page, e.g. 20".into(),
+                message: crate::text!("config-page-size"),
+                fix: crate::text!("config-page-size.fix"),
             });
         }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
@@ -165,17 +166,17 @@ impl Config {
 /// A TOML error as `build` and `check` report it. serde names an unknown
 /// key and lists the accepted ones in backticks: "unknown field `x`,
 /// expected one of `a`, `b`".
-fn explain(message: &str) -> (String, String) {
+fn explain(message: &str) -> (Text, Text) {
     match message.strip_prefix("unknown field ") {
         Some(rest) => {
             let mut names = rest.split('`').skip(1).step_by(2);
             let unknown = names.next().unwrap_or_default();
             let accepted: Vec<&str> = names.collect();
-            let otherwise = format!("remove it; accepted keys are {}", accepted.join(", "));
-            let fix = did_you_mean(suggest_name(unknown, accepted.iter().copied()), &otherwise);
-            (format!("unknown key `{unknown}`"), fix)
+            let otherwise = crate::text!("config-unknown-key.fix", keys = accepted.join(", "));
+            let fix = did_you_mean(suggest_name(unknown, accepted.iter().copied()), otherwise);
+            (crate::text!("config-unknown-key", key = unknown), fix)
         }
-        None => (message.to_string(), "fix the value at this position".to_string()),
+        None => (crate::text!("config-invalid", detail = message.trim()), crate::text!("config-invalid.fix")),
     }
 }
 

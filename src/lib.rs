@@ -15,6 +15,7 @@ pub mod dedup;
 pub mod deploy;
 pub mod diagnostic;
 pub mod fsutil;
+pub mod i18n;
 pub mod import;
 pub mod layout;
 pub mod model;

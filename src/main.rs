@@ -14,9 +14,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use policypress::check;
 use policypress::deploy;
 use policypress::diagnostic::Severity;
+use policypress::i18n::{self, Lang};
 use policypress::import::{self, ImportOptions};
 use policypress::layout::SiteLayout;
 use policypress::render::{self, BuildOptions};
+use policypress::text;
 use policypress::text::{display_path, escape_controls};
 
 /// Escapes control characters within each line of a message whose line
@@ -30,6 +32,9 @@ fn escape_lines(message: &str) -> String {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Language of messages: zh or en (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true)]
+    lang: Option<Lang>,
 }
 
 #[derive(Subcommand)]
@@ -176,22 +181,21 @@ fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         Some(found) if found == here => Ok(PathBuf::from(".")),
         Some(found) => Ok(found),
         None => Err(anyhow::anyhow!(
-            "no {} in {} or any directory above it, so this is not a policypress site. Run the command from the site's root (the directory holding {} and content/), or pass --root DIR",
-            policypress::layout::CONFIG_FILE,
-            display_path(&here),
-            policypress::layout::CONFIG_FILE
+            "{}",
+            text!("not-a-site", config = policypress::layout::CONFIG_FILE, dir = display_path(&here))
         )),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    i18n::set_lang(cli.lang.unwrap_or_else(Lang::from_env));
     match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
             // Typed errors escape the paths and text they quote; this
             // catches whatever else reaches the terminal, one message per line.
-            eprintln!("error: {}", escape_lines(&format!("{err:#}")));
+            eprintln!("{}: {}", Severity::Error.label(), escape_lines(&format!("{err:#}")));
             ExitCode::FAILURE
         }
     }
@@ -218,7 +222,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Classify { root, content, check } => {
             let report = policypress::classify::refresh::refresh(&layout(root, content)?, check)?;
             for err in &report.errors {
-                eprintln!("{err}\n  fix: {}", escape_controls(&err.fix));
+                eprintln!("{err}\n  {}: {}", text!("fix-label"), escape_controls(&err.fix.to_string()));
             }
             let verb = if check { "would change" } else { "changed" };
             for change in &report.changes {
@@ -273,7 +277,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { root, format } => {
             let root = site_root(root)?;
             let report = check::check(&root);
-            print!("{}", report.render(format));
+            print!("{}", report.render(format, i18n::lang()));
             eprintln!("{}", report.summary());
             Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
@@ -281,7 +285,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let root = site_root(root)?;
             let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
             println!("{}", display_path(&path));
-            eprintln!("created; write the article, then run `policypress check` and `policypress serve`");
+            eprintln!("{}", text!("new-created"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Deploy { root, target, dry_run, force, max_deletes, quiet } => {

@@ -19,16 +19,20 @@ pub struct Date {
 
 impl Date {
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
         (1000..=9999).contains(&year).then_some(())?;
-        (1..=days_in_month).contains(&day).then_some(Date { year, month, day })
+        (1..=Date::days_in_month(year, month)?).contains(&day).then_some(Date { year, month, day })
+    }
+
+    /// How many days `month` (1–12) of `year` has; `None` for no such month.
+    pub fn days_in_month(year: u16, month: u8) -> Option<u8> {
+        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
+            4 | 6 | 9 | 11 => Some(30),
+            2 if leap => Some(29),
+            2 => Some(28),
+            _ => None,
+        }
     }
 }
 
@@ -327,6 +331,10 @@ pub trait Item: Clone + Send + Sync + Sized {
     fn regions(&self) -> &[String];
     fn topics(&self) -> &[String];
     fn relevant(&self) -> bool;
+    /// Whether the item is unfinished work (`draft: true`); only articles can be.
+    fn is_draft(&self) -> bool {
+        false
+    }
     fn irrelevant_reason(&self) -> Option<&str>;
     fn disclaimer(&self) -> Disclaimer;
     fn classification_mut(&mut self) -> ClassificationFields<'_>;
@@ -368,6 +376,9 @@ impl Item for Article {
     }
     fn relevant(&self) -> bool {
         self.meta.relevant
+    }
+    fn is_draft(&self) -> bool {
+        self.meta.draft
     }
     fn irrelevant_reason(&self) -> Option<&str> {
         self.meta.irrelevant_reason.as_deref()

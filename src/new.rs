@@ -1,42 +1,76 @@
 //! `new`: starts a hand-written article — valid front matter and a body
-//! skeleton telling the author what to write — so that a contributor's
-//! first file already passes `check`.
+//! skeleton telling the author what to write, which `check` refuses until
+//! every line of it is replaced.
 
+use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::check::PLACEHOLDER_MARKER;
 use crate::content::ContentError;
+use crate::i18n::Text;
 use crate::layout::SiteLayout;
 use crate::model::{ArticleMeta, Date};
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
+use crate::text;
+use crate::text::{did_you_mean, display_path, escape_controls};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum NewError {
-    #[error("the title is empty; give the question the article answers, e.g. \"深圳医保怎么办理异地就医备案\"")]
     EmptyTitle,
-    #[error("region `{region}` is not in the gazetteer{}", hint(.suggestion, "write a full path such as 广东省/深圳市"))]
     UnknownRegion { region: String, suggestion: Option<String> },
-    #[error("unknown topic `{topic}`{}", hint(.suggestion, "use a name from content/topics.yaml"))]
     UnknownTopic { topic: String, suggestion: Option<String> },
-    #[error("{} already exists; edit it, or choose a different title", crate::text::display_path(.0))]
     Exists(PathBuf),
-    #[error(
-        "{}: an archetype holds the body only, and starts with front matter; delete the `---` block: `new` writes the front matter itself",
-        crate::text::display_path(.0)
-    )]
     ArchetypeFrontMatter(PathBuf),
-    #[error(transparent)]
-    Topics(#[from] ContentError),
-    #[error("{}: {source}", crate::text::display_path(path))]
+    Topics(ContentError),
     Io { path: PathBuf, source: std::io::Error },
 }
 
-fn hint(suggestion: &Option<String>, otherwise: &str) -> String {
-    match suggestion {
-        Some(s) => format!("; did you mean `{s}`?"),
-        None => format!("; {otherwise}"),
+impl NewError {
+    /// The message, in the catalogue's words.
+    pub fn text(&self) -> Text {
+        match self {
+            NewError::EmptyTitle => text!("new-empty-title"),
+            NewError::UnknownRegion { region, suggestion } => {
+                let hint = did_you_mean(suggestion.as_deref(), text!("region-unknown.fix"));
+                text!("new-unknown-region", region = region, hint = hint)
+            }
+            NewError::UnknownTopic { topic, suggestion } => {
+                let hint = did_you_mean(suggestion.as_deref(), text!("topic-unknown.fix"));
+                text!("new-unknown-topic", topic = topic, hint = hint)
+            }
+            NewError::Exists(path) => text!("new-exists", path = display_path(path)),
+            NewError::ArchetypeFrontMatter(path) => text!("new-archetype-front-matter", path = display_path(path)),
+            NewError::Topics(err) => text!("located", location = located(err), message = err.message.clone()),
+            NewError::Io { path, source } => text!("io-error", path = display_path(path), error = source.to_string()),
+        }
+    }
+}
+
+fn located(err: &ContentError) -> String {
+    format!("{}:{}:{}", display_path(&err.path), err.line, err.column)
+}
+
+impl fmt::Display for NewError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&escape_controls(&self.text().to_string()))
+    }
+}
+
+impl std::error::Error for NewError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NewError::Topics(err) => Some(err),
+            NewError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<ContentError> for NewError {
+    fn from(err: ContentError) -> NewError {
+        NewError::Topics(err)
     }
 }
 
@@ -119,8 +153,9 @@ fn body_skeleton(layout: &SiteLayout) -> Result<String, NewError> {
     }
 }
 
-/// What to write, and the section headings most answers use.
-fn skeleton() -> String {
+/// What to write, and the section headings most answers use; `check`
+/// refuses any of its lines left in an article.
+pub fn skeleton() -> String {
     format!(
         "\
 先用一两句话直接回答标题里的问题，再说明适用对象、办理条件和注意事项。{PLACEHOLDER_MARKER}

@@ -100,7 +100,9 @@ pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
         // The preview shows what an editor is still writing.
         build.drafts = true;
         crate::render::build(&build)
-            .map(|report| format!("{} pages, {} articles", report.pages, report.articles))
+            .map(|report| {
+                crate::text!("serve-built-summary", pages = report.pages, articles = report.articles).to_string()
+            })
             .map_err(|err| err.to_string())
     })
 }
@@ -117,10 +119,7 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
         http::Server::bind(requested).map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
     let base_url = format!("http://{addr}");
     if !options.bind.is_loopback() {
-        eprintln!(
-            "warning: serving on {} makes the preview reachable from other machines; use --bind 127.0.0.1 unless you mean it",
-            options.bind
-        );
+        eprintln!("{}", crate::text!("serve-exposed", address = options.bind.to_string()));
     }
 
     let workspace = Workspace::create()?;
@@ -150,9 +149,10 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
     let server = http::Server::start(listener, handler)
         .map_err(|err| ServeError::Bind { addr: requested, message: err.to_string() })?;
 
+    // Scripts and tests read this line; it stays the same in every language.
     println!("serving at {base_url}/");
     let _ = io::stdout().flush();
-    eprintln!("watching {} for changes; press Ctrl-C to stop", printable(&root));
+    eprintln!("{}", crate::text!("serve-watching", path = printable(&root)));
     if options.open {
         open_in_browser(&format!("{base_url}/"));
     }
@@ -161,18 +161,21 @@ pub fn serve_with(options: &ServeOptions, build: &Builder) -> Result<(), ServeEr
         match message {
             Message::Changed(paths) => {
                 let shown: Vec<String> = paths.iter().take(3).map(|p| printable(p)).collect();
-                let more = if paths.len() > 3 { format!(" and {} more", paths.len() - 3) } else { String::new() };
-                eprintln!("changed: {}{more}", shown.join(", "));
+                let changed =
+                    crate::text!("serve-changed", paths = shown.join(", "), more = paths.len().saturating_sub(3));
+                eprintln!("{changed}");
                 builds.run(build, &state);
             }
-            Message::WatchError(message) => eprintln!("warning: file watching: {}", escape_controls(&message)),
+            Message::WatchError(message) => {
+                eprintln!("{}", crate::text!("serve-watch-error", error = escape_controls(&message)));
+            }
             Message::Stop => break,
         }
     }
 
     server.stop();
     drop(workspace);
-    eprintln!("stopped");
+    eprintln!("{}", crate::text!("serve-stopped"));
     Ok(())
 }
 
@@ -278,11 +281,11 @@ impl Builds<'_> {
         state.set_building(true);
         let request = BuildRequest { root: self.root, out: &self.out, base_url: self.base_url };
         let result = catch_unwind(AssertUnwindSafe(|| self.threads.install(|| build(&request))))
-            .unwrap_or_else(|_| Err("the build crashed (a bug in policypress; please report it)".to_string()));
+            .unwrap_or_else(|_| Err(crate::text!("serve-build-crashed").to_string()));
         let elapsed = started.elapsed().as_millis();
         match result {
             Ok(summary) => {
-                eprintln!("built in {elapsed} ms: {summary}");
+                eprintln!("{}", crate::text!("serve-built", ms = elapsed as usize, summary = summary));
                 *state.site.write().unwrap_or_else(|e| e.into_inner()) = Some(self.out.clone());
                 state.publish(Ok(()));
             }
@@ -290,7 +293,7 @@ impl Builds<'_> {
                 // The error spans lines; only other control characters (an
                 // ESC from a file name) are escaped.
                 let shown: String = error.lines().map(escape_controls).collect::<Vec<_>>().join("\n");
-                eprintln!("build failed after {elapsed} ms; still serving the last good build:\n{shown}");
+                eprintln!("{}\n{shown}", crate::text!("serve-build-failed", ms = elapsed as usize));
                 state.publish(Err(error));
             }
         }
@@ -430,7 +433,7 @@ fn open_in_browser(url: &str) {
         std::process::Command::new("xdg-open").arg(url).spawn()
     };
     if let Err(err) = command {
-        eprintln!("warning: cannot open a browser ({err}); open {url} yourself");
+        eprintln!("{}", crate::text!("serve-no-browser", error = err.to_string(), url = url));
     }
 }
 
@@ -534,7 +537,7 @@ const CLIENT_SCRIPT: &str = r#"<script>
       box.style.cssText = "position:fixed;inset:0;z-index:2147483647;margin:0;padding:2em;overflow:auto;background:rgba(20,20,20,.94);color:#ffb4b4;font:14px/1.5 monospace;white-space:pre-wrap";
       document.body.appendChild(box);
     }
-    box.textContent = "policypress: build failed — showing the last good build\n\n" + status.error;
+    box.textContent = __HEADING__ + "\n\n" + status.error;
   };
   const update = (status) => {
     if (status.ok && status.generation !== served) location.reload();
@@ -550,7 +553,9 @@ const CLIENT_SCRIPT: &str = r#"<script>
 /// Adds the live-reload script before `</body>` (or at the end). Only
 /// responses get it; the built files stay as `build` wrote them.
 fn inject(status: &Status, page: &str) -> String {
-    let script = CLIENT_SCRIPT.replace("__GENERATION__", &status.generation.to_string());
+    let heading = serde_json::to_string(&crate::text!("serve-overlay-heading").to_string()).unwrap_or_default();
+    let script =
+        CLIENT_SCRIPT.replace("__GENERATION__", &status.generation.to_string()).replace("__HEADING__", &heading);
     let at = page.to_ascii_lowercase().rfind("</body").unwrap_or(page.len());
     let mut out = String::with_capacity(page.len() + script.len());
     out.push_str(&page[..at]);

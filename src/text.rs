@@ -292,10 +292,10 @@ pub fn suggest_name<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "did you mean `x`?" when there is a suggestion, else `otherwise`.
-pub fn did_you_mean(suggestion: Option<impl std::fmt::Display>, otherwise: &str) -> String {
+pub fn did_you_mean(suggestion: Option<impl std::fmt::Display>, otherwise: crate::i18n::Text) -> crate::i18n::Text {
     match suggestion {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => otherwise.to_string(),
+        Some(s) => crate::text!("did-you-mean", name = s.to_string()),
+        None => otherwise,
     }
 }
 

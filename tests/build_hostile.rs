@@ -195,7 +195,7 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
     ] {
         assert!(message.contains(expected), "missing {expected:?} in:\n{message}");
     }
-    assert!(errors.iter().all(|e| !e.fix.is_empty()));
+    assert!(errors.iter().all(|e| !e.fix.to_string().is_empty()));
     assert!(message.contains("fix: "));
     assert!(!out.exists(), "a failed build wrote output");
     let mut entries: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();

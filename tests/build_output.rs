@@ -246,7 +246,11 @@ fn a_draft_is_checked_but_built_only_with_drafts() {
     let text = fs::read_to_string(&path).unwrap().replacen("\ntopics:", "\ndraft: true\ntopics:", 1);
     fs::write(&path, text).unwrap();
     let report = policypress::check::check(&root);
-    assert!(!report.has_errors(), "a draft is valid content: {}", report.render(policypress::check::Format::Human));
+    assert!(
+        !report.has_errors(),
+        "a draft is valid content: {}",
+        report.render(policypress::check::Format::Human, policypress::i18n::Lang::En)
+    );
 
     let out = root.join("public");
     let published = build(&options(&root, &out, true)).unwrap();

@@ -6,6 +6,7 @@ mod build_support;
 use std::path::Path;
 
 use policypress::check::{Diagnostic, Format, Severity, check};
+use policypress::i18n::Lang;
 
 fn broken_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken")
@@ -24,9 +25,9 @@ const W: Severity = Severity::Warning;
 const EXPECTED: &[Expected] = &[
     ("config.toml", 3, 1, E, "unknown key `page_sise`", "did you mean `page_size`?"),
     ("content/articles/Bad_Slug.md", 3, 1, E, "slug `Bad_Slug` must be lowercase", "`bad-slug`"),
-    ("content/articles/broken-link.md", 5, 7, E, "link `/articles/no-such-article/` points nowhere", ""),
-    ("content/articles/broken-link.md", 7, 5, E, "link `../gone/` points nowhere", ""),
-    ("content/articles/broken-link.md", 8, 3, E, "link `missing.md` points nowhere", ""),
+    ("content/articles/broken-link.md", 6, 7, E, "link `/articles/no-such-article/` points nowhere", ""),
+    ("content/articles/broken-link.md", 8, 5, E, "link `../gone/` points nowhere", ""),
+    ("content/articles/broken-link.md", 9, 3, E, "link `missing.md` points nowhere", ""),
     (
         "content/articles/duplicate-slug.md",
         3,
@@ -43,10 +44,10 @@ const EXPECTED: &[Expected] = &[
         "slug `good-article` does not match the file name `duplicate-slug.md`",
         "rename the file",
     ),
-    ("content/articles/empty-body.md", 5, 1, E, "article has no body and no `answer`", "answer"),
+    ("content/articles/empty-body.md", 6, 1, E, "article has no body and no `answer`", "answer"),
     (
         "content/articles/link-to-unbuilt.md",
-        5,
+        6,
         6,
         W,
         "which has `relevant: false` and is not built",
@@ -54,15 +55,8 @@ const EXPECTED: &[Expected] = &[
     ),
     ("content/articles/missing-field.md", 1, 1, E, "missing field `slug`", "add `slug: …`"),
     ("content/articles/missing-recommendation.md", 6, 5, E, "recommendation `no-such-rec` points nowhere", ""),
-    ("content/articles/mistyped-fields.md", 4, 1, E, "field `date`: `yesterday` is not a date", "YYYY-MM-DD"),
-    (
-        "content/articles/mistyped-fields.md",
-        5,
-        10,
-        E,
-        "field `regions`: invalid type: integer `5`, expected a sequence",
-        "广东省/深圳市",
-    ),
+    ("content/articles/mistyped-fields.md", 4, 7, E, "`date: yesterday` is not a date", "YYYY-MM-DD"),
+    ("content/articles/mistyped-fields.md", 5, 10, E, "`regions` must be a list, not a single value", "`regions: [5]`"),
     (
         "content/articles/slug-mismatch.md",
         3,
@@ -83,7 +77,7 @@ const EXPECTED: &[Expected] = &[
     ),
     ("content/articles/unknown-topic.md", 4, 10, E, "unknown topic `异地就诊`", "did you mean `异地就医`?"),
     ("content/articles/yaml-syntax.md", 4, 14, E, "YAML syntax error", ""),
-    ("content/recommendations/bad-date.md", 4, 1, E, "field `first_seen`: `2025-13-01` is not a date", ""),
+    ("content/recommendations/bad-date.md", 4, 13, E, "`first_seen: 2025-13-01`: there is no month 13", ""),
     ("content/recommendations/dangling-refs.md", 4, 10, E, "`article: no-such-article` points nowhere", ""),
     (
         "content/recommendations/dangling-refs.md",
@@ -101,20 +95,20 @@ fn matches(d: &Diagnostic, e: &Expected) -> bool {
     let (file, line, column, severity, message, fix) = *e;
     d.file == Path::new(file)
         && (d.line, d.column, d.severity) == (line, column, severity)
-        && d.message.contains(message)
-        && d.fix.contains(fix)
+        && d.message.render(Lang::En).contains(message)
+        && d.fix.render(Lang::En).contains(fix)
 }
 
 #[test]
 fn every_mistake_is_reported_in_one_run_at_its_line() {
     let report = broken_report();
-    let shown = report.render(Format::Human);
+    let shown = report.render(Format::Human, Lang::En);
     for expected in EXPECTED {
         assert!(report.diagnostics.iter().any(|d| matches(d, expected)), "missing {expected:?} in\n{shown}");
     }
     for d in &report.diagnostics {
         assert!(EXPECTED.iter().any(|e| matches(d, e)), "unexpected diagnostic {d}");
-        assert!(!d.fix.is_empty(), "no fix for {d}");
+        assert!(!d.fix.render(Lang::En).is_empty(), "no fix for {d}");
     }
     assert_eq!(report.diagnostics.len(), EXPECTED.len(), "{shown}");
     assert!(report.has_errors());
@@ -131,24 +125,25 @@ fn valid_files_get_no_diagnostics() {
 }
 
 #[test]
-fn human_output_has_the_location_then_an_indented_fix() {
-    let shown = broken_report().render(Format::Human);
-    assert!(
-        shown.contains(
-            "content/articles/unknown-field.md:2:1: error: unknown field `titel`\n  fix: did you mean `title`?\n"
-        ),
-        "{shown}"
-    );
+fn human_output_has_the_location_the_source_line_with_a_caret_then_the_fix() {
+    let shown = broken_report().render(Format::Human, Lang::En);
+    let expected = "content/articles/unknown-field.md:2:1: error: unknown field `titel`
+   |
+ 2 | titel: 医保卡丢了怎么补办
+   | ^^^^^
+  fix: did you mean `title`?
+";
+    assert!(shown.contains(expected), "{shown}");
 }
 
 #[test]
 fn github_output_is_one_annotation_per_problem() {
-    let shown = broken_report().render(Format::Github);
+    let shown = broken_report().render(Format::Github, Lang::En);
     assert_eq!(shown.lines().count(), EXPECTED.len());
     assert!(shown.lines().all(|l| l.starts_with("::error file=") || l.starts_with("::warning file=")), "{shown}");
     assert!(
         shown.contains(
-            "::error file=content/articles/unknown-field.md,line=2,col=1,title=policypress check::unknown field `titel` (did you mean `title`?)\n"
+            "::error file=content/articles/unknown-field.md,line=2,col=1,title=policypress check%3A field-unknown::unknown field `titel` (did you mean `title`?)\n"
         ),
         "{shown}"
     );
@@ -156,7 +151,7 @@ fn github_output_is_one_annotation_per_problem() {
 
 #[test]
 fn json_output_is_an_array_of_located_diagnostics() {
-    let shown = broken_report().render(Format::Json);
+    let shown = broken_report().render(Format::Json, Lang::En);
     let parsed: serde_json::Value = serde_json::from_str(&shown).unwrap();
     let items = parsed.as_array().unwrap();
     assert_eq!(items.len(), EXPECTED.len());
@@ -184,14 +179,14 @@ fn warnings_alone_do_not_fail_the_check() {
 #[test]
 fn the_bundled_content_passes() {
     let report = check(Path::new(env!("CARGO_MANIFEST_DIR")));
-    assert!(!report.has_errors(), "{}", report.render(Format::Human));
+    assert!(!report.has_errors(), "{}", report.render(Format::Human, Lang::En));
     assert!(report.articles > 0, "the bundled content is checked");
 }
 
 #[test]
 fn the_build_test_site_passes() {
     let report = check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site"));
-    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human));
+    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human, Lang::En));
 }
 
 /// Messages of `check`'s own lint rules, which `build` does not apply.
@@ -222,8 +217,8 @@ fn check_errors(root: &Path) -> Vec<Located> {
     let mut found: Vec<Located> = check(root)
         .diagnostics
         .into_iter()
-        .filter(|d| d.severity == E && !LINT_ONLY.iter().any(|lint| d.message.contains(lint)))
-        .map(|d| (d.file.display().to_string(), d.line, d.column, d.message, d.fix))
+        .filter(|d| d.severity == E && !LINT_ONLY.iter().any(|lint| d.message.render(Lang::En).contains(lint)))
+        .map(|d| (d.file.display().to_string(), d.line, d.column, d.message.render(Lang::En), d.fix.render(Lang::En)))
         .collect();
     found.sort();
     found
@@ -236,7 +231,10 @@ fn build_errors(root: &Path) -> Vec<Located> {
         Ok(_) => Vec::new(),
         Err(policypress::BuildError::Content(errors)) => errors
             .into_iter()
-            .map(|e| (e.path.strip_prefix(root).unwrap().display().to_string(), e.line, e.column, e.message, e.fix))
+            .map(|e| {
+                let file = e.path.strip_prefix(root).unwrap().display().to_string();
+                (file, e.line, e.column, e.message.render(Lang::En), e.fix.render(Lang::En))
+            })
             .collect(),
         Err(policypress::BuildError::Config(policypress::config::ConfigError::Invalid {
             line,
@@ -244,7 +242,7 @@ fn build_errors(root: &Path) -> Vec<Located> {
             message,
             fix,
             ..
-        })) => vec![("config.toml".into(), line, column, message, fix)],
+        })) => vec![("config.toml".into(), line, column, message.render(Lang::En), fix.render(Lang::En))],
         Err(other) => panic!("{}: unexpected build error {other}", root.display()),
     };
     found.sort();
@@ -292,4 +290,230 @@ fn without_topics_yaml_build_and_check_use_the_bundled_vocabulary() {
     assert_eq!(check_errors(root), Vec::<Located>::new(), "个人账户 is a bundled topic");
     assert_eq!(build_errors(root), Vec::<Located>::new());
     assert!(root.join("public/topics/geren-zhanghu/index.html").is_file(), "the topic page is built");
+}
+
+/// A file with one kind of mistake an editor makes, and what `check`
+/// says of it: line, column, code, and the message in English and Chinese.
+type Mistake = (&'static str, &'static str, &'static [(usize, usize, &'static str, &'static str, &'static str)]);
+
+const MISTAKES: &[Mistake] = &[
+    (
+        "date-and-link.md",
+        "---\ntitle: 深圳医保卡怎么激活\nslug: date-and-link\ndate: 2025-04-31\ntopics: [医保卡与电子凭证]\n---\n先看[激活说明](/articles/no-such-article/)。\n",
+        &[
+            (
+                4,
+                7,
+                "date-no-such-day",
+                "`date: 2025-04-31`: month 4 has only 30 days",
+                "`date: 2025-04-31`：4 月只有 30 天",
+            ),
+            (
+                7,
+                3,
+                "reference-nowhere",
+                "link `/articles/no-such-article/` points nowhere: there is no content/articles/no-such-article.md",
+                "链接 `/articles/no-such-article/` 指向不存在的文件：没有 content/articles/no-such-article.md",
+            ),
+        ],
+    ),
+    (
+        "four-topics.md",
+        "---\ntitle: 灵活就业人员异地就医怎么报销\nslug: four-topics\ntopics: [灵活就业, 异地就医, 待遇报销, 参保缴费]\n---\n正文。\n",
+        &[(
+            4,
+            1,
+            "topics-too-many",
+            "the article has 4 topics; an article takes 1–3",
+            "文章有 4 个主题；每篇文章 1–3 个",
+        )],
+    ),
+    (
+        "empty-topics.md",
+        "---\ntitle: 医保卡丢了怎么补办\nslug: empty-topics\ntopics: []\n---\n正文。\n",
+        &[(4, 1, "topics-none", "the article has no topic", "文章没有主题")],
+    ),
+    (
+        "repeated-region.md",
+        "---\ntitle: 深圳少儿医保怎么交\nslug: repeated-region\nregions: [广东省/深圳市, 广东省/深圳市]\ntopics: [参保缴费]\n---\n正文。\n",
+        &[(4, 20, "list-repeated", "`regions` lists `广东省/深圳市` twice", "`regions` 里 `广东省/深圳市` 写了两次")],
+    ),
+    (
+        "same-title.md",
+        "---\ntitle: 深圳职工医保个人账户可以给家人用吗\nslug: same-title\ntopics: [个人账户]\n---\n正文。\n",
+        &[(
+            2,
+            1,
+            "title-duplicate",
+            "another article has the same title: content/articles/good-article.md",
+            "另一篇文章的标题与这篇相同：content/articles/good-article.md",
+        )],
+    ),
+    (
+        "full-width-colon.md",
+        "---\ntitle：广州医保卡怎么激活\nslug: full-width-colon\ntopics: [医保卡与电子凭证]\n---\n正文。\n",
+        &[(
+            2,
+            6,
+            "yaml-full-width-colon",
+            "`title` is followed by a full-width colon `：`; YAML needs an ASCII colon",
+            "`title` 后面是中文全角冒号 `：`，YAML 只认英文冒号",
+        )],
+    ),
+    (
+        "tab.md",
+        "---\ntitle: 珠海医保卡怎么激活\nslug: tab\ntopics:\n\t- 医保卡与电子凭证\n---\n正文。\n",
+        &[(
+            5,
+            1,
+            "yaml-tab",
+            "a tab character; YAML indents and separates with spaces only",
+            "这里有一个制表符（Tab）；YAML 只能用空格缩进和分隔",
+        )],
+    ),
+    (
+        "region-string.md",
+        "---\ntitle: 东莞医保卡怎么激活\nslug: region-string\nregions: 广东省/深圳市\ntopics: [医保卡与电子凭证]\n---\n正文。\n",
+        &[(
+            4,
+            10,
+            "field-not-a-list",
+            "`regions` must be a list, not a single value",
+            "`regions` 必须是列表，不能是单个值",
+        )],
+    ),
+    (
+        "unclosed.md",
+        "---\ntitle: 佛山医保卡怎么激活\nslug: unclosed\ntopics: [医保卡与电子凭证]\n\n正文。\n正文第二段。\n",
+        &[(
+            1,
+            1,
+            "front-matter-unclosed",
+            "the front matter that starts with `---` on line 1 is never closed",
+            "第 1 行 `---` 开始的头信息没有结束",
+        )],
+    ),
+];
+
+/// A site holding a valid article and every file of [`MISTAKES`].
+fn mistakes_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("content/articles")).unwrap();
+    let good = "---\ntitle: 深圳职工医保个人账户可以给家人用吗\nslug: good-article\ntopics: [个人账户, 家庭共济]\n---\n可以。\n";
+    std::fs::write(dir.path().join("content/articles/good-article.md"), good).unwrap();
+    for (file, text, _) in MISTAKES {
+        let path = dir.path().join("content/articles").join(file);
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn every_editor_mistake_is_named_in_both_languages_at_its_line_and_column() {
+    let site = mistakes_site();
+    let report = check(site.path());
+    let shown = report.render(Format::Human, Lang::En);
+    let mut expected_count = 0;
+    for (file, _, expected) in MISTAKES {
+        let path = Path::new("content/articles").join(file);
+        let found: Vec<&Diagnostic> = report.diagnostics.iter().filter(|d| d.file == path).collect();
+        assert_eq!(found.len(), expected.len(), "{file}: every problem in one run, and nothing else:\n{shown}");
+        for (d, &(line, column, code, en, zh)) in found.iter().zip(expected.iter()) {
+            assert_eq!((d.line, d.column, d.code()), (line, column, code), "{file}:\n{shown}");
+            assert_eq!(d.severity, E, "{file}");
+            assert_eq!(d.message.render(Lang::En), en, "{file}");
+            assert_eq!(d.message.render(Lang::Zh), zh, "{file}");
+        }
+        expected_count += expected.len();
+    }
+    assert_eq!(report.diagnostics.len(), expected_count, "{shown}");
+}
+
+#[test]
+fn the_caret_points_at_the_mistake_in_both_languages() {
+    let site = mistakes_site();
+    let report = check(site.path());
+    let english = report.render(Format::Human, Lang::En);
+    let chinese = report.render(Format::Human, Lang::Zh);
+    let date_en = "content/articles/date-and-link.md:4:7: error: `date: 2025-04-31`: month 4 has only 30 days
+   |
+ 4 | date: 2025-04-31
+   |       ^^^^^^^^^^
+  fix: write the date as YYYY-MM-DD, e.g. 2025-04-20
+";
+    assert!(english.contains(date_en), "{english}");
+    let date_zh = "content/articles/date-and-link.md:4:7: 错误: `date: 2025-04-31`：4 月只有 30 天
+   |
+ 4 | date: 2025-04-31
+   |       ^^^^^^^^^^
+  修改: 日期写成 YYYY-MM-DD，如 2025-04-20
+";
+    assert!(chinese.contains(date_zh), "{chinese}");
+    // Wide characters take two cells, so the caret sits under the colon.
+    let colon = "
+   |
+ 2 | title：广州医保卡怎么激活
+   |      ^^
+";
+    assert!(english.contains(colon), "{english}");
+    let tab = "
+   |
+ 5 |     - 医保卡与电子凭证
+   | ^^^^
+  fix: replace the tab with spaces
+";
+    assert!(english.contains(tab), "{english}");
+    let region_zh = "
+   |
+ 4 | regions: 广东省/深圳市
+   |          ^^^^^^^^^^^^^
+  修改: 写在方括号里：`regions: [广东省/深圳市]`
+";
+    assert!(chinese.contains(region_zh), "{chinese}");
+}
+
+#[test]
+fn json_and_github_output_carry_a_stable_english_code_in_either_language() {
+    let site = mistakes_site();
+    let report = check(site.path());
+    let json: serde_json::Value = serde_json::from_str(&report.render(Format::Json, Lang::Zh)).unwrap();
+    let tab = json.as_array().unwrap().iter().find(|d| d["file"] == "content/articles/tab.md").unwrap();
+    assert_eq!(tab["code"], "yaml-tab");
+    assert_eq!(tab["message"], "这里有一个制表符（Tab）；YAML 只能用空格缩进和分隔");
+    let github = report.render(Format::Github, Lang::Zh);
+    assert!(
+        github.contains(
+            "file=content/articles/tab.md,line=5,col=1,title=policypress check%3A yaml-tab::这里有一个制表符"
+        ),
+        "{github}"
+    );
+}
+
+/// `check` run as a contributor runs it, with the locale's environment.
+fn check_with_env(root: &Path, env: &[(&str, &str)], args: &[&str]) -> (String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_policypress"));
+    command.arg("check").arg("--root").arg(root).args(args);
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().unwrap();
+    assert!(!output.status.success(), "the mistakes fail the check");
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn check_speaks_the_locale_language_and_lang_overrides_it() {
+    let site = mistakes_site();
+    let (out, err) = check_with_env(site.path(), &[("LANG", "zh_CN.UTF-8")], &[]);
+    assert!(out.contains("错误: `date: 2025-04-31`：4 月只有 30 天"), "{out}");
+    assert!(out.contains("  修改: "), "{out}");
+    assert!(err.contains("检查了 10 篇文章和 0 条推荐："), "{err}");
+    let (out, err) = check_with_env(site.path(), &[("LANG", "C")], &[]);
+    assert!(out.contains("error: `date: 2025-04-31`: month 4 has only 30 days"), "{out}");
+    assert!(err.contains("checked 10 articles and 0 recommendations: "), "{err}");
+    let (out, _) = check_with_env(site.path(), &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")], &[]);
+    assert!(out.contains("month 4 has only 30 days"), "LC_ALL wins over LANG: {out}");
+    let (out, _) = check_with_env(site.path(), &[("LANG", "C")], &["--lang", "zh"]);
+    assert!(out.contains("4 月只有 30 天"), "--lang wins over the locale: {out}");
 }

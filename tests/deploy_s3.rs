@@ -113,6 +113,7 @@ impl Server {
 
     fn command(&self, site: &Site, args: &[&str], key_id: &str, secret: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+        command.env("LC_ALL", "C");
         command
             .args(["deploy", "--quiet", "--root"])
             .arg(&site.root)

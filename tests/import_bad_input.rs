@@ -22,7 +22,7 @@ fn run_import(raw: &Path, content: &Path) -> Run {
 }
 
 fn run_command(args: &[&OsStr]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_policypress")).args(args).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_policypress")).args(args).env("LC_ALL", "C").output().unwrap();
     Run {
         code: output.status.code().unwrap_or(-1),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -130,6 +130,6 @@ proptest! {
             .collect();
         prop_assert!(outside.is_empty(), "written outside content/: {:?}", outside);
         let check = policypress::check::check(&site);
-        prop_assert!(!check.has_errors(), "{}", check.render(policypress::check::Format::Human));
+        prop_assert!(!check.has_errors(), "{}", check.render(policypress::check::Format::Human, policypress::i18n::Lang::En));
     }
 }

@@ -4,7 +4,8 @@ mod build_support;
 
 use std::path::Path;
 
-use policypress::check::{Severity, check};
+use policypress::check::{Format, Severity, check};
+use policypress::i18n::Lang;
 use policypress::new::{NewError, new_article, today};
 
 fn site() -> tempfile::TempDir {
@@ -21,7 +22,7 @@ fn create(root: &Path, title: &str, regions: &[&str], topics: &[&str]) -> Result
 }
 
 #[test]
-fn a_new_article_passes_check_and_builds() {
+fn a_new_article_builds_and_check_refuses_each_skeleton_line_until_replaced() {
     let site = site();
     let path = create(site.path(), "深圳异地就医怎么备案", &["广东省/深圳市"], &["异地就医"]).unwrap();
     let slug = policypress::slug::slugify("深圳异地就医怎么备案");
@@ -33,18 +34,27 @@ fn a_new_article_passes_check_and_builds() {
     assert!(!text.contains("checksum"), "a person owns the file: {text}");
     assert!(text.contains("\n## 办理流程\n"), "{text}");
 
+    // Every line of the skeleton but its section headings is an error.
     let report = check(site.path());
-    assert!(!report.has_errors(), "{}", report.render(policypress::check::Format::Human));
-    let warnings: Vec<_> = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).collect();
-    assert_eq!(warnings.len(), 1);
-    assert!(warnings[0].message.contains("placeholder"), "{}", warnings[0]);
+    let shown = report.render(Format::Human, Lang::En);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["placeholder"; 7], "{shown}");
+    assert!(report.diagnostics.iter().all(|d| d.severity == Severity::Error), "{shown}");
+    assert!(shown.contains("the skeleton text from `policypress new` is still here: “回答……”"), "{shown}");
 
+    // The preview still shows the work in progress.
     let mut options = policypress::BuildOptions::new(site.path());
     options.quiet = true;
-    let report = policypress::build(&options).unwrap();
-    let page = report.out_dir.join(format!("articles/{slug}/index.html"));
+    let built = policypress::build(&options).unwrap();
+    let page = built.out_dir.join(format!("articles/{slug}/index.html"));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("深圳异地就医怎么备案"), "{html}");
+
+    let written = text.split("\n---\n").next().unwrap().to_string()
+        + "\n---\n深圳参保人到外地就医前，要先在深圳医保 App 办理备案。\n";
+    std::fs::write(&path, written).unwrap();
+    let report = check(site.path());
+    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human, Lang::En));
 }
 
 #[test]
@@ -75,7 +85,12 @@ fn an_empty_title_is_refused() {
 }
 
 fn policypress_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_policypress")).args(args).current_dir(dir).output().unwrap()
+    std::process::Command::new(env!("CARGO_BIN_EXE_policypress"))
+        .args(args)
+        .current_dir(dir)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -91,10 +106,10 @@ fn new_run_inside_a_site_writes_at_its_root_and_outside_any_site_refuses() {
     assert!(articles.join(format!("{slug}.md")).is_file(), "written into the site's content/articles/");
     assert!(!articles.join("content").exists(), "no content/ nested inside content/articles/");
     let checked = policypress_in(&articles, &["check"]);
+    let stderr = String::from_utf8_lossy(&checked.stderr);
     assert!(
-        checked.status.success(),
-        "check from a subdirectory checks the site: {}",
-        String::from_utf8_lossy(&checked.stderr)
+        stderr.contains("checked 1 article and 0 recommendations"),
+        "check from a subdirectory checks the site: {stderr}"
     );
 
     let nowhere = tempfile::tempdir().unwrap();

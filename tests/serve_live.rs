@@ -48,6 +48,7 @@ struct Server {
 impl Server {
     fn start(root: &Path) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+        command.env("LC_ALL", "C");
         command.args(["serve", "--root"]).arg(root);
         Server::launch(command)
     }
@@ -352,6 +353,7 @@ fn rebuilds_on_every_kind_of_change(server: &Server, site: &Path) {
 fn rebuilds_when_started_in_the_site_root_as_the_readme_says() {
     let site = small_site();
     let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+    command.env("LC_ALL", "C");
     command.arg("serve").current_dir(site.path());
     let server = Server::launch(command);
     rebuilds_on_every_kind_of_change(&server, site.path());
@@ -361,6 +363,7 @@ fn rebuilds_when_started_in_the_site_root_as_the_readme_says() {
 fn rebuilds_with_a_relative_root() {
     let site = small_site();
     let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+    command.env("LC_ALL", "C");
     command.args(["serve", "--root"]).arg(site.path().file_name().unwrap()).current_dir(site.path().parent().unwrap());
     let server = Server::launch(command);
     rebuilds_on_every_kind_of_change(&server, site.path());
@@ -459,6 +462,7 @@ fn the_next_server_removes_build_directories_that_killed_servers_left() {
     let site = small_site();
     let serve = || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_policypress"));
+        command.env("LC_ALL", "C");
         command.args(["serve", "--root"]).arg(site.path());
         command
     };

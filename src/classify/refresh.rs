@@ -125,8 +125,8 @@ fn refresh_one<T: Item>(classifier: &Classifier, loaded: &Loaded<T>, check: bool
             &loaded.path,
             1,
             1,
-            format!("cannot write: {err}"),
-            "check the file's permissions",
+            crate::text!("cannot-write", error = err.to_string()),
+            crate::text!("cannot-read.fix"),
         )),
     }
 }

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::ContentError;
 use crate::model::Item;
+use crate::text;
 
 const CHECKSUM_KEY: &str = "checksum: ";
 
@@ -27,33 +28,19 @@ pub struct Document<'a> {
 /// Splits `---\n<yaml>\n---\n<body>`. Accepts a BOM and CRLF line endings.
 pub fn split_document<'a>(path: &Path, text: &'a str) -> Result<Document<'a>, ContentError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let missing = || {
-        ContentError::new(
-            path,
-            1,
-            1,
-            "missing front matter",
-            "start the file with a line `---`, the YAML fields, and another line `---`",
-        )
-    };
+    let missing = || ContentError::new(path, 1, 1, text!("front-matter-missing"), text!("front-matter-missing.fix"));
     let rest = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")).ok_or_else(missing)?;
     let mut offset = 0;
-    let mut line = 2;
-    for segment in rest.split_inclusive('\n') {
+    for (line, segment) in (2..).zip(rest.split_inclusive('\n')) {
         if segment.trim_end_matches(['\r', '\n']) == "---" {
             let body = &rest[offset + segment.len()..];
             return Ok(Document { front_matter: &rest[..offset], body, front_matter_line: 2, body_line: line + 1 });
         }
         offset += segment.len();
-        line += 1;
     }
-    Err(ContentError::new(
-        path,
-        line.saturating_sub(1).max(1),
-        1,
-        "front matter is never closed",
-        "add a line `---` after the last front-matter field",
-    ))
+    // Where the closing line belongs cannot be known, so the error points
+    // at the `---` that opened the front matter.
+    Err(ContentError::new(path, 1, 1, text!("front-matter-unclosed"), text!("front-matter-unclosed.fix")))
 }
 
 /// Deepest nesting of `[` and `{` front matter may have; no field needs
@@ -109,8 +96,8 @@ pub fn check_flow_nesting(path: &Path, doc: &Document<'_>) -> Result<(), Content
                     path,
                     doc.front_matter_line + index,
                     column + 1,
-                    format!("front matter nests `[` or `{{` more than {MAX_FLOW_NESTING} levels deep"),
-                    "write lists as `[a, b]` or one `- item` per line; no field needs nested brackets",
+                    text!("front-matter-too-deep", levels = MAX_FLOW_NESTING),
+                    text!("front-matter-too-deep.fix"),
                 ));
             }
         }
@@ -131,7 +118,7 @@ pub fn parse_front_matter<T: DeserializeOwned>(path: &Path, doc: &Document<'_>) 
             .unwrap_or((doc.front_matter_line, 1));
         let message = err.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-        ContentError::new(path, line, column, format!("front matter: {message}"), "fix the YAML at this position")
+        ContentError::new(path, line, column, text!("front-matter-invalid", detail = message), text!("yaml-fix"))
     })
 }
 

@@ -8,9 +8,11 @@ use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 
-use super::ContentError;
-use super::format::{Document, check_flow_nesting, parse_front_matter, split_document};
+use super::format::{Document, check_flow_nesting, split_document};
+use super::{ContentError, Loaded};
+use crate::i18n::Text;
 use crate::model::{ArticleMeta, Item, ItemKind, RecommendationMeta};
+use crate::text;
 use crate::text::{did_you_mean, suggest_name};
 
 /// The front matter's top-level keys and the lines they span.
@@ -57,13 +59,24 @@ impl FrontMatter {
 
     /// Where `value` is written under `key` (a list item, say).
     pub fn value_position(&self, key: &str, value: &str) -> (usize, usize) {
+        self.nth_value_position(key, value, 1)
+    }
+
+    /// Where the `n`th (1-based) copy of `value` is written under `key`,
+    /// or the key's line when there are fewer.
+    pub fn nth_value_position(&self, key: &str, value: &str, n: usize) -> (usize, usize) {
         let Some((_, start, end)) = self.entry(key) else {
             return (self.first_line.saturating_sub(1).max(1), 1);
         };
+        let mut seen = 0;
         for (i, line) in self.lines[*start..*end].iter().enumerate() {
-            let search_from = if i == 0 { line.find(':').map_or(0, |c| c + 1) } else { 0 };
-            if let Some(offset) = line[search_from..].find(value) {
-                return (self.first_line + start + i, line[..search_from + offset].chars().count() + 1);
+            let mut search_from = if i == 0 { line.find(':').map_or(0, |c| c + 1) } else { 0 };
+            while let Some(offset) = line[search_from..].find(value).filter(|_| !value.is_empty()) {
+                seen += 1;
+                if seen == n {
+                    return (self.first_line + start + i, line[..search_from + offset].chars().count() + 1);
+                }
+                search_from += offset + value.len();
             }
         }
         (self.first_line + start, 1)
@@ -75,51 +88,57 @@ impl FrontMatter {
     }
 }
 
+/// What [`explain`] found in a file that failed to load.
+pub struct Explained<T: Item> {
+    /// Every problem: each wrong, unknown and missing field at its line.
+    pub errors: Vec<ContentError>,
+    /// The item without its wrong fields, when what is left still makes
+    /// one: its body and other fields get checked too, so that one run
+    /// reports every problem in the file. Never built.
+    pub salvaged: Option<Loaded<T>>,
+}
+
 /// What is wrong with a file of kind `T` that failed to load with `failure`:
 /// every wrong, unknown and missing field, or else `failure` itself.
-pub fn explain<T: Item>(path: &Path, text: &str, failure: ContentError) -> Vec<ContentError> {
-    let Ok(doc) = split_document(path, text) else { return vec![failure] };
+pub fn explain<T: Item>(path: &Path, text: &str, failure: ContentError) -> Explained<T> {
+    let only = |error: ContentError| Explained { errors: vec![error], salvaged: None };
+    let Ok(doc) = split_document(path, text) else { return only(failure) };
     if check_flow_nesting(path, &doc).is_err() {
-        return vec![failure];
+        return only(failure);
     }
     let fm = FrontMatter::index(&doc);
-    let value: serde_norway::Value = match parse_front_matter(path, &doc) {
+    let value: serde_norway::Value = match serde_norway::from_str(doc.front_matter) {
         Ok(value) => value,
-        Err(err) => {
-            // An unclosed bracket or quote is noticed at the end of the
-            // input; point at the last front-matter line, not at `---`.
-            let last_line = fm.first_line + fm.lines.len().saturating_sub(1);
-            let line = err.line.min(last_line);
-            let column =
-                if line < err.line { fm.lines.last().map_or(1, |l| l.chars().count() + 1) } else { err.column };
-            return vec![ContentError::new(
-                path,
-                line,
-                column,
-                format!("YAML syntax error: {}", strip_location(&err.message)),
-                "fix the YAML at this position (check quotes, brackets, colons and indentation)",
-            )];
-        }
+        Err(err) => return only(syntax_error(path, &fm, &err)),
     };
     let Some(mapping) = value.as_mapping() else {
-        let message = if value.is_null() { "front matter is empty" } else { "front matter is not a list of fields" };
-        return vec![ContentError::new(path, fm.first_line, 1, message, "write one `field: value` per line")];
+        let message = if value.is_null() { text!("front-matter-empty") } else { text!("front-matter-not-fields") };
+        return only(ContentError::new(path, fm.first_line, 1, message, text!("front-matter-empty.fix")));
     };
     let fields = T::KIND.fields();
     let required = required_fields(T::KIND);
     let mut errors = Vec::new();
+    let mut usable = mapping.clone();
     let present: Vec<&str> = mapping.keys().filter_map(|k| k.as_str()).collect();
-    for key in mapping.keys() {
+    for (key, value) in mapping {
         let Some(key) = key.as_str() else {
-            errors.push(ContentError::new(path, fm.first_line, 1, "field names must be text", "quote the name"));
+            errors.push(ContentError::new(
+                path,
+                fm.first_line,
+                1,
+                text!("field-name-not-text"),
+                text!("field-name-not-text.fix"),
+            ));
+            usable.remove(key);
             continue;
         };
         if !fields.contains(&key) {
             let fix = did_you_mean(
                 suggest_name(key, fields.iter().copied()),
-                &format!("remove it; accepted fields are {}", fields.join(", ")),
+                text!("field-unknown.fix", fields = fields.join(", ")),
             );
-            errors.push(ContentError::new(path, fm.key_line(key), 1, format!("unknown field `{key}`"), fix));
+            errors.push(ContentError::new(path, fm.key_line(key), 1, text!("field-unknown", field = key), fix));
+            usable.remove(key);
             continue;
         }
         let placeholders: String =
@@ -130,13 +149,14 @@ pub fn explain<T: Item>(path: &Path, text: &str, failure: ContentError) -> Vec<C
             let (line, column) = err.location().map_or((fm.key_line(key), 1), |l| {
                 (fm.key_line(key) + l.line().saturating_sub(offset + 1), l.column())
             });
-            errors.push(ContentError::new(
-                path,
-                line,
-                column,
-                format!("field `{key}`: {}", field_message(key, &err.to_string())),
-                field_fix(key),
-            ));
+            let (message, fix, plain) = field_problem(key, value, &err.to_string());
+            // A mistake we name in plain words is pointed at the value itself.
+            let (line, column) = match plain {
+                Some(written) => fm.value_position(key, &written),
+                None => (line, column),
+            };
+            errors.push(ContentError::new(path, line, column, message, fix));
+            usable.remove(key);
         }
     }
     for field in required.iter().filter(|r| !present.contains(&r.as_str())) {
@@ -144,14 +164,133 @@ pub fn explain<T: Item>(path: &Path, text: &str, failure: ContentError) -> Vec<C
             path,
             fm.first_line - 1,
             1,
-            format!("missing field `{field}`"),
-            format!("add `{field}: …` to the front matter; {}", field_fix(field)),
+            text!("field-missing", field = field),
+            text!("field-missing.fix", field = field, how = field_fix(field)),
         ));
     }
     if errors.is_empty() {
-        errors.push(ContentError { message: strip_location(&failure.message), ..failure });
+        return only(failure);
     }
-    errors
+    let salvaged = serde_norway::from_value::<T::Meta>(serde_norway::Value::Mapping(usable)).ok().map(|meta| Loaded {
+        path: path.to_path_buf(),
+        pristine: false,
+        body_line: doc.body_line + T::lines_dropped_before(doc.body),
+        item: T::assemble(meta, doc.body),
+    });
+    Explained { errors, salvaged }
+}
+
+/// A YAML syntax error in plain words where we recognise the mistake (a
+/// full-width colon, a tab), else the parser's own words; placed on the
+/// line where the mistake is, not where the parser gave up.
+fn syntax_error(path: &Path, fm: &FrontMatter, err: &serde_norway::Error) -> ContentError {
+    for (index, line) in fm.lines.iter().enumerate() {
+        let at = fm.first_line + index;
+        if let Some((key, column)) = full_width_colon(line) {
+            return ContentError::new(
+                path,
+                at,
+                column,
+                text!("yaml-full-width-colon", field = &key),
+                text!("yaml-full-width-colon.fix", field = key),
+            );
+        }
+        if let Some(column) = tab_position(line) {
+            return ContentError::new(path, at, column, text!("yaml-tab"), text!("yaml-tab.fix"));
+        }
+    }
+    let (line, column) = err.location().map_or((fm.first_line, 1), |l| (fm.first_line + l.line() - 1, l.column()));
+    // An unclosed bracket or quote is noticed at the end of the input;
+    // point at the last front-matter line, not at `---`.
+    let last_line = fm.first_line + fm.lines.len().saturating_sub(1);
+    let (line, column) = if line > last_line {
+        (last_line, fm.lines.last().map_or(1, |l| l.chars().count() + 1))
+    } else {
+        (line, column)
+    };
+    ContentError::new(
+        path,
+        line,
+        column,
+        text!("yaml-syntax", detail = strip_location(&err.to_string())),
+        text!("yaml-syntax.fix"),
+    )
+}
+
+/// `title：…`: a field name followed by a full-width colon, which YAML
+/// reads as part of a text rather than as the end of a name. Returns the
+/// name and the colon's column.
+fn full_width_colon(line: &str) -> Option<(String, usize)> {
+    let (name, _) = line.split_once('：')?;
+    let bare = name.trim_end();
+    let is_name = !bare.is_empty()
+        && !name.starts_with(char::is_whitespace)
+        && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !bare.contains(':');
+    is_name.then(|| (bare.to_string(), name.chars().count() + 1))
+}
+
+/// The column of a tab in a line's indentation or right after its `key:`,
+/// where YAML allows only spaces.
+fn tab_position(line: &str) -> Option<usize> {
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    if let Some(at) = line[..indent].find('\t') {
+        return Some(line[..at].chars().count() + 1);
+    }
+    let colon = line.find(':')?;
+    let after = &line[colon + 1..];
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    after[..gap].find('\t').map(|at| line[..colon + 1 + at].chars().count() + 1)
+}
+
+/// What is wrong with `value`, the value of `key` that did not parse, in
+/// plain words where we know the mistake; then also the value as written,
+/// to point at.
+fn field_problem(key: &str, value: &serde_norway::Value, serde_message: &str) -> (Text, Text, Option<String>) {
+    const LISTS: &[&str] = &["regions", "topics", "recommendations", "seen_on", "notices"];
+    let scalar = match value {
+        serde_norway::Value::String(s) => Some(s.clone()),
+        serde_norway::Value::Number(n) => Some(n.to_string()),
+        serde_norway::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    if let (true, Some(single)) = (LISTS.contains(&key), &scalar) {
+        let (message, fix) =
+            (text!("field-not-a-list", field = key), text!("field-not-a-list.fix", field = key, value = single));
+        return (message, fix, scalar);
+    }
+    if let (true, Some(written)) = (DATE_FIELDS.contains(&key), value.as_str()) {
+        return (date_problem(key, written), text!("field-fix-date"), scalar);
+    }
+    (text!("field-invalid", field = key, detail = field_message(key, serde_message)), field_fix(key), None)
+}
+
+const DATE_FIELDS: &[&str] = &["date", "first_seen", "last_seen", "updated"];
+
+/// Why `written` is not a date: no such day in that month, no such month,
+/// or not written as YYYY-MM-DD at all.
+fn date_problem(key: &str, written: &str) -> Text {
+    let parts: Vec<&str> = written.trim().split('-').collect();
+    let numbers: Option<Vec<u16>> = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => parts.iter().map(|p| p.parse().ok()).collect(),
+        _ => None,
+    };
+    let Some([year, month, day]) = numbers.as_deref().map(|n| [n[0], n[1], n[2]]) else {
+        return text!("date-format", field = key, value = written);
+    };
+    let Some(days) = u8::try_from(month).ok().and_then(|m| crate::model::Date::days_in_month(year, m)) else {
+        return text!("date-no-such-month", field = key, value = written, month = u32::from(month));
+    };
+    if day == 0 || day > u16::from(days) {
+        return text!(
+            "date-no-such-day",
+            field = key,
+            value = written,
+            month = u32::from(month),
+            days = u32::from(days)
+        );
+    }
+    text!("date-format", field = key, value = written)
 }
 
 /// The slug a file that failed to load declares, if it can be read, so
@@ -164,22 +303,21 @@ pub fn declared_slug(text: &str) -> Option<String> {
 }
 
 /// How to write each field, for the fix line of a field that did not parse.
-fn field_fix(field: &str) -> &'static str {
+fn field_fix(field: &str) -> Text {
     match field {
-        "title" => "write the question as plain text",
-        "slug" => "write lowercase letters, digits and hyphens, matching the file name",
-        "date" | "first_seen" | "last_seen" => "write the date as YYYY-MM-DD, e.g. 2025-04-20",
-        "regions" => "write a list of gazetteer paths, e.g. `regions: [广东省/深圳市]`",
-        "topics" => "write a list of topic names from content/topics.yaml, e.g. `topics: [异地就医]`",
-        "recommendations" | "seen_on" => "write a list of slugs, e.g. `[yi-bao-ka]`",
-        "relevant" => "write `true` or `false`",
-        "draft" => "write `true` while the article is unfinished, or delete the line to publish it",
-        "notices" => "write a list of `medical` and `sourcing`",
-        "disclaimer" => "write `policy` (医保 policy content) or `medical` (health content)",
-        "updated" => "write the date as YYYY-MM-DD, e.g. 2025-04-20",
-        "occurrences" => "write a whole number",
-        "source" => "write `file:` and `sha256:` on indented lines",
-        _ => "write a single line of text",
+        "title" => text!("field-fix-title"),
+        "slug" => text!("field-fix-slug"),
+        "date" | "first_seen" | "last_seen" | "updated" => text!("field-fix-date"),
+        "regions" => text!("field-fix-regions"),
+        "topics" => text!("field-fix-topics"),
+        "recommendations" | "seen_on" => text!("field-fix-slugs"),
+        "relevant" => text!("field-fix-bool"),
+        "draft" => text!("field-fix-draft"),
+        "notices" => text!("field-fix-notices"),
+        "disclaimer" => text!("field-fix-disclaimer"),
+        "occurrences" => text!("field-fix-number"),
+        "source" => text!("field-fix-source"),
+        _ => text!("field-fix-line"),
     }
 }
 
@@ -240,7 +378,7 @@ mod tests {
         for field in ARTICLE_FIELDS.iter().chain(RECOMMENDATION_FIELDS) {
             let generic = ["checksum", "answer", "date_source", "category", "group", "article", "irrelevant_reason"];
             if !generic.contains(field) {
-                assert_ne!(field_fix(field), field_fix("checksum"), "{field}");
+                assert_ne!(field_fix(field).code(), field_fix("checksum").code(), "{field}");
             }
         }
     }

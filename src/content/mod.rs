@@ -17,24 +17,26 @@ pub use format::{is_pristine, render_document, render_item, split_document};
 use format::parse_front_matter;
 
 use crate::fsutil::Staged;
+use crate::i18n::Text;
 use crate::model::{Article, Item, ItemKind, Recommendation};
+use crate::text;
 use crate::text::{display_path, escape_controls};
 
 /// A problem with one content file, located as precisely as we know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {}", display_path(path), escape_controls(message))]
+#[error("{}:{line}:{column}: {}", display_path(path), escape_controls(&message.to_string()))]
 pub struct ContentError {
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,
-    pub message: String,
+    pub message: Text,
     /// One line telling the author how to fix it.
-    pub fix: String,
+    pub fix: Text,
 }
 
 impl ContentError {
-    pub fn new(path: &Path, line: usize, column: usize, message: impl Into<String>, fix: impl Into<String>) -> Self {
-        ContentError { path: path.to_path_buf(), line, column, message: message.into(), fix: fix.into() }
+    pub fn new(path: &Path, line: usize, column: usize, message: Text, fix: Text) -> Self {
+        ContentError { path: path.to_path_buf(), line, column, message, fix }
     }
 }
 
@@ -86,12 +88,13 @@ pub struct Loaded<T> {
 
 /// Reads a content file as UTF-8, locating invalid bytes.
 pub fn read_text(path: &Path) -> Result<String, ContentError> {
-    let bytes = fs::read(path)
-        .map_err(|err| ContentError::new(path, 1, 1, format!("cannot read: {err}"), "check the file's permissions"))?;
+    let bytes = fs::read(path).map_err(|err| {
+        ContentError::new(path, 1, 1, text!("cannot-read", error = err.to_string()), text!("cannot-read.fix"))
+    })?;
     String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        ContentError::new(path, line, 1, "file is not valid UTF-8", "save the file as UTF-8 (not GBK)")
+        ContentError::new(path, line, 1, text!("not-utf8"), text!("not-utf8.fix"))
     })
 }
 
@@ -132,6 +135,28 @@ pub struct ContentTree {
     /// The files that did not load, by kind, file stem and the slug they
     /// declare where it can be read: references to them are not missing.
     pub unloaded: Vec<(ItemKind, String, Option<String>)>,
+    /// Files that did not load, without their wrong fields, so that the
+    /// rules can check the rest of them in the same run. Never built.
+    pub salvaged: Salvaged,
+}
+
+/// Items kept from files that did not load; see [`ContentTree::salvaged`].
+#[derive(Debug, Default)]
+pub struct Salvaged {
+    pub articles: Vec<Loaded<Article>>,
+    pub recommendations: Vec<Loaded<Recommendation>>,
+}
+
+impl ContentTree {
+    /// Every article to check: the loaded ones and the salvaged ones.
+    pub fn checked_articles(&self) -> impl Iterator<Item = &Loaded<Article>> {
+        self.articles.iter().chain(&self.salvaged.articles)
+    }
+
+    /// Every recommendation to check: the loaded ones and the salvaged ones.
+    pub fn checked_recommendations(&self) -> impl Iterator<Item = &Loaded<Recommendation>> {
+        self.recommendations.iter().chain(&self.salvaged.recommendations)
+    }
 }
 
 /// How a loader turns one file's text into its item.
@@ -158,25 +183,31 @@ pub fn load_tree(content_dir: &Path) -> ContentTree {
 pub fn load_tree_with(content_dir: &Path, reader: &impl ItemReader) -> (ContentTree, Vec<String>) {
     let mut tree = ContentTree::default();
     let mut lines = Vec::new();
-    let articles = load_dir(&content_dir.join(ItemKind::Article.dir()), reader, &mut tree, &mut lines);
-    let recommendations = load_dir(&content_dir.join(ItemKind::Recommendation.dir()), reader, &mut tree, &mut lines);
+    let (articles, salvaged_articles) =
+        load_dir(&content_dir.join(ItemKind::Article.dir()), reader, &mut tree, &mut lines);
+    let (recommendations, salvaged_recommendations) =
+        load_dir(&content_dir.join(ItemKind::Recommendation.dir()), reader, &mut tree, &mut lines);
     (tree.articles, tree.recommendations) = (articles, recommendations);
+    tree.salvaged = Salvaged { articles: salvaged_articles, recommendations: salvaged_recommendations };
     (tree, lines)
 }
 
-type ReadResult<T> = Result<(Loaded<T>, Option<String>), (Vec<ContentError>, Option<String>)>;
+/// What reading one file gave: its item and cache line, or its problems,
+/// the slug it declares and what could be salvaged of it.
+type ReadResult<T> = Result<(Loaded<T>, Option<String>), (front_matter::Explained<T>, Option<String>)>;
 
+/// The items of `dir` that loaded, and those salvaged from files that did not.
 fn load_dir<T: Item>(
     dir: &Path,
     reader: &impl ItemReader,
     tree: &mut ContentTree,
     lines: &mut Vec<String>,
-) -> Vec<Loaded<T>> {
+) -> (Vec<Loaded<T>>, Vec<Loaded<T>>) {
     let results: Vec<(PathBuf, ReadResult<T>)> = markdown_files(dir)
         .into_par_iter()
         .map(|path| {
             let result = match read_text(&path) {
-                Err(err) => Err((vec![err], None)),
+                Err(err) => Err((front_matter::Explained { errors: vec![err], salvaged: None }, None)),
                 Ok(text) => reader.read::<T>(&path, &text).map_err(|failure| {
                     (front_matter::explain::<T>(&path, &text, failure), front_matter::declared_slug(&text))
                 }),
@@ -185,20 +216,22 @@ fn load_dir<T: Item>(
         })
         .collect();
     let mut items = Vec::with_capacity(results.len());
+    let mut salvaged = Vec::new();
     for (path, result) in results {
         match result {
             Ok((item, line)) => {
                 items.push(item);
                 lines.extend(line);
             }
-            Err((errors, slug)) => {
+            Err((explained, slug)) => {
                 let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 tree.unloaded.push((T::KIND, stem, slug));
-                tree.errors.extend(errors);
+                tree.errors.extend(explained.errors);
+                salvaged.extend(explained.salvaged);
             }
         }
     }
-    items
+    (items, salvaged)
 }
 
 #[cfg(test)]
@@ -251,7 +284,7 @@ mod tests {
         let err = parse::<Article>(Path::new("x.md"), text).unwrap_err();
         assert!(err.line >= 3, "{err}");
         let err = parse::<Article>(Path::new("x.md"), "---\ntitel: a\nslug: b\n---\n").unwrap_err();
-        assert!(err.message.contains("titel"), "{err}");
+        assert!(err.message.to_string().contains("titel"), "{err}");
         assert_eq!(err.line, 2);
     }
 
@@ -260,12 +293,12 @@ mod tests {
         let text = format!("---\ntitle: a\nslug: a\nregions: {}{}\n---\n", "[".repeat(100_000), "]".repeat(100_000));
         let err = parse::<Article>(Path::new("a.md"), &text).unwrap_err();
         assert_eq!((err.line, err.column), (4, 26), "{err}");
-        assert!(err.message.contains("more than 16 levels"), "{err}");
+        assert!(err.message.to_string().contains("more than 16 levels"), "{err}");
         let mapping = format!("---\ntitle: a\nslug: a\nsource: {}\n---\n", "{a: ".repeat(50_000));
         assert_eq!(parse::<Article>(Path::new("a.md"), &mapping).unwrap_err().line, 4);
         assert!(
             parse::<Article>(Path::new("a.md"), "---\ntitle: '[[医保]]'\nslug: a\nregions: [[x]]\n---\n")
-                .is_err_and(|err| !err.message.contains("levels"))
+                .is_err_and(|err| !err.message.to_string().contains("levels"))
         );
     }
 
@@ -275,7 +308,9 @@ mod tests {
         let quoted = render_document(&ArticleMeta { title: title.clone(), ..meta() }, "正文\n");
         assert_eq!(parse::<Article>(Path::new("a.md"), &quoted).unwrap().item.meta.title, title);
         let plain = format!("---\ntitle: 医保{}\nslug: a\nregions: [[x]]\n---\n", "[".repeat(40));
-        assert!(parse::<Article>(Path::new("a.md"), &plain).is_err_and(|err| !err.message.contains("levels")));
+        assert!(
+            parse::<Article>(Path::new("a.md"), &plain).is_err_and(|err| !err.message.to_string().contains("levels"))
+        );
         let doubled = format!("---\ntitle: 'it''s {}'\nslug: a\n---\n", "{".repeat(40));
         assert!(parse::<Article>(Path::new("a.md"), &doubled).is_ok());
     }

@@ -3,6 +3,8 @@
 //! is a leak waiting to be pushed.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::i18n::Text;
+use crate::text;
 
 /// Prefixes of access key IDs: AWS (long-term and temporary), Aliyun,
 /// Tencent Cloud. Each is followed by upper-case letters and digits (AWS)
@@ -23,7 +25,7 @@ pub fn config_secrets(text: &str) -> Vec<Diagnostic> {
             let name = name.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
             let value = value.trim().trim_matches(['"', '\'']);
             let credential = SECRET_NAMES.iter().any(|s| name.contains(s)) && !value.is_empty();
-            credential.then(|| (format!("`{name}` looks like a credential"), value))
+            credential.then(|| (text!("secret-named", name = name.as_str()), value))
         });
         // A key in a comment leaks as surely as one in a value.
         let what = named.or_else(|| {
@@ -37,21 +39,22 @@ pub fn config_secrets(text: &str) -> Vec<Diagnostic> {
                 line: index + 1,
                 column,
                 severity: Severity::Error,
-                message: format!("{what}; credentials must not be in the repository"),
-                fix: "remove it, revoke the key, and set it in the environment (see README, Deploy)".into(),
+                message: what,
+                fix: text!("secret-named.fix"),
+                source: None,
             });
         }
     }
     found
 }
 
-fn key_like(word: &str) -> Option<String> {
+fn key_like(word: &str) -> Option<Text> {
     for (prefix, min_rest) in KEY_ID_PREFIXES {
         if let Some(rest) = word.strip_prefix(prefix)
             && rest.len() >= min_rest
             && rest.bytes().all(|b| b.is_ascii_alphanumeric())
         {
-            return Some(format!("`{prefix}…` looks like an access key ID"));
+            return Some(text!("secret-key-id", prefix = prefix));
         }
     }
     // Secret keys are 30–40 random characters: long, no separators, and a
@@ -60,7 +63,7 @@ fn key_like(word: &str) -> Option<String> {
         && word.bytes().any(|b| b.is_ascii_lowercase())
         && word.bytes().any(|b| b.is_ascii_uppercase())
         && word.bytes().any(|b| b.is_ascii_digit());
-    random_looking.then(|| "a long random-looking string looks like a secret key".to_string())
+    random_looking.then(|| text!("secret-random"))
 }
 
 #[cfg(test)]

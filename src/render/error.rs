@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::config::ConfigError;
 use crate::content::ContentError;
+use crate::diagnostic::Diagnostic;
 use crate::text::{display_path, escape_controls};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,9 +41,11 @@ struct ContentErrors<'a>(&'a [ContentError]);
 impl fmt::Display for ContentErrors<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.0.len();
-        writeln!(f, "{count} problem{} in content:", if count == 1 { "" } else { "s" })?;
+        writeln!(f, "{}", crate::text!("build-problems", count = count))?;
         for (n, err) in self.0.iter().enumerate() {
-            write!(f, "{err}\n  fix: {}", escape_controls(&err.fix))?;
+            let diagnostic =
+                Diagnostic::error(err.path.clone(), err.line, err.column, err.message.clone(), err.fix.clone());
+            f.write_str(&diagnostic.with_source_from(&err.path).to_string())?;
             if n + 1 < count {
                 writeln!(f)?;
             }

@@ -53,8 +53,8 @@ pub fn too_deep_error(
         path,
         line,
         column,
-        format!("Markdown nested more than {MAX_NESTING} levels deep (quotes, lists, emphasis)"),
-        "flatten the text here: fewer `>`, list levels or `*`",
+        crate::text!("markdown-too-deep", levels = MAX_NESTING),
+        crate::text!("markdown-too-deep.fix"),
     )
 }
 
@@ -212,7 +212,7 @@ mod tests {
             let offset = rendered.too_deep_at.unwrap_or_else(|| panic!("not found: {}", &body[..40]));
             let err = too_deep_error(path, 7, &body, offset);
             assert!(err.line >= 7 && err.line <= line, "{err}");
-            assert!(err.message.contains("nested more than 40 levels"), "{err}");
+            assert!(err.message.to_string().contains("nested more than 40 levels"), "{err}");
         }
         let fine = "> 引用\n>\n> - 一\n>   - 二 **粗体 *斜体***\n";
         assert_eq!(render(fine).too_deep_at, None);

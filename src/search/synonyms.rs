@@ -17,14 +17,16 @@ use std::collections::HashMap;
 
 use super::tokenize::is_han;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::i18n::Text;
 use crate::layout::SiteLayout;
+use crate::text;
 
 /// One problem in the file, at a 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SynonymProblem {
     pub line: usize,
-    pub message: String,
-    pub fix: String,
+    pub message: Text,
+    pub fix: Text,
 }
 
 /// Terms that mean the same, in file order; every term folded as the
@@ -47,8 +49,8 @@ pub fn parse(text: &str) -> Result<Groups, Vec<SynonymProblem>> {
         let Some(group) = content.strip_prefix('-').map(str::trim) else {
             problems.push(SynonymProblem {
                 line,
-                message: format!("`{content}` is not a list item"),
-                fix: "write one group per line: `- 医保 = 医疗保险`".into(),
+                message: text!("synonyms-not-item", line = content),
+                fix: text!("synonyms-not-item.fix"),
             });
             continue;
         };
@@ -56,11 +58,7 @@ pub fn parse(text: &str) -> Result<Groups, Vec<SynonymProblem>> {
         let terms: Vec<String> =
             group.split('=').map(|t| t.trim().chars().map(super::tokenize::fold).collect()).collect();
         if terms.iter().all(String::is_empty) {
-            problems.push(SynonymProblem {
-                line,
-                message: "empty group".into(),
-                fix: "list at least two words separated by `=`, or delete the line".into(),
-            });
+            problems.push(SynonymProblem { line, message: text!("synonyms-empty"), fix: text!("synonyms-empty.fix") });
             continue;
         }
         let mut ok = true;
@@ -70,15 +68,15 @@ pub fn parse(text: &str) -> Result<Groups, Vec<SynonymProblem>> {
             if !one_word {
                 problems.push(SynonymProblem {
                     line,
-                    message: format!("`{term}` is not one word"),
-                    fix: "use Chinese characters only, or ASCII letters and digits only, with no empty term".into(),
+                    message: text!("synonyms-not-word", term = term.as_str()),
+                    fix: text!("synonyms-not-word.fix"),
                 });
                 ok = false;
             } else if let Some(&earlier) = first_seen.get(term) {
                 problems.push(SynonymProblem {
                     line,
-                    message: format!("`{term}` is already in the group on line {earlier}"),
-                    fix: "keep each word in one group: merge the two groups or remove one copy".into(),
+                    message: text!("synonyms-repeated", term = term.as_str(), earlier = earlier),
+                    fix: text!("synonyms-repeated.fix"),
                 });
                 ok = false;
             }
@@ -86,8 +84,8 @@ pub fn parse(text: &str) -> Result<Groups, Vec<SynonymProblem>> {
         if terms.len() < 2 && ok {
             problems.push(SynonymProblem {
                 line,
-                message: format!("group `{group}` has a single word"),
-                fix: "add the words it means the same as, separated by `=`".into(),
+                message: text!("synonyms-single", group = group),
+                fix: text!("synonyms-single.fix"),
             });
             ok = false;
         }
@@ -113,6 +111,7 @@ pub fn check(layout: &SiteLayout, diagnostics: &mut Vec<Diagnostic>) {
         severity: Severity::Error,
         message: p.message,
         fix: p.fix,
+        source: None,
     }));
 }
 
@@ -145,7 +144,9 @@ mod tests {
     fn problems_name_their_line() {
         let problems =
             parse("- 医保 = 医疗保险\n- 异地 = 外地\n- 外地 = 省外\n-\n- 单独\n医保卡\n- 医 保 = 社保\n").unwrap_err();
-        let lines: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let lines: Vec<(usize, String)> =
+            problems.iter().map(|p| (p.line, p.message.render(crate::i18n::Lang::En))).collect();
+        let lines: Vec<(usize, &str)> = lines.iter().map(|(line, message)| (*line, message.as_str())).collect();
         assert_eq!(
             lines,
             [

@@ -11,10 +11,12 @@ use rayon::prelude::*;
 
 use crate::content::front_matter::FrontMatter;
 use crate::content::{ContentError, ContentTree, Loaded};
+use crate::i18n::Text;
 use crate::layout::SiteLayout;
 use crate::model::{Item, ItemKind};
 use crate::slug::{is_valid_slug, slugify};
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
+use crate::text;
 use crate::text::{did_you_mean, suggest_name};
 
 /// What the rules are checked against.
@@ -35,20 +37,29 @@ pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
     let tree = input.tree;
     let mut errors: Vec<ContentError> = tree.articles.par_iter().flat_map_iter(|a| items.check(a)).collect();
     errors.par_extend(tree.recommendations.par_iter().flat_map_iter(|r| items.check(r)));
+    errors.extend(tree.salvaged.articles.iter().flat_map(|a| items.check(a)));
+    errors.extend(tree.salvaged.recommendations.iter().flat_map(|r| items.check(r)));
     let known = KnownSlugs::of(tree);
-    duplicate_slugs(input.layout, &tree.articles, &mut errors);
-    duplicate_slugs(input.layout, &tree.recommendations, &mut errors);
-    for article in &tree.articles {
+    duplicate_slugs(input.layout, tree.checked_articles(), &mut errors);
+    duplicate_slugs(input.layout, tree.checked_recommendations(), &mut errors);
+    for article in tree.checked_articles() {
         let at = Locator::new(&article.path);
         for slug in &article.item.meta.recommendations {
-            let what = || format!("recommendation `{slug}`");
+            let what = || text!("reference-recommendation", slug = slug);
             known.require(ItemKind::Recommendation, slug, &at, "recommendations", what, &mut errors);
         }
     }
-    for rec in &tree.recommendations {
+    for rec in tree.checked_recommendations() {
         if let Some(slug) = &rec.item.meta.article {
             let at = Locator::new(&rec.path);
-            known.require(ItemKind::Article, slug, &at, "article", || format!("`article: {slug}`"), &mut errors);
+            known.require(
+                ItemKind::Article,
+                slug,
+                &at,
+                "article",
+                || text!("reference-article", slug = slug),
+                &mut errors,
+            );
         }
     }
     errors
@@ -80,7 +91,12 @@ impl<'p> Locator<'p> {
         self.front_matter().map_or((1, 1), |fm| fm.value_position(key, value))
     }
 
-    pub fn error(&self, (line, column): (usize, usize), message: String, fix: impl Into<String>) -> ContentError {
+    /// Where the `n`th copy of `value` is written under `key`.
+    pub fn nth_value(&self, key: &str, value: &str, n: usize) -> (usize, usize) {
+        self.front_matter().map_or((1, 1), |fm| fm.nth_value_position(key, value, n))
+    }
+
+    pub fn error(&self, (line, column): (usize, usize), message: Text, fix: Text) -> ContentError {
         ContentError::new(self.path, line, column, message, fix)
     }
 }
@@ -97,46 +113,36 @@ impl ItemRules<'_> {
         let at = Locator::new(&loaded.path);
         let mut errors = Vec::new();
         if item.title().trim().is_empty() {
-            errors.push(at.error(at.key("title"), "`title` is empty".into(), "write the question as the title"));
+            errors.push(at.error(at.key("title"), text!("title-empty"), text!("title-empty.fix")));
         }
         let slug = item.slug();
         if !is_valid_slug(slug) {
             errors.push(at.error(
                 at.key("slug"),
-                format!("slug `{slug}` must be lowercase letters a-z, digits and single hyphens"),
-                format!("use e.g. `{}` and rename the file to match", slugify(slug)),
+                text!("slug-invalid", slug = slug),
+                text!("slug-invalid.fix", suggestion = slugify(slug)),
             ));
         }
         for region in item.regions() {
             let Some(unit) = self.gazetteer.by_path(region) else {
-                let fix = did_you_mean(
-                    self.gazetteer.suggest(region),
-                    "write a full path from the province, e.g. `广东省/深圳市`",
-                );
-                errors.push(at.error(
-                    at.value("regions", region),
-                    format!("region `{region}` is not in the gazetteer"),
-                    fix,
-                ));
+                let fix = did_you_mean(self.gazetteer.suggest(region), text!("region-unknown.fix"));
+                errors.push(at.error(at.value("regions", region), text!("region-unknown", region = region), fix));
                 continue;
             };
             // Gazetteer slugs become directories, so they get the same check as front matter.
             if !unit.slug_path.split('/').all(is_valid_slug) {
                 errors.push(at.error(
                     at.value("regions", region),
-                    format!("region `{region}` has the unusable URL path `{}` in the gazetteer", unit.slug_path),
-                    "report this gazetteer entry; meanwhile remove the region",
+                    text!("region-unusable-path", region = region, path = unit.slug_path.as_str()),
+                    text!("region-unusable-path.fix"),
                 ));
             }
         }
         let Some(vocabulary) = self.vocabulary else { return errors };
         for topic in item.topics() {
             if vocabulary.by_name(topic).is_none() {
-                let fix = did_you_mean(
-                    vocabulary.suggest(topic),
-                    "use a `name` from content/topics.yaml, or add the topic there",
-                );
-                errors.push(at.error(at.value("topics", topic), format!("unknown topic `{topic}`"), fix));
+                let fix = did_you_mean(vocabulary.suggest(topic), text!("topic-unknown.fix"));
+                errors.push(at.error(at.value("topics", topic), text!("topic-unknown", topic = topic), fix));
             }
         }
         errors
@@ -145,7 +151,11 @@ impl ItemRules<'_> {
 
 /// A slug used by two items of a kind: the file whose name matches the
 /// slug owns it, and the copies are wrong.
-fn duplicate_slugs<T: Item>(layout: &SiteLayout, items: &[Loaded<T>], errors: &mut Vec<ContentError>) {
+fn duplicate_slugs<'t, T: Item + 't>(
+    layout: &SiteLayout,
+    items: impl Iterator<Item = &'t Loaded<T>>,
+    errors: &mut Vec<ContentError>,
+) {
     let mut by_slug: HashMap<&str, Vec<&Loaded<T>>> = HashMap::new();
     for loaded in items {
         by_slug.entry(loaded.item.slug()).or_default().push(loaded);
@@ -162,8 +172,8 @@ fn duplicate_slugs<T: Item>(layout: &SiteLayout, items: &[Loaded<T>], errors: &m
             let at = Locator::new(&owner.path);
             errors.push(at.error(
                 at.key("slug"),
-                format!("duplicate slug `{slug}`: also used by {}", others.join(", ")),
-                format!("give each {} its own slug, matching its file name", T::KIND.noun()),
+                text!("slug-duplicate", slug = slug, others = others.join(", ")),
+                text!("slug-duplicate.fix"),
             ));
         }
     }
@@ -211,23 +221,23 @@ impl<'t> KnownSlugs<'t> {
         slug: &str,
         at: &Locator<'_>,
         key: &str,
-        what: impl FnOnce() -> String,
+        what: impl FnOnce() -> Text,
         errors: &mut Vec<ContentError>,
     ) {
         if self.relevant(kind, slug).is_none() {
-            errors.push(at.error(at.value(key, slug), self.nowhere(kind, slug, &what()), self.suggestion(kind, slug)));
+            errors.push(at.error(at.value(key, slug), self.nowhere(kind, slug, what()), self.suggestion(kind, slug)));
         }
     }
 
     /// The message for a reference that names no file.
-    pub fn nowhere(&self, kind: ItemKind, slug: &str, what: &str) -> String {
-        format!("{what} points nowhere: there is no content/{}/{slug}.md", kind.dir())
+    pub fn nowhere(&self, kind: ItemKind, slug: &str, what: Text) -> Text {
+        text!("reference-nowhere", what = what, file = format!("content/{}/{slug}.md", kind.dir()))
     }
 
     /// The fix for a reference that names no file.
-    pub fn suggestion(&self, kind: ItemKind, slug: &str) -> String {
+    pub fn suggestion(&self, kind: ItemKind, slug: &str) -> Text {
         let stems = self.stems.get(&kind).map(Vec::as_slice).unwrap_or_default();
-        did_you_mean(suggest_name(slug, stems.iter().copied()), "fix the slug or remove the reference")
+        did_you_mean(suggest_name(slug, stems.iter().copied()), text!("reference-nowhere.fix"))
     }
 }
 

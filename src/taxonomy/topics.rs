@@ -6,7 +6,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::content::ContentError;
+use crate::i18n::Text;
 use crate::layout::SiteLayout;
+use crate::text;
 
 /// The vocabulary a new site starts from.
 pub const BUNDLED_TOPICS: &str = include_str!("../../content/topics.yaml");
@@ -71,7 +73,9 @@ impl TopicVocabulary {
     pub fn parse(path: &Path, text: &str) -> Result<TopicVocabulary, ContentError> {
         let entries: Vec<Entry> = serde_norway::from_str(text).map_err(|err| {
             let (line, column) = err.location().map_or((1, 1), |l| (l.line(), l.column()));
-            ContentError::new(path, line, column, format!("topics: {err}"), "fix the YAML at this position")
+            let detail = err.to_string();
+            let detail = detail.split(" at line ").next().unwrap_or(&detail).to_string();
+            ContentError::new(path, line, column, text!("topics-yaml", detail = detail), text!("yaml-syntax.fix"))
         })?;
         validate(&entries, path, text)?;
         let mut vocabulary = TopicVocabulary::default();
@@ -141,34 +145,28 @@ fn validate(entries: &[Entry], path: &Path, text: &str) -> Result<(), ContentErr
     let mut slugs = HashSet::new();
     for (i, topic) in entries.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(1);
-        let fail = |message: String, fix: &str| Err(ContentError::new(path, line, 1, message, fix));
-        if topic.name.trim().is_empty() {
-            return fail("topics: empty name".into(), "give the topic a name");
+        let fail = |message: Text, fix: Text| Err(ContentError::new(path, line, 1, message, fix));
+        let name = topic.name.as_str();
+        if name.trim().is_empty() {
+            return fail(text!("vocabulary-empty-name"), text!("vocabulary-empty-name.fix"));
         }
-        if !names.insert(topic.name.as_str()) {
-            return fail(format!("topics: duplicate name `{}`", topic.name), "merge the two topics or rename one");
+        if !names.insert(name) {
+            return fail(text!("vocabulary-duplicate-name", name = name), text!("vocabulary-duplicate-name.fix"));
         }
         if !crate::slug::is_valid_slug(&topic.slug) {
-            return fail(
-                format!("topics: slug `{}` of `{}` is not [a-z0-9-]", topic.slug, topic.name),
-                "use lowercase pinyin words joined by hyphens, e.g. geren-zhanghu",
-            );
+            let slug = topic.slug.as_str();
+            return fail(text!("vocabulary-bad-slug", slug = slug, name = name), text!("vocabulary-bad-slug.fix"));
         }
         if !slugs.insert(topic.slug.as_str()) {
-            return fail(format!("topics: duplicate slug `{}`", topic.slug), "give each topic its own slug");
+            let slug = topic.slug.as_str();
+            return fail(text!("vocabulary-duplicate-slug", slug = slug), text!("vocabulary-duplicate-slug.fix"));
         }
         if topic.relevant && !topic.unless.is_empty() {
-            return fail(
-                format!("topics: `{}` has `unless` but is a topic", topic.name),
-                "`unless` belongs to entries with `relevant: false`; use `exclude` for a topic",
-            );
+            return fail(text!("vocabulary-unless", name = name), text!("vocabulary-unless.fix"));
         }
         let mut phrases = topic.keywords.iter().chain(&topic.exclude).chain(&topic.unless);
         if topic.keywords.is_empty() || phrases.any(|k| k.trim().is_empty()) {
-            return fail(
-                format!("topics: `{}` has no keywords or an empty keyword", topic.name),
-                "list the phrases that mark this topic under `keywords`",
-            );
+            return fail(text!("vocabulary-no-keywords", name = name), text!("vocabulary-no-keywords.fix"));
         }
     }
     Ok(())
@@ -198,17 +196,17 @@ mod tests {
         let text = format!("{TWO}- name: 异地就医\n  slug: yidi\n  description: d\n  keywords: [备案]\n");
         let err = parse(&text).expect_err("duplicate name");
         assert_eq!(err.line, 10);
-        assert!(err.message.contains("duplicate name"), "{}", err.message);
+        assert_eq!(err.message.render(crate::i18n::Lang::En), "two topics are named `异地就医`");
     }
 
     #[test]
     fn duplicate_and_malformed_slugs_are_rejected() {
         let dup = format!("{TWO}- name: 备案\n  slug: yidi-jiuyi\n  description: d\n  keywords: [备案]\n");
-        assert!(parse(&dup).expect_err("duplicate slug").message.contains("duplicate slug"));
+        assert_eq!(parse(&dup).expect_err("duplicate slug").message.code(), "vocabulary-duplicate-slug");
         let bad = TWO.replace("yidi-jiuyi", "Yidi Jiuyi");
         let err = parse(&bad).expect_err("bad slug");
         assert_eq!(err.line, 6);
-        assert!(err.message.contains("[a-z0-9-]"), "{}", err.message);
+        assert!(err.message.render(crate::i18n::Lang::En).contains("[a-z0-9-]"), "{}", err.message);
     }
 
     #[test]

@@ -186,12 +186,12 @@ fn bad_slugs_and_references_are_all_reported_and_nothing_is_written() {
     let BuildError::Content(errors) = &err else { panic!("expected content errors, got {err}") };
     let message = err.to_string();
     for expected in [
-        "climb.md:3:1: slug `../../x`",
-        "upper.md:3:1: slug `Da-Xie`",
-        "upper.md:5:3: region `火星省/某市` is not in the gazetteer",
-        "upper.md:7:3: unknown topic `不存在的话题`",
+        "climb.md:3:1: error: slug `../../x`",
+        "upper.md:3:1: error: slug `Da-Xie`",
+        "upper.md:5:3: error: region `火星省/某市` is not in the gazetteer",
+        "upper.md:7:3: error: unknown topic `不存在的话题`",
         "broken.md:2:",
-        "abs.md:3:1: slug `/etc/passwd`",
+        "abs.md:3:1: error: slug `/etc/passwd`",
     ] {
         assert!(message.contains(expected), "missing {expected:?} in:\n{message}");
     }
@@ -239,6 +239,6 @@ fn dangling_references_name_the_file() {
     )
     .unwrap();
     let err = build(&options(&root, &dir.path().join("public"), true)).unwrap_err().to_string();
-    assert!(err.contains("dangling.md:5:3: recommendation `mei-you-zhe-ge` points nowhere"), "{err}");
-    assert!(err.contains("orphan.md:6:10: `article: ye-mei-you` points nowhere"), "{err}");
+    assert!(err.contains("dangling.md:5:3: error: recommendation `mei-you-zhe-ge` points nowhere"), "{err}");
+    assert!(err.contains("orphan.md:6:10: error: `article: ye-mei-you` points nowhere"), "{err}");
 }

@@ -97,7 +97,7 @@ fn deeply_nested_front_matter_is_refused_at_its_line() {
     fs::write(&path, text.replacen("regions: []", &nested, 1)).unwrap();
     let line = text.lines().position(|l| l.starts_with("regions:")).unwrap() + 1;
     let problems = build_problems(&root);
-    assert_eq!(problems, [format!("{ARTICLE}:{line}: front matter nests `[` or `{{` more than 16 levels deep")]);
+    assert_eq!(problems, [format!("{ARTICLE}:{line}: the front matter nests `[` or `{{` more than 16 levels deep")]);
     let checked = check_errors(&root);
     assert_eq!(checked.len(), 1, "{checked:?}");
     assert!(checked[0].starts_with(&format!("{ARTICLE}:{line}: ")) && checked[0].contains("16 levels"), "{checked:?}");
@@ -124,7 +124,7 @@ fn a_bad_date_is_reported_on_the_date_line() {
     let problems = build_problems(&root);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].starts_with(&format!("{ARTICLE}:{line}: ")), "{problems:?}");
-    assert!(problems[0].contains("`2025-13-45` is not a date"), "{problems:?}");
+    assert!(problems[0].contains("`date: 2025-13-45`: there is no month 13"), "{problems:?}");
 }
 
 #[test]

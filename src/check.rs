@@ -139,6 +139,10 @@ pub fn check(root: &Path) -> CheckReport {
     let input = RulesInput { layout: &layout, tree: &tree, gazetteer, vocabulary: vocabulary.as_ref().ok() };
     errors.extend(rules::validate(input));
     diagnostics.extend(errors.into_iter().map(|err| located(&layout, err, Severity::Error)));
+    for stray in content::stray_files(layout.content()) {
+        let severity = if stray.meant_for_publishing { Severity::Error } else { Severity::Warning };
+        diagnostics.push(located(&layout, stray.error, severity));
+    }
     let config = config.unwrap_or_default();
     let mut titles: HashMap<&str, &Path> = HashMap::new();
     let mut articles: Vec<&Loaded<crate::model::Article>> = tree.checked_articles().collect();

@@ -20,6 +20,7 @@ pub mod import;
 pub mod layout;
 pub mod model;
 pub mod new;
+pub mod path_display;
 pub mod render;
 pub mod search;
 pub mod serve;

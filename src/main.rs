@@ -12,11 +12,14 @@ use clap::{Parser, Subcommand};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policypress::check;
+use policypress::content::ContentError;
 use policypress::deploy;
 use policypress::diagnostic::Severity;
 use policypress::i18n::{self, Lang};
 use policypress::import::{self, ImportOptions};
 use policypress::layout::SiteLayout;
+use policypress::new::NewError;
+use policypress::path_display::PathBase;
 use policypress::render::{self, BuildOptions};
 use policypress::text;
 use policypress::text::{display_path, escape_controls};
@@ -174,6 +177,10 @@ fn layout(root: Option<PathBuf>, content: Option<PathBuf>) -> anyhow::Result<Sit
 /// working on whatever folder it was run in.
 fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(root) = root {
+        let layout = SiteLayout::new(&root);
+        if !layout.config_file().is_file() && !layout.content().is_dir() {
+            return Err(not_a_site(&root));
+        }
         return Ok(root);
     }
     let here = std::env::current_dir()?;
@@ -184,6 +191,22 @@ fn site_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             "{}",
             text!("not-a-site", config = policypress::layout::CONFIG_FILE, dir = display_path(&here))
         )),
+    }
+}
+
+/// `--root` named a directory with neither config.toml nor content/: a
+/// typo, or a command meant for another directory, not an empty site.
+fn not_a_site(root: &std::path::Path) -> anyhow::Error {
+    anyhow::anyhow!("{}", text!("root-not-a-site", config = policypress::layout::CONFIG_FILE, dir = display_path(root)))
+}
+
+/// A failed build's content errors, their files shown from `base`.
+fn shown_build_error(err: render::BuildError, base: &PathBase) -> render::BuildError {
+    match err {
+        render::BuildError::Content(errors) => render::BuildError::Content(
+            errors.into_iter().map(|err| ContentError { path: base.show(&err.path), ..err }).collect(),
+        ),
+        other => other,
     }
 }
 
@@ -243,9 +266,16 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Build { root, out, base_url, no_minify, fresh, quiet, drafts } => {
             let root = site_root(root)?;
-            let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet, drafts })?;
+            let base = PathBase::current_dir();
+            let report = render::build(&BuildOptions { root, out, base_url, no_minify, fresh, quiet, drafts })
+                .map_err(|err| shown_build_error(err, &base))?;
             for warning in &report.warnings {
                 eprintln!("warning: {}", escape_controls(warning));
+            }
+            for stray in &report.stray_files {
+                let stray = ContentError { path: base.show(&stray.path), ..stray.clone() };
+                let (warning, fix) = (Severity::Warning.label(), text!("fix-label"));
+                eprintln!("{warning}: {stray}\n  {fix}: {}", escape_controls(&stray.fix.to_string()));
             }
             if !quiet {
                 println!(
@@ -254,7 +284,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     report.articles,
                     report.recommendations,
                     report.search.documents,
-                    display_path(&report.out_dir),
+                    display_path(&base.show(&report.out_dir)),
                     report.files,
                     report.bytes as f64 / 1e6,
                     report.elapsed
@@ -276,15 +306,28 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Check { root, format } => {
             let root = site_root(root)?;
-            let report = check::check(&root);
+            let mut report = check::check(&root);
+            // People open the file from their terminal; GitHub matches
+            // annotations against the repository's files.
+            let base = match format {
+                check::Format::Human | check::Format::Json => PathBase::current_dir(),
+                check::Format::Github => PathBase::repository(&root),
+            };
+            for diagnostic in &mut report.diagnostics {
+                diagnostic.file = base.show(&root.join(&diagnostic.file));
+            }
             print!("{}", report.render(format, i18n::lang()));
             eprintln!("{}", report.summary());
             Ok(if report.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::New { title, regions, topics, root } => {
             let root = site_root(root)?;
-            let path = policypress::new::new_article(&root, &title, &regions, &topics)?;
-            println!("{}", display_path(&path));
+            let base = PathBase::current_dir();
+            let path = policypress::new::new_article(&root, &title, &regions, &topics).map_err(|err| match err {
+                NewError::Exists(path) => NewError::Exists(base.show(&path)),
+                other => other,
+            })?;
+            println!("{}", display_path(&base.show(&path)));
             eprintln!("{}", text!("new-created"));
             Ok(ExitCode::SUCCESS)
         }

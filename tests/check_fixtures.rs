@@ -517,3 +517,113 @@ fn check_speaks_the_locale_language_and_lang_overrides_it() {
     let (out, _) = check_with_env(site.path(), &[("LANG", "C")], &["--lang", "zh"]);
     assert!(out.contains("4 月只有 30 天"), "--lang wins over the locale: {out}");
 }
+
+/// A site with the valid fixtures and `files` (path, text) beside them.
+fn site_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in VALID {
+        build_support::copy_dir(&broken_root().join(file), &dir.path().join(file));
+    }
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const ARTICLE: &str = "---\ntitle: 医保卡怎么激活\nslug: ji-huo\ntopics: [个人账户]\n---\n正文。\n";
+
+#[test]
+fn content_files_the_build_never_reads_are_reported_with_where_they_belong() {
+    let site = site_with(&[
+        ("content/articles/ji-huo.markdown", ARTICLE),
+        ("content/articles/shang-chuan.MD", ARTICLE),
+        ("content/articles/bei-an.md.txt", ARTICLE),
+        ("content/recommendations/zhai-yao.Md", "摘要。\n"),
+        ("content/stray.md", ARTICLE),
+        ("content/articles/2025/nian-du.md", "\u{feff}---\ntitle: 年度\n---\n"),
+        ("content/article/typo-dir.md", ARTICLE),
+        ("content/notes.md", "给编辑的笔记\n"),
+        ("content/articles/good-article.MD", ARTICLE),
+    ]);
+    let report = check(site.path());
+    let found: Vec<(String, Severity, String, String)> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code().starts_with("stray-"))
+        .map(|d| (d.file.display().to_string(), d.severity, d.message.render(Lang::En), d.fix.render(Lang::En)))
+        .collect();
+    let directly_inside = "is never published: the build reads only the files directly inside content/articles/ and content/recommendations/";
+    let md_only = "is never published: the build reads only files whose names end in `.md` (lowercase)";
+    let expected = [
+        ("content/article/typo-dir.md", E, directly_inside, "move it to content/articles/typo-dir.md".to_string()),
+        ("content/articles/2025/nian-du.md", E, directly_inside, "move it to content/articles/nian-du.md".into()),
+        ("content/articles/bei-an.md.txt", E, md_only, "rename it to `bei-an.md`".into()),
+        (
+            "content/articles/good-article.MD",
+            E,
+            md_only,
+            "content/articles/good-article.md exists already: merge the two files and delete this one".into(),
+        ),
+        ("content/articles/ji-huo.markdown", E, md_only, "rename it to `ji-huo.md`".into()),
+        ("content/articles/shang-chuan.MD", E, md_only, "rename it to `shang-chuan.md`".into()),
+        (
+            "content/notes.md",
+            W,
+            directly_inside,
+            "move it to content/articles/notes.md, or out of content/ if it is not meant to be published".into(),
+        ),
+        ("content/recommendations/zhai-yao.Md", E, md_only, "rename it to `zhai-yao.md`".into()),
+        ("content/stray.md", E, directly_inside, "move it to content/articles/stray.md".into()),
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for ((file, severity, message, fix), (want_file, want_severity, want_message, want_fix)) in
+        found.iter().zip(&expected)
+    {
+        assert_eq!((file.as_str(), severity), (*want_file, want_severity));
+        let name = Path::new(want_file).file_name().unwrap().to_str().unwrap();
+        assert_eq!(*message, format!("`{name}` {want_message}"));
+        assert_eq!(fix, want_fix);
+    }
+    let located = report.diagnostics.iter().find(|d| d.file == Path::new("content/stray.md")).unwrap();
+    assert_eq!((located.line, located.column, located.code()), (1, 1, "stray-directory"));
+    assert_eq!(
+        located.message.render(Lang::Zh),
+        "`stray.md` 不会发布：build 只读取直接放在 content/articles/ 和 content/recommendations/ 里的文件"
+    );
+    assert_eq!(located.fix.render(Lang::Zh), "移到 content/articles/stray.md");
+    let renamed = report.diagnostics.iter().find(|d| d.file.ends_with("ji-huo.markdown")).unwrap();
+    assert_eq!(renamed.code(), "stray-extension");
+    assert_eq!(renamed.message.render(Lang::Zh), "`ji-huo.markdown` 不会发布：build 只读取文件名以小写 `.md` 结尾的文件");
+    assert_eq!(renamed.fix.render(Lang::Zh), "改名为 `ji-huo.md`");
+}
+
+#[test]
+fn known_files_readmes_and_hidden_files_in_content_are_quiet() {
+    let site = site_with(&[
+        ("content/synonyms.yaml", "- 异地就医 = 异地看病\n"),
+        ("content/README.md", "# 内容目录说明\n"),
+        ("content/articles/.ji-huo.md.swp", "swap"),
+        ("content/.drafts/ji-huo.md", ARTICLE),
+        ("content/articles/cover.png", "png"),
+    ]);
+    let report = check(site.path());
+    assert!(report.diagnostics.is_empty(), "{}", report.render(Format::Human, Lang::En));
+}
+
+#[test]
+fn build_warns_about_stray_files_and_still_builds() {
+    let site = site_with(&[("content/stray.md", ARTICLE)]);
+    let out = site.path().join("public");
+    let report = policypress::build(&build_support::options(site.path(), &out, true)).unwrap();
+    let strays: Vec<String> = report.stray_files.iter().map(|e| format!("{e} ({})", e.fix.render(Lang::En))).collect();
+    assert_eq!(
+        strays,
+        [format!(
+            "{}:1:1: `stray.md` is never published: the build reads only the files directly inside content/articles/ and content/recommendations/ (move it to content/articles/stray.md)",
+            site.path().join("content/stray.md").display()
+        )]
+    );
+    assert!(out.join("articles/good-article/index.html").is_file());
+}

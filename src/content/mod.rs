@@ -124,6 +124,105 @@ pub fn markdown_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A Markdown file under `content/` that the build never reads, with where
+/// it belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrayFile {
+    pub error: ContentError,
+    /// Whether the author clearly meant it to be published: it has front
+    /// matter, or it sits among the articles or recommendations under a
+    /// name the build skips. Left unreported, such a file passes CI and is
+    /// silently missing from the site.
+    pub meant_for_publishing: bool,
+}
+
+/// Every Markdown file under `content_dir` that [`load_tree`] skips: a
+/// `.markdown`, `.MD` or `.md.txt` name among the articles, any Markdown
+/// file directly in `content/` or in a directory the build does not read.
+/// Hidden files (editors' swap files, `.git`) and non-Markdown files
+/// (`topics.yaml`, `synonyms.yaml`) are not content; neither is a README
+/// without front matter.
+pub fn stray_files(content_dir: &Path) -> Vec<StrayFile> {
+    let read_dirs = [ItemKind::Article, ItemKind::Recommendation].map(|kind| content_dir.join(kind.dir()));
+    let mut strays: Vec<StrayFile> = walkdir::WalkDir::new(content_dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|entry| !entry.file_type().is_dir())
+        .filter_map(|entry| {
+            let path = entry.into_path();
+            let stem = markdown_stem(&path)?;
+            let parent = path.parent()?;
+            let read_here = read_dirs.iter().any(|dir| dir == parent);
+            if read_here && path.extension().is_some_and(|ext| ext == "md") {
+                return None;
+            }
+            let front_matter = starts_with_front_matter(&path);
+            if !front_matter && stem.eq_ignore_ascii_case("readme") {
+                return None;
+            }
+            let kind = match path.strip_prefix(content_dir).ok()?.components().next() {
+                Some(first) if first.as_os_str() == ItemKind::Recommendation.dir() => ItemKind::Recommendation,
+                _ => ItemKind::Article,
+            };
+            let belongs = content_dir.join(kind.dir()).join(format!("{stem}.md"));
+            let meant_for_publishing = front_matter || read_here;
+            let error = stray_error(content_dir, &path, &belongs, read_here, meant_for_publishing);
+            Some(StrayFile { error, meant_for_publishing })
+        })
+        .collect();
+    strays.sort_by(|a, b| a.error.path.cmp(&b.error.path));
+    strays
+}
+
+/// The name a file would have as a `.md` file, if its name says Markdown
+/// in a way the build does not read or (`x.md`) does.
+fn markdown_stem(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    // Windows' Notepad saves `x.md` as `x.md.txt` unless told otherwise.
+    let notepad = name.len() > 7 && name.get(name.len() - 7..).is_some_and(|end| end.eq_ignore_ascii_case(".md.txt"));
+    let base = if notepad { &name[..name.len() - 4] } else { name };
+    let (stem, extension) = base.rsplit_once('.')?;
+    let markdown = ["md", "markdown", "mdown", "mkd", "mkdn"].iter().any(|ext| extension.eq_ignore_ascii_case(ext));
+    (markdown && !stem.is_empty()).then(|| stem.to_string())
+}
+
+fn starts_with_front_matter(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 6];
+    let read = fs::File::open(path).and_then(|file| file.take(6).read(&mut head)).unwrap_or(0);
+    let head = &head[..read];
+    head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head).starts_with(b"---")
+}
+
+/// Whether a file of exactly this name exists: on a case-insensitive disk
+/// `x.md` "exists" when only `x.MD` does, which the build still skips.
+fn exists_exactly(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return false };
+    fs::read_dir(dir).is_ok_and(|entries| entries.filter_map(Result::ok).any(|entry| entry.file_name() == name))
+}
+
+/// What is wrong with a stray file and where to put it.
+fn stray_error(content_dir: &Path, path: &Path, belongs: &Path, read_here: bool, meant: bool) -> ContentError {
+    let site = content_dir.parent().unwrap_or(content_dir);
+    let shown = |p: &Path| p.strip_prefix(site).unwrap_or(p).to_string_lossy().replace('\\', "/");
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let target = shown(belongs);
+    let message = if read_here { text!("stray-extension", name = name) } else { text!("stray-directory", name = name) };
+    let fix = if exists_exactly(belongs) {
+        text!("stray-target-exists", target = target)
+    } else if read_here {
+        let name = belongs.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        text!("stray-extension.fix", name = name)
+    } else if meant {
+        text!("stray-directory.fix", target = target)
+    } else {
+        text!("stray-directory.fix-notes", target = target)
+    };
+    ContentError::new(path, 1, 1, message, fix)
+}
+
 /// Everything in `content/`, parsed in parallel; broken files become errors
 /// and the rest still load.
 #[derive(Debug, Default)]

@@ -13,6 +13,7 @@ did-you-mean = did you mean `{ $name }`?
 located = { $location }: { $message }
 io-error = { $path }: { $error }
 not-a-site = no { $config } in { $dir } or any directory above it, so this is not a policypress site. Run the command from the site's root (the directory holding { $config } and content/), or pass --root DIR
+root-not-a-site = { $dir } holds neither { $config } nor content/, so it is not a policypress site; check the --root path
 
 ## check
 
@@ -41,6 +42,15 @@ cannot-read = cannot read the file: { $error }
 cannot-write = cannot write the file: { $error }
 not-utf8 = the file is not UTF-8 text (it may be saved as GBK)
     .fix = save the file as UTF-8 (in most editors: Save with Encoding → UTF-8)
+
+## Content files the build never reads
+
+stray-extension = `{ $name }` is never published: the build reads only files whose names end in `.md` (lowercase)
+    .fix = rename it to `{ $name }`
+stray-directory = `{ $name }` is never published: the build reads only the files directly inside content/articles/ and content/recommendations/
+    .fix = move it to { $target }
+    .fix-notes = move it to { $target }, or out of content/ if it is not meant to be published
+stray-target-exists = { $target } exists already: merge the two files and delete this one
 
 ## Front matter as a whole
 

@@ -12,6 +12,7 @@ did-you-mean = 是不是要写 `{ $name }`？
 located = { $location }：{ $message }
 io-error = { $path }：{ $error }
 not-a-site = 在 { $dir } 及其上级目录里都找不到 { $config }，这里不是 policypress 站点。请在站点根目录（放 { $config } 和 content/ 的目录）里运行，或加上 --root 目录
+root-not-a-site = { $dir } 里既没有 { $config } 也没有 content/，不是 policypress 站点；请检查 --root 的路径
 
 ## check
 
@@ -25,6 +26,15 @@ cannot-read = 无法读取文件：{ $error }
 cannot-write = 无法写入文件：{ $error }
 not-utf8 = 文件不是 UTF-8 编码（可能存成了 GBK）
     .fix = 把文件另存为 UTF-8 编码（多数编辑器：另存为 → 编码选 UTF-8）
+
+## build 不读取的内容文件
+
+stray-extension = `{ $name }` 不会发布：build 只读取文件名以小写 `.md` 结尾的文件
+    .fix = 改名为 `{ $name }`
+stray-directory = `{ $name }` 不会发布：build 只读取直接放在 content/articles/ 和 content/recommendations/ 里的文件
+    .fix = 移到 { $target }
+    .fix-notes = 移到 { $target }；如果它不是要发布的内容，移出 content/
+stray-target-exists = { $target } 已经存在：把两个文件合并，再删掉这一个
 
 ## 头信息整体
 

@@ -98,6 +98,9 @@ pub struct BuildReport {
     pub search: SearchStats,
     /// Problems that did not stop the build, one line each.
     pub warnings: Vec<String>,
+    /// Markdown files under `content/` the build did not read (see
+    /// [`crate::content::stray_files`]); a warning, as `check` is what fails CI.
+    pub stray_files: Vec<ContentError>,
 }
 
 /// Largest site whose index is built alongside a rebuild's rendering.
@@ -248,6 +251,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         elapsed: started.elapsed(),
         search: index.stats,
         warnings,
+        stray_files: crate::content::stray_files(layout.content()).into_iter().map(|stray| stray.error).collect(),
     })
 }
 

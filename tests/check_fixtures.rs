@@ -595,7 +595,10 @@ fn content_files_the_build_never_reads_are_reported_with_where_they_belong() {
     assert_eq!(located.fix.render(Lang::Zh), "移到 content/articles/stray.md");
     let renamed = report.diagnostics.iter().find(|d| d.file.ends_with("ji-huo.markdown")).unwrap();
     assert_eq!(renamed.code(), "stray-extension");
-    assert_eq!(renamed.message.render(Lang::Zh), "`ji-huo.markdown` 不会发布：build 只读取文件名以小写 `.md` 结尾的文件");
+    assert_eq!(
+        renamed.message.render(Lang::Zh),
+        "`ji-huo.markdown` 不会发布：build 只读取文件名以小写 `.md` 结尾的文件"
+    );
     assert_eq!(renamed.fix.render(Lang::Zh), "改名为 `ji-huo.md`");
 }
 

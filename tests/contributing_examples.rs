@@ -13,7 +13,8 @@ const REGENERATE: &str = "UPDATE_CONTRIBUTING=1 cargo test --test contributing_e
 
 /// An example CONTRIBUTING.md quotes: the command as shown, and the
 /// directory of the scratch site it runs in. They run in this order, on
-/// one site, as an editor would type them.
+/// one site; `new` runs last, so that the `check` examples show the
+/// site's mistakes rather than every line of a fresh skeleton.
 struct Example {
     name: &'static str,
     dir: &'static str,
@@ -21,14 +22,14 @@ struct Example {
 }
 
 const EXAMPLES: &[Example] = &[
+    Example { name: "check-errors", dir: ".", command: "policypress check" },
+    Example { name: "check-from-subdirectory", dir: "content/articles", command: "policypress check" },
+    Example { name: "check-github", dir: ".", command: "policypress check --format github" },
     Example {
         name: "new",
         dir: ".",
         command: "policypress new \"深圳异地就医怎么备案\" --region 广东省/深圳市 --topic 异地就医",
     },
-    Example { name: "check-errors", dir: ".", command: "policypress check" },
-    Example { name: "check-from-subdirectory", dir: "content/articles", command: "policypress check" },
-    Example { name: "check-github", dir: ".", command: "policypress check --format github" },
 ];
 
 /// The scratch site: a repository root (`.git`) holding a site whose

@@ -227,8 +227,12 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Import { raw, root, content, force, report, quiet } => {
-            // Outside any site, import starts one here: content/ is created.
-            let layout = layout(root, content).unwrap_or_else(|_| SiteLayout::new("."));
+            // `--root DIR` may name a site yet to be, and outside any site
+            // import starts one here: content/ is created.
+            let layout = match root {
+                Some(root) => SiteLayout::new(root),
+                None => layout(None, content).unwrap_or_else(|_| SiteLayout::new(".")),
+            };
             let result = import::import(&ImportOptions { inputs: raw, layout, force })?;
             for message in &result.messages {
                 if !quiet || message.severity > Severity::Note {

@@ -30,10 +30,6 @@ use crate::slug::is_valid_slug;
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
 use crate::text;
 
-/// A sentence `policypress new` puts in every skeleton body, so that `check`
-/// can tell an author who forgot to replace it.
-pub const PLACEHOLDER_MARKER: &str = "（请替换这段说明）";
-
 pub use crate::diagnostic::{Diagnostic, Severity};
 
 /// How `check` prints its findings.
@@ -250,7 +246,7 @@ fn placeholder_lines(body: &str) -> Vec<usize> {
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
         let bare = line.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ');
-        if !bare.is_empty() && (bare.contains(PLACEHOLDER_MARKER) || placeholders.contains(&bare)) {
+        if !bare.is_empty() && (bare.contains(crate::new::PLACEHOLDER_MARKER) || placeholders.contains(&bare)) {
             offsets.push(offset + (line.len() - line.trim_start().len()));
         }
         offset += line.len();

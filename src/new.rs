@@ -7,7 +7,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::check::PLACEHOLDER_MARKER;
 use crate::content::ContentError;
 use crate::i18n::Text;
 use crate::layout::SiteLayout;
@@ -15,6 +14,10 @@ use crate::model::{ArticleMeta, Date};
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
 use crate::text;
 use crate::text::{did_you_mean, display_path, escape_controls};
+
+/// A sentence `policypress new` puts in every skeleton body, so that `check`
+/// can tell an author who forgot to replace it.
+pub const PLACEHOLDER_MARKER: &str = "（请替换这段说明）";
 
 #[derive(Debug)]
 pub enum NewError {

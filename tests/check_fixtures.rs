@@ -383,6 +383,33 @@ const MISTAKES: &[Mistake] = &[
         )],
     ),
     (
+        "placeholders.md",
+        "---\ntitle: 中山医保卡怎么激活\nslug: placeholders\ntopics: [医保卡与电子凭证]\n---\n## 办理流程\n\n1. 准备材料：……\n\n### 问题一？\n\n回答……\n",
+        &[
+            (
+                8,
+                1,
+                "placeholder",
+                "the skeleton text from `policypress new` is still here: “1. 准备材料：……”",
+                "这里还是 `policypress new` 生成的模板文字：“1. 准备材料：……”",
+            ),
+            (
+                10,
+                1,
+                "placeholder",
+                "the skeleton text from `policypress new` is still here: “### 问题一？”",
+                "这里还是 `policypress new` 生成的模板文字：“### 问题一？”",
+            ),
+            (
+                12,
+                1,
+                "placeholder",
+                "the skeleton text from `policypress new` is still here: “回答……”",
+                "这里还是 `policypress new` 生成的模板文字：“回答……”",
+            ),
+        ],
+    ),
+    (
         "unclosed.md",
         "---\ntitle: 佛山医保卡怎么激活\nslug: unclosed\ntopics: [医保卡与电子凭证]\n\n正文。\n正文第二段。\n",
         &[(
@@ -508,10 +535,10 @@ fn check_speaks_the_locale_language_and_lang_overrides_it() {
     let (out, err) = check_with_env(site.path(), &[("LANG", "zh_CN.UTF-8")], &[]);
     assert!(out.contains("错误: `date: 2025-04-31`：4 月只有 30 天"), "{out}");
     assert!(out.contains("  修改: "), "{out}");
-    assert!(err.contains("检查了 10 篇文章和 0 条推荐："), "{err}");
+    assert!(err.contains("检查了 11 篇文章和 0 条推荐："), "{err}");
     let (out, err) = check_with_env(site.path(), &[("LANG", "C")], &[]);
     assert!(out.contains("error: `date: 2025-04-31`: month 4 has only 30 days"), "{out}");
-    assert!(err.contains("checked 10 articles and 0 recommendations: "), "{err}");
+    assert!(err.contains("checked 11 articles and 0 recommendations: "), "{err}");
     let (out, _) = check_with_env(site.path(), &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")], &[]);
     assert!(out.contains("month 4 has only 30 days"), "LC_ALL wins over LANG: {out}");
     let (out, _) = check_with_env(site.path(), &[("LANG", "C")], &["--lang", "zh"]);

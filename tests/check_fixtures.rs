@@ -657,3 +657,16 @@ fn build_warns_about_stray_files_and_still_builds() {
     );
     assert!(out.join("articles/good-article/index.html").is_file());
 }
+
+#[test]
+fn a_draft_may_keep_the_skeleton_and_lack_topics_with_warnings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("content/articles")).unwrap();
+    let draft = "---\ntitle: 医保卡怎么激活\nslug: draft\ndraft: true\ntopics: []\n---\n准备材料：……\n\n回答……\n";
+    std::fs::write(dir.path().join("content/articles/draft.md"), draft).unwrap();
+    let report = check(dir.path());
+    let codes: Vec<(&str, Severity)> = report.diagnostics.iter().map(|d| (d.code(), d.severity)).collect();
+    assert_eq!(codes, [("topics-none", W), ("placeholder", W), ("placeholder", W)]);
+    std::fs::write(dir.path().join("content/articles/draft.md"), draft.replace("draft: true\n", "")).unwrap();
+    assert_eq!(check(dir.path()).count(Severity::Error), 3, "published, the same file fails");
+}

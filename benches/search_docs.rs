@@ -13,7 +13,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use policypress::search::{SearchDoc, write_index};
+use policypress::search::{SearchDoc, TokenCache, write_index};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -71,7 +71,8 @@ fn main() {
         let _ = fs::write("/proc/self/clear_refs", "5");
         let (_, base) = memory();
         let started = Instant::now();
-        let stats = write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap().stats;
+        let stats =
+            write_index(&docs, &dir, None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
         let elapsed = started.elapsed();
         let (peak, _) = memory();
         println!(

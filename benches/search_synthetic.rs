@@ -15,7 +15,7 @@ mod search_support;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use policypress::search::write_index;
+use policypress::search::{TokenCache, write_index};
 use search_support::{synthetic_docs, write_pages};
 
 fn main() {
@@ -25,7 +25,8 @@ fn main() {
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     let text_bytes: usize = docs.iter().map(|d| d.title.len() + d.body.len() + d.answer.len() + d.summary.len()).sum();
     let started = Instant::now();
-    let stats = write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap().stats;
+    let stats =
+        write_index(&docs, &dir, None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
     let elapsed = started.elapsed();
     println!(
         "synthetic: {} docs ({} MB text) indexed in {:.2?}: {} files, {} bytes",

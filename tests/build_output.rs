@@ -265,3 +265,75 @@ fn a_draft_is_checked_but_built_only_with_drafts() {
     assert_eq!(with_drafts.articles, published.articles + 1);
     assert!(read(&preview, &format!("articles/{slug}/index.html")).contains("异地就医备案怎么办"));
 }
+
+/// The site built from a copy of `root`'s config and content alone, so
+/// that no cache of `root` is read.
+fn clean_build(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("site");
+    fs::create_dir(&copy).unwrap();
+    for entry in fs::read_dir(root).unwrap() {
+        let name = entry.unwrap().file_name();
+        let name = name.to_str().unwrap();
+        if !name.starts_with("public") && name != ".policypress-cache" {
+            copy_dir(&root.join(name), &copy.join(name));
+        }
+    }
+    let out = copy.join("public");
+    build(&options(&copy, &out, true)).unwrap();
+    read_tree(&out)
+}
+
+#[test]
+fn the_search_index_after_edits_equals_a_clean_builds_even_with_a_damaged_cache() {
+    let (_dir, root) = site_copy();
+    let out = root.join("public");
+    build(&options(&root, &out, true)).unwrap();
+    let tokens = root.join(".policypress-cache/search-tokens");
+    assert!(fs::read_dir(&tokens).unwrap().count() > 0, "the index's token cache is saved");
+    let articles = root.join("content/articles");
+    let edited = articles.join("yi-di-jiu-yi-bei-an-zen-me-ban.md");
+    let edit = |from: &str, to: &str| {
+        let text = fs::read_to_string(&edited).unwrap();
+        assert!(text.contains(from), "{from}");
+        fs::write(&edited, text.replacen(from, to, 1)).unwrap();
+    };
+    let rebuild_and_compare = |what: &str| {
+        build(&options(&root, &out, true)).unwrap();
+        assert!(read_tree(&out) == clean_build(&root), "after {what}, the output differs from a clean build's");
+    };
+
+    edit("备案有效期内可多次结算。", "备案有效期内可多次结算，无需重复备案。");
+    rebuild_and_compare("a body edit");
+    let added = fs::read_to_string(articles.join("yi-bao-jia-ting-gong-ji-zen-me-ban-li.md"))
+        .unwrap()
+        .replacen("slug: yi-bao-jia-ting-gong-ji-zen-me-ban-li", "slug: jia-ting-gong-ji-xu-zhi", 1)
+        .replacen("title: ", "title: 须知：", 1);
+    fs::write(articles.join("jia-ting-gong-ji-xu-zhi.md"), added).unwrap();
+    rebuild_and_compare("an added article");
+    fs::remove_file(articles.join("ling-huo-jiu-ye-ren-yuan-zen-me-jiao-yi-bao.md")).unwrap();
+    rebuild_and_compare("a deleted article");
+
+    // Every way a cache file goes bad: a changed byte in each file, a cut
+    // file, garbage, and another version's header. Each entry of a damaged
+    // file is tokenized again, never trusted.
+    let mut shards: Vec<_> = fs::read_dir(&tokens).unwrap().map(|e| e.unwrap().path()).collect();
+    shards.sort();
+    for (n, shard) in shards.iter().enumerate() {
+        let mut bytes = fs::read(shard).unwrap();
+        match n % 4 {
+            0 => {
+                let at = bytes.len() - 1 - n % (bytes.len() / 2);
+                bytes[at] ^= 0x01;
+            }
+            1 => bytes.truncate(bytes.len() * 2 / 3),
+            2 => bytes = b"not a cache".repeat(n + 1),
+            _ => bytes[8] ^= 0xff,
+        }
+        fs::write(shard, bytes).unwrap();
+    }
+    edit("无需重复备案。", "无需重复备案，跨省也一样。");
+    rebuild_and_compare("an edit with a damaged cache");
+    edit("跨省也一样。", "跨省也一样，请留意当地通知。");
+    rebuild_and_compare("an edit after the damaged cache was rewritten");
+}

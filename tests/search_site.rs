@@ -12,7 +12,7 @@ mod search_support;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use policypress::search::{SearchDoc, write_index};
+use policypress::search::{SearchDoc, TokenCache, write_index};
 use search_support::{fixture_docs, synthetic_docs, write_pages};
 
 /// Every file under `dir` with its bytes, sorted by path.
@@ -33,13 +33,14 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
     assert!(docs.len() > 60, "fixtures should yield articles and snippets, got {}", docs.len());
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let stats = write_index(&docs, a.path(), None, true, |_| None, &Default::default()).unwrap().stats;
+    let stats =
+        write_index(&docs, a.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
     let mut reversed = docs.clone();
     reversed.reverse();
-    write_index(&reversed, b.path(), None, true, |_| None, &Default::default()).unwrap();
+    write_index(&reversed, b.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
     // A rebuild into the same directory leaves exactly one shard generation.
-    write_index(&docs, a.path(), None, true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, a.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
 
     let on_disk: u64 = snapshot(a.path()).iter().map(|(_, bytes)| bytes.len() as u64).sum();
@@ -57,10 +58,10 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
 fn a_changed_document_replaces_the_shard_generation() {
     let mut docs = fixture_docs();
     let dir = tempfile::tempdir().unwrap();
-    write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     let before = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     docs[0].title.push_str("（更新）");
-    write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     let after = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     assert_ne!(before, after);
     let generations =
@@ -73,12 +74,14 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
     use std::os::unix::fs::MetadataExt;
     let mut docs = fixture_docs();
     let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, old.path(), None, true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     // One character of one body: field lengths, and so every other weight, stay.
     let doc = docs.iter_mut().find(|d| d.body.contains('医')).unwrap();
     doc.body = doc.body.replacen('医', "药", 1).into();
-    let written = write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default()).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
+    let written =
+        write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default(), &TokenCache::disabled())
+            .unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "linking changes no byte");
 
     let inodes = |dir: &Path| -> std::collections::BTreeSet<u64> {
@@ -97,7 +100,8 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
 #[test]
 fn empty_site_gets_a_loadable_empty_index() {
     let dir = tempfile::tempdir().unwrap();
-    let stats = write_index(&[], dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
+    let stats =
+        write_index(&[], dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
     assert_eq!(stats.documents, 0);
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("search/manifest.json")).unwrap()).unwrap();
@@ -123,7 +127,7 @@ fn dev_site() {
     });
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_index(&docs, &dir, None, true, |_| None, &Default::default()).unwrap();
+    write_index(&docs, &dir, None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     write_pages(&docs, &dir, true);
     let search_page = fs::read_to_string(dir.join("search/index.html")).unwrap();
     assert!(search_page.contains(r#"data-root="../""#) && search_page.contains(r#"id="search-results""#));
@@ -153,7 +157,7 @@ fn exact_site() {
     let docs = synthetic_docs(3_000);
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_index(&docs, &dir, None, false, |_| None, &Default::default()).unwrap();
+    write_index(&docs, &dir, None, false, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     let token_sets: Vec<std::collections::HashSet<String>> = docs
         .iter()
         .map(|d| {
@@ -183,7 +187,9 @@ fn exact_site() {
 fn the_single_file_index_maps_short_refs_to_urls_and_indexes_bodies_while_small() {
     let dir = tempfile::tempdir().unwrap();
     let docs = fixture_docs();
-    let stats = write_index(&docs, dir.path(), None, true, |_| None, &Default::default()).unwrap().stats;
+    let stats = write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
+        .unwrap()
+        .stats;
     let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
     assert_eq!(stats.monolithic_bytes, text.len() as u64);
     assert!(stats.monolithic_bodies);
@@ -219,7 +225,9 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         })
         .collect();
     let old = tempfile::tempdir().unwrap();
-    let first = write_index(&docs, old.path(), None, true, |_| None, &Default::default()).unwrap().elasticlunr_digest;
+    let first = write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
+        .unwrap()
+        .elasticlunr_digest;
     assert!(first.is_some());
     let inode = |dir: &Path| fs::metadata(dir.join("search_index.zh.json")).unwrap().ino();
     // What the build cache does: offer the old file when the digest matches.
@@ -230,9 +238,20 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
 
     // Nothing changed: kept.
     let (kept, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let second =
-        write_index(&docs, kept.path(), Some(old.path()), true, offer(old.path()), &Default::default()).unwrap();
-    let clean_stats = write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap().stats;
+    let second = write_index(
+        &docs,
+        kept.path(),
+        Some(old.path()),
+        true,
+        offer(old.path()),
+        &Default::default(),
+        &TokenCache::disabled(),
+    )
+    .unwrap();
+    let clean_stats =
+        write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
+            .unwrap()
+            .stats;
     assert_eq!(second.elasticlunr_digest, first);
     assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
     assert_eq!(second.stats, clean_stats, "a kept file reports its size and bodies as a written one");
@@ -241,10 +260,48 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
     // A title edit changes it.
     docs[3].title = "改过的问题".into();
     let (edited, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let third =
-        write_index(&docs, edited.path(), Some(kept.path()), true, offer(kept.path()), &Default::default()).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default()).unwrap();
+    let third = write_index(
+        &docs,
+        edited.path(),
+        Some(kept.path()),
+        true,
+        offer(kept.path()),
+        &Default::default(),
+        &TokenCache::disabled(),
+    )
+    .unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
     assert_ne!(third.elasticlunr_digest, first);
     assert_ne!(inode(edited.path()), inode(kept.path()));
     assert_eq!(snapshot(edited.path()), snapshot(clean.path()));
+}
+
+/// What a deploy uploads after an edit: the index files whose path the
+/// previous index did not have. Files keep their path while their group
+/// is unchanged, so a one-sentence edit renames a small part of the index.
+#[test]
+fn a_one_sentence_edit_renames_few_index_files() {
+    let mut docs = synthetic_docs(3_000);
+    let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let none = || TokenCache::disabled();
+    write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &none()).unwrap();
+    let article = docs.iter_mut().find(|d| d.kind == "article").unwrap();
+    article.body = format!("{}。具体以当地医保经办机构公布为准", article.body).into();
+    let written =
+        write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default(), &none()).unwrap();
+    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &none()).unwrap();
+    assert_eq!(snapshot(new.path()), snapshot(clean.path()), "the same index as a clean build");
+
+    // Paths and bytes: a deploy uploads a file that is new or changed.
+    let before: std::collections::BTreeSet<(PathBuf, Vec<u8>)> = snapshot(old.path()).into_iter().collect();
+    let after = snapshot(new.path());
+    let uploaded: Vec<&PathBuf> = after.iter().filter(|file| !before.contains(*file)).map(|(rel, _)| rel).collect();
+    assert!(
+        uploaded.len() * 5 < after.len(),
+        "{} of {} index files are new or changed: {:?}",
+        uploaded.len(),
+        after.len(),
+        &uploaded[..uploaded.len().min(5)]
+    );
+    assert_eq!(after.len(), written.files.len());
 }

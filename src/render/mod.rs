@@ -118,6 +118,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let config = options.config(&layout)?;
     let theme = Theme::load(&layout, &config.theme, config.minify)?;
     let (vocabulary, tree, saving_front_matter) = load_content(&layout, options.fresh)?;
+    let loading_tokens = load_token_cache(&layout, options.fresh);
     let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
         layout: &layout,
@@ -196,6 +197,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             .collect::<Result<_, BuildError>>()
     };
     let client_data = client_data(&layout, &config, &site, &vocabulary);
+    let tokens = loading_tokens.join().unwrap_or_else(|_| search::TokenCache::disabled());
     let index_pages = |pages: &Pages<'_>| {
         // Like a page, the elasticlunr file is kept when its inputs and the
         // file on disk are as the cache recorded them.
@@ -209,6 +211,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             config.elasticlunr_index,
             kept,
             &client_data,
+            &tokens,
         )
         .map_err(BuildError::Search)
     };
@@ -298,6 +301,18 @@ fn load_content(
         BuildError::Content(std::mem::take(&mut tree.errors))
     })?;
     Ok((vocabulary, tree, saving))
+}
+
+/// Reads the search index's token cache in the background while the site
+/// model is built; `fresh` starts it over.
+fn load_token_cache(layout: &SiteLayout, fresh: bool) -> std::thread::JoinHandle<search::TokenCache> {
+    let dir = layout.cache_dir().join("search-tokens");
+    std::thread::spawn(move || {
+        if fresh {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        search::TokenCache::load(&dir)
+    })
 }
 
 /// What the search page needs besides the index: synonyms, popular

@@ -21,6 +21,7 @@ mod facets;
 mod shards;
 pub mod synonyms;
 mod terms;
+mod token_cache;
 pub mod tokenize;
 
 use std::borrow::Cow;
@@ -28,6 +29,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use token_cache::TokenCache;
 pub use tokenize::{query_terms, tokenize};
 
 /// One searchable page. The body is borrowed where it can be: bodies are
@@ -114,7 +116,8 @@ pub struct IndexFiles {
 /// `search_index.zh.json`; otherwise `kept_elasticlunr` is asked for a
 /// previous copy written from inputs with the given digest (see
 /// [`IndexFiles::elasticlunr_digest`]), which is linked instead of rewritten.
-/// `client` goes into the manifest.
+/// `client` goes into the manifest. `tokens` holds the documents tokenized
+/// by earlier builds (see [`TokenCache`]), and is updated.
 pub fn write_index(
     docs: &[SearchDoc],
     out_dir: &Path,
@@ -122,6 +125,7 @@ pub fn write_index(
     elasticlunr: bool,
     kept_elasticlunr: impl Fn([u8; 16]) -> Option<PathBuf> + Sync,
     client: &ClientData,
+    tokens: &TokenCache,
 ) -> io::Result<IndexFiles> {
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
@@ -130,7 +134,7 @@ pub fn write_index(
     // The elasticlunr file is written by one thread; the shards keep the
     // other cores busy meanwhile.
     let (written, monolithic) = rayon::join(
-        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client),
+        || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client, tokens),
         || {
             let Some(plan) = &plan else { return Ok(elastic::Written { bytes: 0, bodies: false }) };
             let path = out_dir.join(MONOLITHIC_FILE);

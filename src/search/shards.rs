@@ -3,12 +3,12 @@
 //! large the site is.
 //!
 //! ```text
-//! search/manifest.json            fixed name, small; names the generation
-//! search/<gen>/t/<bucket>.json    terms whose FNV-1a hash % buckets == bucket
-//! search/<gen>/p/<bucket>.<n>.json  one common term's entry, too big to share a chunk
-//! search/<gen>/d/<n>.json         metadata of documents n*FRAGMENT_DOCS ..
-//! search/<gen>/f/index.json       facets and near-duplicate groups (see [`super::facets`])
-//! search/<gen>/f/<p>.json         cities of province number p
+//! search/manifest.json            fixed name, small; names every group directory
+//! search/<c>/t/<bucket>.json      terms whose FNV-1a hash % buckets == bucket
+//! search/<c>/p/<bucket>.<n>.json  one common term's entry, too big to share a chunk
+//! search/<d>/d/<n>.json           metadata of documents n*FRAGMENT_DOCS ..
+//! search/<f>/f/index.json         facets and near-duplicate groups (see [`super::facets`])
+//! search/<f>/f/<p>.json           cities of province number p
 //! ```
 //!
 //! A chunk also carries, under `@` and two characters, the place names of
@@ -16,12 +16,20 @@
 //! a query fetches the chunks of its bigrams anyway, so recognising the
 //! places it names costs no request.
 //!
-//! `<gen>` is a hash of every shard file, so shard URLs are immutable and
-//! cacheable forever while the manifest is the one file that changes. One
-//! hash for the whole set rather than one per file costs nothing in cache
-//! hits (document numbers are positions in the URL-sorted list, so adding a
-//! page rewrites nearly every chunk anyway) and keeps the manifest a few
-//! hundred bytes instead of a list of thousands of names.
+//! Files are grouped into directories named by a hash of the group's files
+//! (16 hex digits): `<c>` holds `chunks.per` consecutive buckets with their
+//! own files (the manifest's `chunks.dirs[bucket / per]`), `<d>` holds
+//! `fragments.per` consecutive fragments, `<f>` the facets. So a shard URL
+//! is immutable and cacheable forever, the manifest is the one file that
+//! changes, and a reader holding the previous manifest keeps finding the
+//! previous files while the new ones are put beside them. A group whose
+//! files did not change keeps its name: an edit to one body changes the
+//! postings of a few dozen terms, so a redeploy uploads the few groups
+//! holding them instead of every file (see [`CHUNK_GROUPS`] for the
+//! trade-off with the manifest's size). For that to hold, nothing an edit
+//! does not touch may move: document numbers follow URLs and facets, the
+//! BM25 average lengths are rounded ([`average_lengths`]) and the bucket
+//! count moves in coarse steps ([`coarse_bucket_count`]).
 //!
 //! A chunk maps each term to `[df, postings, members]`: `df` the number of
 //! documents containing the term and `postings` a string packing, for each
@@ -56,16 +64,17 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
+use super::token_cache::{self, DocDigest, Payload, TokenCache};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Documents per metadata fragment: a page of twenty results touches twenty
 /// fragments, so each holds one document's half kilobyte and no neighbour's.
 pub const FRAGMENT_DOCS: usize = 1;
@@ -87,6 +96,13 @@ pub const WEIGHT_SCALE: f64 = 63.0;
 pub const DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 pub const K1: f64 = 1.2;
 pub const B: f64 = 0.75;
+/// Most chunk groups: each is a directory named by its files' digest, and
+/// the manifest lists every name (17 bytes each), so more groups mean a
+/// larger manifest and fewer files renamed by an edit.
+const CHUNK_GROUPS: usize = 128;
+/// Most fragment groups; an edit to a body rarely changes a fragment, so
+/// these can be larger.
+const FRAGMENT_GROUPS: usize = 64;
 /// Documents tokenized between merges; bounds the transient postings.
 const BATCH: usize = 2_048;
 /// Documents per tokenizing task within a batch.
@@ -194,9 +210,18 @@ fn field_lengths(doc: &SearchDoc, word: &mut String) -> [u32; 5] {
     lengths
 }
 
-/// Tokenizes documents `first..` into postings grouped by partition.
+/// Where pass 2 reads a document's terms: its token-cache payload (cached
+/// or made in pass 1), or its text when the site is too large for the cache.
+enum Source<'c> {
+    Cached(Payload<'c>),
+    Fresh(Vec<u8>),
+    Text,
+}
+
+/// Turns documents `first..` into postings grouped by partition.
 fn tokenize_task(
     docs: &[&SearchDoc],
+    sources: &[Source<'_>],
     first: u32,
     scorer: &Scorer<'_>,
     long: &LongWords,
@@ -204,24 +229,31 @@ fn tokenize_task(
     word: &mut String,
 ) -> TaskOutput {
     let mut entries: Vec<(Key, Posting)> = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
+    for (i, (doc, source)) in docs.iter().zip(sources).enumerate() {
         let number = first + i as u32;
-        tf.clear();
-        for_each_field(doc, |field, text| {
-            scan(text, word, |token| {
-                let counts = tf.entry(terms::key(token, long)).or_default();
-                counts[field] = counts[field].saturating_add(1);
-            });
-        });
-        entries.extend(tf.iter().map(|(&key, counts)| {
+        let mut push = |key: Key, counts: [u8; 5]| {
             let mut weights = [0u8; 5];
             for (field, &n) in counts.iter().enumerate() {
                 if n > 0 {
                     weights[field] = scorer.weight(number, field, n);
                 }
             }
-            (key, Posting { doc: number, weights })
-        }));
+            entries.push((key, Posting { doc: number, weights }));
+        };
+        match source {
+            Source::Cached(payload) => payload.for_each_term(long, push),
+            Source::Fresh(bytes) => Payload::trusted(bytes).for_each_term(long, push),
+            Source::Text => {
+                tf.clear();
+                for_each_field(doc, |field, text| {
+                    scan(text, word, |token| {
+                        let counts = tf.entry(terms::key(token, long)).or_default();
+                        counts[field] = counts[field].saturating_add(1);
+                    });
+                });
+                tf.iter().for_each(|(&key, &counts)| push(key, counts));
+            }
+        }
     }
     // Counting sort by partition; stable, so each group stays in document order.
     let mut starts = [0u32; PARTITIONS + 1];
@@ -253,60 +285,74 @@ pub(super) fn write(
     dir: &Path,
     previous: Option<&Path>,
     client: &ClientData,
+    cache: &TokenCache,
 ) -> io::Result<Written> {
     // Document numbers are u32 to keep postings small.
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
-    let (mut partitions, long) = collect_postings(docs);
+    let (mut partitions, long) = collect_postings(docs, cache);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
     let count = buckets.count;
     let (places, place_context) = crate::taxonomy::client_places();
-    let generation = write_generation(docs, partitions, buckets, &long, &places, dir, previous)?;
-    let manifest = write_manifest(dir, &generation.name, docs.len(), count, client, place_context)?;
-    let names = |sub: &'static str, count: usize| {
-        let name = &generation.name;
-        (0..count).map(move |n| format!("{name}/{sub}/{n}.json"))
-    };
-    let named = |sub: &'static str, files: &[String]| {
-        files.iter().map(|file| format!("{}/{sub}/{file}", generation.name)).collect::<Vec<_>>()
-    };
-    let files = names("t", generation.chunks)
-        .chain(names("d", generation.fragments))
-        .chain(named("p", &generation.own))
-        .chain(named("f", &generation.facets))
-        .chain(["manifest.json".to_string()])
-        .collect();
+    let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
+    let generation = write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)?;
+    let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
+    let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
     Ok(Written { files, bytes: generation.bytes + manifest })
 }
 
 /// Every term's capped, weighted postings, by partition, and the words too
-/// long to be their own keys.
-fn collect_postings(docs: &[&SearchDoc]) -> (Vec<Partition>, Vec<String>) {
+/// long to be their own keys. Documents found in `cache` are not tokenized;
+/// the others' entries are saved into it once every document is merged.
+fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>, Vec<String>) {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
-    // need before the cap can pick the best postings.
-    let lengths: Vec<[u32; 5]> = docs.par_iter().map_init(String::new, |word, d| field_lengths(d, word)).collect();
-    let mut avg = [0f64; 5];
-    for (f, a) in avg.iter_mut().enumerate() {
-        *a = lengths.iter().map(|l| f64::from(l[f])).sum::<f64>() / docs.len().max(1) as f64;
-    }
-    let scorer = Scorer { lengths: &lengths, avg };
+    // need before the cap can pick the best postings; with the cache, each
+    // document's terms too, from the cache or tokenized once.
+    let long = LongWords::default();
+    let use_cache = cache.enabled() && docs.len() <= token_cache::MAX_DOCS;
+    let (digests, sources): (Vec<DocDigest>, Vec<Source<'_>>) = docs
+        .par_iter()
+        .map_init(
+            || (KeyMap::default(), String::new()),
+            |(tf, word), doc| {
+                if !use_cache {
+                    return (0, Source::Text);
+                }
+                let digest = token_cache::digest(doc);
+                match cache.get(digest) {
+                    Some(payload) => (digest, Source::Cached(payload)),
+                    None => (digest, Source::Fresh(token_cache::encode(doc, &long, tf, word))),
+                }
+            },
+        )
+        .unzip();
+    let lengths: Vec<[u32; 5]> = docs
+        .par_iter()
+        .zip(&sources)
+        .map_init(String::new, |word, (doc, source)| match source {
+            Source::Cached(payload) => payload.lengths(),
+            Source::Fresh(bytes) => Payload::trusted(bytes).lengths(),
+            Source::Text => field_lengths(doc, word),
+        })
+        .collect();
+    let scorer = Scorer { lengths: &lengths, avg: average_lengths(&lengths) };
 
-    // Pass 2: tokenize in parallel batches, then merge each batch into the
+    // Pass 2: postings in parallel batches, then merge each batch into the
     // term partitions, one thread per partition. Postings reach a term in
     // document order, and the cap keeps the best by a total order, so the
     // result does not depend on scheduling.
-    let long = LongWords::default();
     let mut partitions: Vec<Partition> = (0..PARTITIONS).map(|_| Partition::default()).collect();
-    for (batch_no, batch) in docs.chunks(BATCH).enumerate() {
+    for (batch_no, (batch, batch_sources)) in docs.chunks(BATCH).zip(sources.chunks(BATCH)).enumerate() {
         let outputs: Vec<TaskOutput> = batch
             .par_chunks(TASK)
+            .zip(batch_sources.par_chunks(TASK))
             .enumerate()
             .map_init(
                 || (KeyMap::default(), String::new()),
-                |(tf, word), (task_no, task)| {
+                |(tf, word), (task_no, (task, task_sources))| {
                     let first = (batch_no * BATCH + task_no * TASK) as u32;
-                    tokenize_task(task, first, &scorer, &long, tf, word)
+                    tokenize_task(task, task_sources, first, &scorer, &long, tf, word)
                 },
             )
             .collect();
@@ -324,9 +370,53 @@ fn collect_postings(docs: &[&SearchDoc]) -> (Vec<Partition>, Vec<String>) {
             }
         });
     }
+    if use_cache {
+        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
+            .into_iter()
+            .zip(sources)
+            .map(|(digest, source)| match source {
+                Source::Fresh(bytes) => (digest, Some(bytes)),
+                Source::Cached(_) | Source::Text => (digest, None),
+            })
+            .collect();
+        cache.save(&entries);
+    }
     let long = long.into_words();
 
     (partitions, long)
+}
+
+/// Average tokens per field, to three significant digits: an edit then
+/// leaves the averages, and with them the weights of every other document,
+/// as they were, unless it moves an average across a rounding step (at
+/// 10k pages, one edit in a few thousand does). The weights only need the
+/// averages roughly.
+fn average_lengths(lengths: &[[u32; 5]]) -> [f64; 5] {
+    std::array::from_fn(|f| {
+        let total: u64 = lengths.iter().map(|l| u64::from(l[f])).sum();
+        round_significant(total as f64 / lengths.len().max(1) as f64, 3)
+    })
+}
+
+/// `x` rounded to `digits` significant decimal digits.
+fn round_significant(x: f64, digits: i32) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(digits - 1 - x.log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// `n` rounded up to five significant bits (`16..=31` times a power of
+/// two): the bucket count moves in steps of 3–6% instead of one, so an
+/// edit almost never changes it, and with it every term's bucket.
+fn coarse_bucket_count(n: usize) -> usize {
+    let bits = usize::BITS - n.leading_zeros();
+    if bits <= 5 {
+        return n.max(1);
+    }
+    let shift = bits - 5;
+    n.div_ceil(1 << shift) << shift
 }
 
 /// Which terms share a chunk file: `members[starts[b]..starts[b + 1]]`
@@ -350,7 +440,7 @@ fn assign_buckets(partitions: &mut [Partition], docs: usize, long: &[String]) ->
             partition.terms.iter().map(|t| t.postings.len() * 3 + 16 + members_bytes(&t.members, docs)).sum::<usize>()
         })
         .sum();
-    let buckets = estimate.div_ceil(TARGET_CHUNK_BYTES).max(1);
+    let buckets = coarse_bucket_count(estimate.div_ceil(TARGET_CHUNK_BYTES));
 
     // Group terms by bucket: (partition, term) pairs, counting-sorted.
     let bucket_of: Vec<Vec<u32>> = partitions
@@ -379,149 +469,173 @@ fn assign_buckets(partitions: &mut [Partition], docs: usize, long: &[String]) ->
     Buckets { count: buckets, starts, members }
 }
 
-/// One generation's files, written under `dir/<name>/`.
-struct Generation {
-    /// Digest of every file's bytes: equal content, equal name.
+/// Files that change together, in a directory named by their digest.
+struct Group {
+    /// 16 hex digits of the SHA-256 of every file's name and bytes.
     name: String,
-    chunks: usize,
-    fragments: usize,
-    /// Names of the files under `p/`, for terms with postings of their own.
-    own: Vec<String>,
-    /// Names of the facet files under `f/`.
-    facets: Vec<String>,
+    /// Paths inside the group's directory, and bytes.
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Group {
+    fn new(files: Vec<(String, Vec<u8>)>) -> Group {
+        let mut hasher = Sha256::new();
+        for (name, bytes) in &files {
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        }
+        let name = hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Group { name, files }
+    }
+}
+
+/// What [`write_groups`] wrote.
+struct Generation {
+    /// Directory names of the chunk groups, of the fragment groups, and of
+    /// the facets.
+    chunk_groups: Vec<String>,
+    fragment_groups: Vec<String>,
+    facets: String,
+    /// Paths relative to the search directory.
+    files: Vec<String>,
     bytes: u64,
 }
 
-/// Writes the chunk, fragment, own-postings and facet files into a new
-/// generation directory, linking unchanged files from `previous`'s. The
-/// postings are freed once the chunk files hold them.
+/// Builds the chunk, own-postings, fragment and facet files and writes
+/// them in their groups. The postings are freed once the chunk files hold
+/// them.
+#[allow(clippy::too_many_arguments)]
 fn write_generation(
     docs: &[&SearchDoc],
     partitions: Vec<Partition>,
     buckets: Buckets,
     long: &[String],
     places: &[(&str, String)],
+    chunks_per_group: usize,
     dir: &Path,
     previous: Option<&Path>,
 ) -> io::Result<Generation> {
-    let tmp = dir.join(format!(".building-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp)?;
-    }
-    fs::create_dir_all(tmp.join("t"))?;
-    fs::create_dir_all(tmp.join("d"))?;
-    fs::create_dir_all(tmp.join("p"))?;
-    fs::create_dir_all(tmp.join("f"))?;
-    let facet_files = super::facets::files(docs);
-
-    // Files are generated in parallel but created one directory per thread:
-    // creating files in one directory from two threads mostly waits on the
-    // directory's lock, and creating files is most of the cost left.
     let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];
     for (bigram, json) in places {
         places_of[fnv1a_32(bigram) as usize % buckets.count].push((bigram, json));
     }
-    let (chunk_files, own_files): (Vec<Vec<u8>>, Vec<Vec<Vec<u8>>>) = (0..buckets.count)
+    let chunk_groups: Vec<Group> = (0..buckets.count.div_ceil(chunks_per_group))
         .into_par_iter()
-        .map(|b| {
-            let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
-                [buckets.starts[b]..buckets.starts[b + 1]]
-                .iter()
-                .map(|&(p, t)| {
-                    let term = &partitions[p as usize].terms[t as usize];
-                    (terms::text(term.key, long), term)
-                })
-                .collect();
-            chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
-            let mut out = Vec::new();
-            let own = chunk_json(&chunk, &places_of[b], docs.len(), &mut out);
-            (out, own)
+        .map(|g| {
+            let mut files = Vec::new();
+            let mut own_files = Vec::new();
+            for b in g * chunks_per_group..((g + 1) * chunks_per_group).min(buckets.count) {
+                let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
+                    [buckets.starts[b]..buckets.starts[b + 1]]
+                    .iter()
+                    .map(|&(p, t)| {
+                        let term = &partitions[p as usize].terms[t as usize];
+                        (terms::text(term.key, long), term)
+                    })
+                    .collect();
+                chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
+                let mut out = Vec::new();
+                let own = chunk_json(&chunk, &places_of[b], docs.len(), &mut out);
+                files.push((format!("t/{b}.json"), out));
+                own_files.extend(own.into_iter().enumerate().map(|(i, bytes)| (format!("p/{b}.{i}.json"), bytes)));
+            }
+            files.extend(own_files);
+            Group::new(files)
         })
-        .unzip();
-    let own_files: Vec<(String, Vec<u8>)> = own_files
-        .into_iter()
-        .enumerate()
-        .flat_map(|(b, own)| own.into_iter().enumerate().map(move |(i, bytes)| (format!("{b}.{i}.json"), bytes)))
         .collect();
     drop(buckets);
     drop(partitions);
-    let fragment_files: Vec<Vec<u8>> = docs
-        .par_chunks(FRAGMENT_DOCS)
-        .map(|group| {
-            let mut out = Vec::new();
-            fragment_json(group, &mut out).map(|()| out)
+    let fragments = docs.len().div_ceil(FRAGMENT_DOCS);
+    let fragments_per_group = fragments.div_ceil(FRAGMENT_GROUPS).max(1);
+    let fragment_groups: Vec<Group> = (0..fragments.div_ceil(fragments_per_group))
+        .into_par_iter()
+        .map(|g| {
+            let first = g * fragments_per_group;
+            let files = (first..(first + fragments_per_group).min(fragments))
+                .map(|n| {
+                    let group = &docs[n * FRAGMENT_DOCS..((n + 1) * FRAGMENT_DOCS).min(docs.len())];
+                    let mut out = Vec::new();
+                    fragment_json(group, &mut out).map(|()| (format!("d/{n}.json"), out))
+                })
+                .collect::<io::Result<_>>()?;
+            Ok(Group::new(files))
         })
         .collect::<io::Result<_>>()?;
-    let before = previous.and_then(previous_generation);
-    let before = |sub: &str| before.as_ref().map(|dir| dir.join(sub));
-    let (digests, written) = rayon::join(
-        || {
-            let files: Vec<&[u8]> = chunk_files
-                .iter()
-                .chain(&fragment_files)
-                .chain(own_files.iter().map(|(_, bytes)| bytes))
-                .chain(facet_files.iter().map(|(_, bytes)| bytes))
-                .map(Vec::as_slice)
-                .collect();
-            files.par_iter().map(Sha256::digest).collect::<Vec<_>>()
-        },
-        || {
-            rayon::join(
-                || {
-                    write_files(&tmp.join("t"), &chunk_files, before("t"))?;
-                    write_named(&tmp.join("p"), &own_files, before("p"))?;
-                    write_named(&tmp.join("f"), &facet_files, before("f"))
-                },
-                || write_files(&tmp.join("d"), &fragment_files, before("d")),
-            )
-        },
-    );
-    written.0?;
-    written.1?;
+    let facets =
+        Group::new(super::facets::files(docs).into_iter().map(|(name, bytes)| (format!("f/{name}"), bytes)).collect());
 
-    let mut generation = Sha256::new();
-    let mut bytes = 0;
-    let all_files = chunk_files
-        .iter()
-        .chain(&fragment_files)
-        .chain(own_files.iter().map(|(_, bytes)| bytes))
-        .chain(facet_files.iter().map(|(_, bytes)| bytes));
-    for (digest, file) in digests.iter().zip(all_files) {
-        generation.update(digest);
-        bytes += file.len() as u64;
-    }
-    let generation: String = generation.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let final_dir = dir.join(&generation);
-    if final_dir.exists() {
-        // Same content as a previous build: keep the old copy, byte-identical.
-        fs::remove_dir_all(&tmp)?;
-    } else {
-        fs::rename(&tmp, &final_dir)?;
-    }
-    remove_other_generations(dir, &generation)?;
-
+    let groups: Vec<&Group> = chunk_groups.iter().chain(&fragment_groups).chain([&facets]).collect();
+    write_groups(&groups, dir, previous)?;
+    let files = groups.iter().flat_map(|g| g.files.iter().map(|(rel, _)| format!("{}/{rel}", g.name))).collect();
+    let bytes = groups.iter().flat_map(|g| &g.files).map(|(_, bytes)| bytes.len() as u64).sum();
     Ok(Generation {
-        name: generation,
-        chunks: chunk_files.len(),
-        fragments: fragment_files.len(),
-        own: own_files.into_iter().map(|(name, _)| name).collect(),
-        facets: facet_files.into_iter().map(|(name, _)| name).collect(),
+        chunk_groups: chunk_groups.into_iter().map(|g| g.name).collect(),
+        fragment_groups: fragment_groups.into_iter().map(|g| g.name).collect(),
+        facets: facets.name,
+        files,
         bytes,
     })
 }
 
-/// Points `dir/manifest.json` at generation `name`; returns its size.
+/// Makes `dir/<name>/` hold each group's files and removes every other
+/// group directory. A group directory already there is complete (it is
+/// only ever created by renaming a finished one) and, being named by its
+/// content, right. One found in `previous` (the search directory of the
+/// site this one replaces) is hard-linked file by file, so an unchanged
+/// group costs no writing and keeps its files' identity; the rest are
+/// written. Groups are written in parallel: each is its own directory, so
+/// threads do not contend for one directory's lock.
+fn write_groups(groups: &[&Group], dir: &Path, previous: Option<&Path>) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    groups.par_iter().try_for_each(|group| {
+        let target = dir.join(&group.name);
+        if target.is_dir() {
+            return Ok(());
+        }
+        let tmp = dir.join(format!(".building-{}-{}", std::process::id(), group.name));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        let old = previous.map(|p| p.join(&group.name)).filter(|old| old.is_dir());
+        for (rel, bytes) in &group.files {
+            let path = tmp.join(rel);
+            if let Some(parent) = path.parent()
+                && !parent.is_dir()
+            {
+                fs::create_dir_all(parent)?;
+            }
+            let linked = old.as_ref().is_some_and(|old| fs::hard_link(old.join(rel), &path).is_ok());
+            if !linked {
+                fs::write(&path, bytes)?;
+            }
+        }
+        if group.files.is_empty() {
+            fs::create_dir_all(&tmp)?;
+        }
+        fs::rename(&tmp, &target)
+    })?;
+    let keep: std::collections::HashSet<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    remove_other_groups(dir, &keep)
+}
+
+/// Points `dir/manifest.json` at the groups of `generation`; returns its size.
 fn write_manifest(
     dir: &Path,
-    name: &str,
+    generation: &Generation,
+    chunks_per_group: usize,
     docs: usize,
     buckets: usize,
     client: &ClientData,
     place_context: &[&str],
 ) -> io::Result<u64> {
+    let fragments_per_group = docs.div_ceil(FRAGMENT_DOCS).div_ceil(FRAGMENT_GROUPS).max(1);
     let manifest = json!({
         "version": FORMAT_VERSION,
-        "base": format!("{name}/"),
+        "chunks": {"per": chunks_per_group, "dirs": generation.chunk_groups},
+        "fragments": {"per": fragments_per_group, "dirs": generation.fragment_groups},
+        "facets": generation.facets,
         "docs": docs,
         "buckets": buckets,
         "fragment": FRAGMENT_DOCS,
@@ -701,50 +815,15 @@ fn passage(doc: &SearchDoc) -> String {
     clip(&folded, PASSAGE_CHARS)
 }
 
-/// Writes `files[n]` to `dir/<n>.json`, or hard-links `previous/<n>.json`
-/// when it holds the same bytes.
-fn write_files(dir: &Path, files: &[Vec<u8>], previous: Option<PathBuf>) -> io::Result<()> {
-    files.iter().enumerate().try_for_each(|(n, bytes)| write_one(dir, &format!("{n}.json"), bytes, previous.as_deref()))
-}
-
-/// Writes each `(name, bytes)` of `files` into `dir` as [`write_files`] does.
-fn write_named(dir: &Path, files: &[(String, Vec<u8>)], previous: Option<PathBuf>) -> io::Result<()> {
-    files.iter().try_for_each(|(name, bytes)| write_one(dir, name, bytes, previous.as_deref()))
-}
-
-fn write_one(dir: &Path, name: &str, bytes: &[u8], previous: Option<&Path>) -> io::Result<()> {
-    {
-        let path = dir.join(name);
-        if let Some(old) = previous.map(|p| p.join(name)) {
-            let same_len = fs::metadata(&old).is_ok_and(|m| m.len() == bytes.len() as u64);
-            if same_len
-                && fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes)
-                && fs::hard_link(&old, &path).is_ok()
-            {
-                return Ok(());
-            }
-        }
-        fs::write(path, bytes)
-    }
-}
-
-/// The generation directory `search/manifest.json` under `search_dir` names.
-fn previous_generation(search_dir: &Path) -> Option<PathBuf> {
-    let manifest: serde_json::Value = serde_json::from_slice(&fs::read(search_dir.join("manifest.json")).ok()?).ok()?;
-    let base = manifest.get("base")?.as_str()?.trim_end_matches('/');
-    let is_generation = base.len() == 16 && base.bytes().all(|b| b.is_ascii_hexdigit());
-    is_generation.then(|| search_dir.join(base))
-}
-
-/// Deletes shard sets of earlier builds (and interrupted ones) so `public/`
-/// holds only what the manifest names.
-fn remove_other_generations(dir: &Path, keep: &str) -> io::Result<()> {
+/// Deletes group directories of earlier builds (and interrupted ones) so
+/// `public/` holds only what the manifest names.
+fn remove_other_groups(dir: &Path, keep: &std::collections::HashSet<&str>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let is_generation = name.len() == 16 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        if entry.file_type()?.is_dir() && name != keep && (is_generation || name.starts_with(".building-")) {
+        if entry.file_type()?.is_dir() && !keep.contains(&*name) && (is_generation || name.starts_with(".building-")) {
             fs::remove_dir_all(entry.path())?;
         }
     }
@@ -784,11 +863,13 @@ mod tests {
         let manifest: serde_json::Value =
             serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
         let bucket = fnv1a_32(term) % manifest["buckets"].as_u64().unwrap() as u32;
-        let path = dir.join(manifest["base"].as_str().unwrap()).join(format!("t/{bucket}.json"));
+        let per = manifest["chunks"]["per"].as_u64().unwrap() as u32;
+        let group = dir.join(manifest["chunks"]["dirs"][(bucket / per) as usize].as_str().unwrap());
+        let path = group.join(format!("t/{bucket}.json"));
         let chunk: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
         match chunk[term][1].as_u64() {
             Some(n) => {
-                let own = dir.join(manifest["base"].as_str().unwrap()).join(format!("p/{bucket}.{n}.json"));
+                let own = group.join(format!("p/{bucket}.{n}.json"));
                 let entry: serde_json::Value = serde_json::from_slice(&fs::read(own).unwrap()).unwrap();
                 assert_eq!(entry[0], chunk[term][0], "the chunk and the term's own file agree on df");
                 entry
@@ -823,7 +904,7 @@ mod tests {
         let docs: Vec<SearchDoc> = (0..2_000).map(|n| doc(n, if n % 999 == 0 { "稀有词" } else { "别的" })).collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
+        write(&refs, dir.path(), None, &ClientData::default(), &TokenCache::disabled()).unwrap();
         let entry = entry(dir.path(), "稀有");
         let docs: Vec<u32> = unpack(entry[1].as_str().unwrap()).iter().map(|p| p.0).collect();
         assert_eq!(docs, [0, 999, 1998], "deltas of several digits");
@@ -865,7 +946,7 @@ mod tests {
             .collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
+        write(&refs, dir.path(), None, &ClientData::default(), &TokenCache::disabled()).unwrap();
         let common = entry(dir.path(), "医保");
         assert_eq!(common[0], total, "df counts every document");
         let kept = unpack(common[1].as_str().unwrap());
@@ -891,7 +972,7 @@ mod tests {
         let docs: Vec<SearchDoc> = (0..total).map(|n| doc(n, if n % 40 == 3 { "异地就医" } else { "别的" })).collect();
         let refs: Vec<&SearchDoc> = docs.iter().collect();
         let dir = tempfile::tempdir().unwrap();
-        write(&refs, dir.path(), None, &ClientData::default()).unwrap();
+        write(&refs, dir.path(), None, &ClientData::default(), &TokenCache::disabled()).unwrap();
         let sparse = entry(dir.path(), "异地");
         let text = sparse[2].as_str().unwrap();
         assert!(text.starts_with('d'), "deltas are shorter than a bitmap here");

@@ -65,6 +65,12 @@ pub fn key(token: Token<'_>, long: &LongWords) -> Key {
     }
 }
 
+/// Whether `key` numbers a word in a [`LongWords`] table, which only
+/// this build's table can decode.
+pub fn is_long(key: Key) -> bool {
+    key & LONG == LONG
+}
+
 /// A term's text, decoded from its key without allocating.
 pub enum TermText<'a> {
     Inline([u8; 12], usize),

@@ -414,7 +414,7 @@
   Engine.prototype.load = function () {
     var self = this;
     return this.get('search/manifest.json').then(function (m) {
-      if (m.version !== 4) throw new Error('unsupported search index version ' + m.version);
+      if (m.version !== 5) throw new Error('unsupported search index version ' + m.version);
       self.manifest = m;
       self.synonyms = synonymTable(m.synonyms);
       return m;
@@ -425,10 +425,17 @@
     return queryWords(query, this.synonyms);
   };
 
+  /** The directory of group `dirs` that holds file number `n`: files are
+   *  grouped `per` to a directory named by the group's content. */
+  function groupDir(group, n) {
+    return 'search/' + group.dirs[Math.floor(n / group.per)] + '/';
+  }
+
   /** The chunk a term lives in. */
   Engine.prototype.chunk = function (term) {
     var m = this.manifest;
-    return this.get('search/' + m.base + 't/' + (fnv1a(term) % m.buckets) + '.json');
+    var bucket = fnv1a(term) % m.buckets;
+    return this.get(groupDir(m.chunks, bucket) + 't/' + bucket + '.json');
   };
 
   /** A term's `[df, postings, members]`; a common term's entry is a file
@@ -440,7 +447,8 @@
       if (!Object.prototype.hasOwnProperty.call(chunk, term)) return null;
       var entry = chunk[term];
       if (typeof entry[1] !== 'number') return entry;
-      return self.get('search/' + m.base + 'p/' + (fnv1a(term) % m.buckets) + '.' + entry[1] + '.json');
+      var bucket = fnv1a(term) % m.buckets;
+      return self.get(groupDir(m.chunks, bucket) + 'p/' + bucket + '.' + entry[1] + '.json');
     });
   };
 
@@ -450,7 +458,7 @@
     return Promise.all(
       numbers.map(function (n) {
         var fragment = Math.floor(n / m.fragment);
-        return self.get('search/' + m.base + 'd/' + fragment + '.json').then(function (rows) {
+        return self.get(groupDir(m.fragments, fragment) + 'd/' + fragment + '.json').then(function (rows) {
           var row = rows[n - fragment * m.fragment];
           return { url: row[0], title: row[1], kind: row[2], date: row[3], regions: row[4], topics: row[5], text: row[6] };
         });
@@ -675,7 +683,7 @@
    *  and topics, and its near-duplicate group, from run lengths. */
   Engine.prototype.facets = function () {
     var m = this.manifest;
-    return this.get('search/' + m.base + 'f/index.json').then(function (raw) {
+    return this.get('search/' + m.facets + '/f/index.json').then(function (raw) {
       if (raw.decoded) return raw.decoded;
       var starts = [], provinces = [], sets = [], ranges = new Map(), at = 0;
       raw.runs.forEach(function (run) {
@@ -723,7 +731,7 @@
   Engine.prototype.cities = function (p) {
     var self = this;
     return this.facets().then(function (f) {
-      return self.get('search/' + self.manifest.base + 'f/' + p + '.json').then(function (raw) {
+      return self.get('search/' + self.manifest.facets + '/f/' + p + '.json').then(function (raw) {
         if (raw.decoded) return raw.decoded;
         var range = f.ranges.get(p) || [0, 0];
         var starts = [], cities = [];

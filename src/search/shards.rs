@@ -526,7 +526,9 @@ fn write_generation(
         .map(|g| {
             let mut files = Vec::new();
             let mut own_files = Vec::new();
-            for b in g * chunks_per_group..((g + 1) * chunks_per_group).min(buckets.count) {
+            let first = g * chunks_per_group;
+            let last = ((g + 1) * chunks_per_group).min(buckets.count);
+            for (b, places) in places_of.iter().enumerate().take(last).skip(first) {
                 let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
                     [buckets.starts[b]..buckets.starts[b + 1]]
                     .iter()
@@ -537,7 +539,7 @@ fn write_generation(
                     .collect();
                 chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
                 let mut out = Vec::new();
-                let own = chunk_json(&chunk, &places_of[b], docs.len(), &mut out);
+                let own = chunk_json(&chunk, places, docs.len(), &mut out);
                 files.push((format!("t/{b}.json"), out));
                 own_files.extend(own.into_iter().enumerate().map(|(i, bytes)| (format!("p/{b}.{i}.json"), bytes)));
             }

@@ -51,6 +51,9 @@ const ENTRY_HEAD: usize = 16 + 4 + 8;
 
 pub type DocDigest = u128;
 
+/// Where an entry's payload is: shard, start and end in its bytes.
+type Location = (u16, u32, u32);
+
 /// The digest of everything of `doc` that tokenizing reads.
 pub fn digest(doc: &SearchDoc) -> DocDigest {
     let mut hasher = Xxh3::new();
@@ -67,8 +70,7 @@ pub fn digest(doc: &SearchDoc) -> DocDigest {
 pub struct TokenCache {
     dir: Option<PathBuf>,
     shards: Vec<Vec<u8>>,
-    /// DocDigest → (shard, payload start, payload end).
-    index: HashMap<DocDigest, (u16, u32, u32)>,
+    index: HashMap<DocDigest, Location>,
 }
 
 impl TokenCache {
@@ -80,7 +82,7 @@ impl TokenCache {
             .into_par_iter()
             .map(|n| fs::read(shard_path(dir, n)).ok().filter(|bytes| bytes.starts_with(&header)).unwrap_or_default())
             .collect();
-        let indexes: Vec<Vec<(DocDigest, (u16, u32, u32))>> =
+        let indexes: Vec<Vec<(DocDigest, Location)>> =
             shards.par_iter().enumerate().map(|(n, bytes)| index_shard(n, bytes, header.len())).collect();
         let index = indexes.into_iter().flatten().collect();
         TokenCache { dir: Some(dir.to_path_buf()), shards, index }
@@ -182,7 +184,7 @@ fn header() -> Vec<u8> {
 }
 
 /// The intact entries of shard `n`, stopping at the first damaged one.
-fn index_shard(n: usize, bytes: &[u8], header: usize) -> Vec<(DocDigest, (u16, u32, u32))> {
+fn index_shard(n: usize, bytes: &[u8], header: usize) -> Vec<(DocDigest, Location)> {
     let mut entries = Vec::new();
     let mut at = header;
     while at + ENTRY_HEAD <= bytes.len() {

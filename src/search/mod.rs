@@ -109,8 +109,8 @@ pub struct IndexFiles {
 }
 
 /// Writes `search_index.zh.json`, `search/manifest.json`
-/// and the shards into `out_dir`, hard-linking shards that have not changed
-/// from `previous_out`, the site this one replaces. Output depends only on
+/// and the shards into `out_dir`, hard-linking shard groups that have not
+/// changed from `previous_out`, the site this one replaces. Output depends only on
 /// the set of documents, not their order; of two documents with one URL the
 /// one that sorts first is kept. `elasticlunr: false` leaves out
 /// `search_index.zh.json`; otherwise `kept_elasticlunr` is asked for a

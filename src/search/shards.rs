@@ -273,10 +273,10 @@ fn tokenize_task(
     TaskOutput { entries: grouped, starts }
 }
 
-/// Writes the shards under `dir` (normally `public/search`). Shard files
-/// equal to those of the generation `previous` (the last build's
-/// `search/`) names are hard-linked from there, because an edit changes
-/// a few of thousands and creating files is the expensive part.
+/// Writes the shards under `dir` (normally `public/search`). Groups found
+/// in `previous` (the last build's `search/`) are hard-linked from there,
+/// because an edit changes a few of them and creating files is the
+/// expensive part. Documents found in `cache` are not tokenized again.
 ///
 /// Phases: [`collect_postings`] → [`assign_buckets`] → [`write_generation`]
 /// → [`write_manifest`].

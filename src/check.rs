@@ -11,12 +11,13 @@
 //! it can be built.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::path::{Component, Path};
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::classify::MAX_TOPICS;
 use crate::config::{Config, ConfigError};
@@ -31,6 +32,7 @@ use crate::taxonomy::{Gazetteer, TopicVocabulary};
 use crate::text;
 
 pub use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{line_of, read_source};
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +59,7 @@ impl FromStr for Format {
 }
 
 /// Everything `check` found, sorted by file, line and column.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckReport {
     pub diagnostics: Vec<Diagnostic>,
     pub articles: usize,
@@ -152,11 +154,16 @@ pub fn check(root: &Path) -> CheckReport {
         (&a.file, a.line, a.column, b.severity, &a.message).cmp(&(&b.file, b.line, b.column, a.severity, &b.message))
     });
     diagnostics.dedup();
+    let mut sources: Option<(PathBuf, Option<String>)> = None;
     let diagnostics = diagnostics
         .into_iter()
         .map(|d| {
-            let path = layout.root().join(&d.file);
-            d.with_source_from(&path)
+            // Sorted by file, so each file is read once for all its lines.
+            if sources.as_ref().is_none_or(|(file, _)| *file != d.file) {
+                sources = Some((d.file.clone(), read_source(&layout.root().join(&d.file))));
+            }
+            let source = sources.as_ref().and_then(|(_, text)| line_of(text.as_deref()?, d.line));
+            Diagnostic { source, ..d }
         })
         .collect();
     let count = |kind: ItemKind| {
@@ -235,23 +242,28 @@ struct Lints<'a> {
 /// writes (section headings aside) or the placeholder marker: byte offsets
 /// of those lines.
 fn placeholder_lines(body: &str) -> Vec<usize> {
-    let skeleton = crate::new::skeleton();
-    let placeholders: Vec<&str> = skeleton
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("## "))
-        .map(|line| line.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' '))
-        .collect();
+    static PLACEHOLDERS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let skeleton = crate::new::skeleton();
+        let lines = skeleton.lines().filter(|line| !line.trim().starts_with("## "));
+        lines.map(without_list_number).filter(|line| !line.is_empty()).map(str::to_string).collect()
+    });
     let mut offsets = Vec::new();
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
-        let bare = line.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ');
-        if !bare.is_empty() && (bare.contains(crate::new::PLACEHOLDER_MARKER) || placeholders.contains(&bare)) {
+        let bare = without_list_number(line);
+        if !bare.is_empty() && (bare.contains(crate::new::PLACEHOLDER_MARKER) || PLACEHOLDERS.iter().any(|p| p == bare))
+        {
             offsets.push(offset + (line.len() - line.trim_start().len()));
         }
         offset += line.len();
     }
     offsets
+}
+
+/// A line without its surrounding blanks and its `1. ` list number, so a
+/// renumbered skeleton step still counts as the skeleton's.
+fn without_list_number(line: &str) -> &str {
+    line.trim().trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ')
 }
 
 impl Lints<'_> {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::i18n::{Lang, Text};
 use crate::text::{display_path, escape_controls};
@@ -78,7 +78,7 @@ impl Diagnostic {
 
     /// The diagnostic with the source line it is about, read from `path`.
     pub fn with_source_from(self, path: &Path) -> Self {
-        let source = source_line(path, self.line);
+        let source = read_source(path).and_then(|text| line_of(&text, self.line));
         Diagnostic { source, ..self }
     }
 
@@ -105,11 +105,16 @@ impl Diagnostic {
     }
 }
 
-/// Line `line` (1-based) of the file at `path`, if it can be read.
-pub fn source_line(path: &Path, line: usize) -> Option<String> {
-    let text = std::fs::read(path).ok()?;
-    let text = String::from_utf8_lossy(&text);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+/// The text of the file at `path` as an excerpt shows it (invalid UTF-8
+/// replaced, no BOM), if it can be read.
+pub fn read_source(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    Some(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+}
+
+/// Line `line` (1-based) of `text`.
+pub fn line_of(text: &str, line: usize) -> Option<String> {
     text.split('\n').nth(line.checked_sub(1)?).map(|l| l.trim_end_matches('\r').to_string())
 }
 
@@ -164,9 +169,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// JSON carries the stable `code` beside the message and fix in the
-/// language being printed.
 impl Diagnostic {
+    /// The stable `code` beside the message and fix in `lang`.
     pub fn to_json(&self, lang: Lang) -> serde_json::Value {
         serde_json::json!({
             "file": self.file,
@@ -177,11 +181,5 @@ impl Diagnostic {
             "message": self.message.render(lang),
             "fix": self.fix.render(lang),
         })
-    }
-}
-
-impl Serialize for Diagnostic {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.to_json(crate::i18n::lang()).serialize(serializer)
     }
 }

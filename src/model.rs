@@ -42,26 +42,45 @@ impl fmt::Display for Date {
     }
 }
 
+/// Why a text is not a [`Date`]; the front-matter checker words each case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateError {
+    /// Not written as YYYY-MM-DD (or a year outside 1000–9999).
+    Format,
+    NoSuchMonth {
+        month: u8,
+    },
+    NoSuchDay {
+        month: u8,
+        days: u8,
+    },
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, saying what is wrong when it is not a date.
+    pub fn parse_checked(s: &str) -> Result<Date, DateError> {
+        let mut parts = s.trim().splitn(3, '-');
+        let mut next = || parts.next().filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let (Some(y), Some(m), Some(d)) = (next(), next(), next()) else { return Err(DateError::Format) };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(DateError::Format);
+        }
+        let number = |p: &str| p.parse::<u16>().map_err(|_| DateError::Format);
+        let (year, month, day) = (number(y)?, number(m)? as u8, number(d)? as u8);
+        let days = Date::days_in_month(year, month).ok_or(DateError::NoSuchMonth { month })?;
+        Date::new(year, month, day).ok_or(if (1..=days).contains(&day) {
+            DateError::Format
+        } else {
+            DateError::NoSuchDay { month, days }
+        })
+    }
+}
+
 impl FromStr for Date {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2025-04-20");
-        let mut parts = s.trim().splitn(3, '-');
-        let mut next = || parts.next().filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-        let (y, m, d) = (next(), next(), next());
-        let (Some(y), Some(m), Some(d)) = (y, m, d) else {
-            return Err(invalid());
-        };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-            return Err(invalid());
-        }
-        Date::new(
-            y.parse().map_err(|_| invalid())?,
-            m.parse().map_err(|_| invalid())?,
-            d.parse().map_err(|_| invalid())?,
-        )
-        .ok_or_else(invalid)
+        Date::parse_checked(s).map_err(|_| format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2025-04-20"))
     }
 }
 

@@ -31,8 +31,9 @@ pub enum NewError {
 }
 
 impl NewError {
-    /// The message, in the catalogue's words.
-    pub fn text(&self) -> Text {
+    /// The message, in the catalogue's words; a broken topics file says
+    /// where it is broken through its own error instead.
+    fn text(&self) -> Text {
         match self {
             NewError::EmptyTitle => text!("new-empty-title"),
             NewError::UnknownRegion { region, suggestion } => {
@@ -45,19 +46,18 @@ impl NewError {
             }
             NewError::Exists(path) => text!("new-exists", path = display_path(path)),
             NewError::ArchetypeFrontMatter(path) => text!("new-archetype-front-matter", path = display_path(path)),
-            NewError::Topics(err) => text!("located", location = located(err), message = err.message.clone()),
+            NewError::Topics(err) => err.message.clone(),
             NewError::Io { path, source } => text!("io-error", path = display_path(path), error = source.to_string()),
         }
     }
 }
 
-fn located(err: &ContentError) -> String {
-    format!("{}:{}:{}", display_path(&err.path), err.line, err.column)
-}
-
 impl fmt::Display for NewError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape_controls(&self.text().to_string()))
+        match self {
+            NewError::Topics(err) => write!(f, "{err}"),
+            _ => f.write_str(&escape_controls(&self.text().to_string())),
+        }
     }
 }
 

@@ -267,30 +267,18 @@ fn field_problem(key: &str, value: &serde_norway::Value, serde_message: &str) ->
 
 const DATE_FIELDS: &[&str] = &["date", "first_seen", "last_seen", "updated"];
 
-/// Why `written` is not a date: no such day in that month, no such month,
-/// or not written as YYYY-MM-DD at all.
+/// Why `written` is not a date, in the words of [`crate::model::DateError`].
 fn date_problem(key: &str, written: &str) -> Text {
-    let parts: Vec<&str> = written.trim().split('-').collect();
-    let numbers: Option<Vec<u16>> = match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => parts.iter().map(|p| p.parse().ok()).collect(),
-        _ => None,
-    };
-    let Some([year, month, day]) = numbers.as_deref().map(|n| [n[0], n[1], n[2]]) else {
-        return text!("date-format", field = key, value = written);
-    };
-    let Some(days) = u8::try_from(month).ok().and_then(|m| crate::model::Date::days_in_month(year, m)) else {
-        return text!("date-no-such-month", field = key, value = written, month = u32::from(month));
-    };
-    if day == 0 || day > u16::from(days) {
-        return text!(
-            "date-no-such-day",
-            field = key,
-            value = written,
-            month = u32::from(month),
-            days = u32::from(days)
-        );
+    use crate::model::{Date, DateError};
+    match Date::parse_checked(written) {
+        Err(DateError::NoSuchMonth { month }) => {
+            text!("date-no-such-month", field = key, value = written, month = u32::from(month))
+        }
+        Err(DateError::NoSuchDay { month, days }) => {
+            text!("date-no-such-day", field = key, value = written, month = u32::from(month), days = u32::from(days))
+        }
+        Err(DateError::Format) | Ok(_) => text!("date-format", field = key, value = written),
     }
-    text!("date-format", field = key, value = written)
 }
 
 /// The slug a file that failed to load declares, if it can be read, so

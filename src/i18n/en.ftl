@@ -10,7 +10,6 @@ severity-warning = warning
 severity-note = note
 fix-label = fix
 did-you-mean = did you mean `{ $name }`?
-located = { $location }: { $message }
 io-error = { $path }: { $error }
 not-a-site = no { $config } in { $dir } or any directory above it, so this is not a policypress site. Run the command from the site's root (the directory holding { $config } and content/), or pass --root DIR
 root-not-a-site = { $dir } holds neither { $config } nor content/, so it is not a policypress site; check the --root path

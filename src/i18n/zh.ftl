@@ -9,7 +9,6 @@ severity-warning = 警告
 severity-note = 提示
 fix-label = 修改
 did-you-mean = 是不是要写 `{ $name }`？
-located = { $location }：{ $message }
 io-error = { $path }：{ $error }
 not-a-site = 在 { $dir } 及其上级目录里都找不到 { $config }，这里不是 policypress 站点。请在站点根目录（放 { $config } 和 content/ 的目录）里运行，或加上 --root 目录
 root-not-a-site = { $dir } 里既没有 { $config } 也没有 content/，不是 policypress 站点；请检查 --root 的路径

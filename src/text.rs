@@ -40,6 +40,23 @@ pub fn display_path(path: &Path) -> String {
     let lossy = path.to_string_lossy();
     escape_controls(&lossy).into_owned()
 }
+/// Lowercase hex digits of `bytes`, appended to `out`: digests are written
+/// into cache files tens of thousands of times a build.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+}
+
+/// Lowercase hex digits of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    push_hex(&mut out, bytes);
+    out
+}
 
 /// Han ideographs (incl. extension A and compatibility ideographs).
 pub fn is_han(c: char) -> bool {

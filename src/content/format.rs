@@ -154,8 +154,7 @@ pub fn render_item<T: Item>(item: &T) -> String {
 }
 
 fn checksum_of(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&Sha256::digest(text.as_bytes())[..8])
 }
 
 /// The checksum [`render_document`] signed `text` with: what parsing the

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::DeployError;
 use super::headers::headers;
 use super::plan::{LocalFile, Stored};
+use crate::text::hex;
 
 /// Every file under `dir`, as (`/`-separated relative path, absolute
 /// path), sorted by relative path. Symbolic links are not followed: a link
@@ -68,10 +69,6 @@ pub fn body(key: &str, bytes: Vec<u8>, gzip: bool) -> Vec<u8> {
     // Writing into a Vec cannot fail.
     encoder.write_all(&bytes).expect("writing to memory");
     encoder.finish().expect("writing to memory")
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

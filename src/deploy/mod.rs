@@ -297,7 +297,7 @@ impl Deployer<'_> {
                         Ok(RemoteObject {
                             path: entry.path().to_string(),
                             size: bytes.len() as u64,
-                            md5: Some(local::hex(&Md5::digest(&bytes))),
+                            md5: Some(crate::text::hex(&Md5::digest(&bytes))),
                         })
                     }
                     // A multipart ETag is no content hash: upload again.

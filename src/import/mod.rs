@@ -589,7 +589,7 @@ fn read_one(path: &Path) -> Result<(ParsedPage, Vec<FileMessage>), FileMessage> 
     if page.snippets.is_empty() {
         notes.push(note(Severity::Warning, "no 相关推荐 block; imported without recommendations or date"));
     }
-    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = crate::text::hex(&Sha256::digest(&bytes));
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let parsed = ParsedPage {
         path: path.to_path_buf(),

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::site::RelatedLinks;
+use crate::text::push_hex;
 
 /// The related lists of the last build, by [`RelatedLinks::to_text`].
 const RELATED_FILE: &str = "related.tsv";
@@ -175,22 +176,26 @@ impl Cache {
         retired: &[String],
         entries: &HashMap<String, Entry>,
     ) -> io::Result<()> {
+        use std::fmt::Write as _;
         let mut text = format!("{FORMAT}\t{}\n", out.display());
+        text.reserve(files.len() * 100);
         for rel in files {
             text.push_str(rel);
             if let Some(entry) = entries.get(rel) {
-                text.push_str(&format!(
-                    "\t{}\t{}\t{}\t{}",
-                    hex(&entry.digest),
-                    hex(&entry.quick),
-                    entry.len,
-                    entry.mtime_ns
-                ));
+                text.push('\t');
+                push_hex(&mut text, &entry.digest);
+                text.push('\t');
+                push_hex(&mut text, &entry.quick);
+                // Writing into a String cannot fail.
+                let _ = write!(text, "\t{}\t{}", entry.len, entry.mtime_ns);
             }
             text.push('\n');
         }
         for rel in retired {
-            text.push_str(&format!("{rel}\t{RETIRED}\n"));
+            text.push_str(rel);
+            text.push('\t');
+            text.push_str(RETIRED);
+            text.push('\n');
         }
         let path = cache_file(cache_dir, out);
         fs::create_dir_all(cache_dir)?;
@@ -277,10 +282,6 @@ fn truncate(digest: &[u8]) -> [u8; 16] {
     let mut out = [0; 16];
     out.copy_from_slice(&digest[..16]);
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_hex(text: &str) -> Option<[u8; 16]> {

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::content::format::written_checksum;
 use crate::content::{self, ContentError, ContentTree, ItemReader, Loaded};
 use crate::model::Item;
@@ -19,7 +21,7 @@ pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, 
     let previous = fs::read_to_string(cache_file).unwrap_or_default();
     let cache = FrontMatterCache::parse(&previous);
     let (tree, mut lines) = content::load_tree_with(content_dir, &cache);
-    lines.sort_unstable();
+    lines.par_sort_unstable();
     let unchanged = previous
         .strip_prefix(FrontMatterCache::header().as_str())
         .is_some_and(|rest| rest.lines().eq(lines.iter().map(String::as_str)));
@@ -106,7 +108,7 @@ impl<'a> FrontMatterCache<'a> {
             return FrontMatterCache::default();
         };
         let entries = rest
-            .lines()
+            .par_lines()
             .filter_map(|line| {
                 let mut fields = line.splitn(4, '\t');
                 let (kind, digest, pristine, json) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);

@@ -112,17 +112,63 @@ const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
 /// Builds the site under `options.root` into the output directory.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
-    let gazetteer = Gazetteer::embedded();
     let layout = SiteLayout::new(&options.root);
-    let root = layout.root();
     let config = options.config(&layout)?;
     let theme = Theme::load(&layout, &config.theme, config.minify)?;
-    let (vocabulary, tree, saving_front_matter) = load_content(&layout, options.fresh)?;
-    let loading_tokens = load_token_cache(&layout, options.fresh);
+    let out_dir = options.out_dir();
+    // Taking over the output directory lists two trees of every page and
+    // search file; it needs nothing from the content, so it runs while the
+    // content loads, as does looking for Markdown files the build skips.
+    // The scope joins both on every path, errors included, so a failed
+    // build never leaves a staging directory behind half set up.
+    std::thread::scope(|scope| {
+        let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh));
+        let strays = scope.spawn(|| crate::content::stray_files(layout.content()));
+        let background = Background { output, strays };
+        build_prepared(options, &layout, &config, &theme, out_dir.clone(), background, started)
+    })
+}
+
+/// The output directory taken over for this build, with the previous
+/// build's cache for it.
+struct Output {
+    staging: Staging,
+    cache: Cache,
+    /// Files the previous build wrote and those it dropped, if the cache
+    /// records a build into this directory.
+    previous_files: Option<(Vec<String>, Vec<String>)>,
+}
+
+fn prepare_output(out_dir: &Path, layout: &SiteLayout, fresh: bool) -> Result<Output, BuildError> {
+    let mut staging = Staging::new(out_dir, layout.root())?;
+    let mut cache = if fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
+    let previous_files = cache.take_previous_files();
+    staging.prepare(fresh, previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat()))?;
+    Ok(Output { staging, cache, previous_files })
+}
+
+/// What [`build`] runs beside loading the content.
+struct Background<'scope> {
+    output: std::thread::ScopedJoinHandle<'scope, Result<Output, BuildError>>,
+    strays: std::thread::ScopedJoinHandle<'scope, Vec<crate::content::StrayFile>>,
+}
+
+fn build_prepared(
+    options: &BuildOptions,
+    layout: &SiteLayout,
+    config: &Config,
+    theme: &Theme,
+    out_dir: PathBuf,
+    background: Background<'_>,
+    started: Instant,
+) -> Result<BuildReport, BuildError> {
+    let gazetteer = Gazetteer::embedded();
+    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh)?;
+    let loading_tokens = load_token_cache(layout, options.fresh);
     let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
-        layout: &layout,
-        config: &config,
+        layout,
+        config,
         tree: &tree,
         vocabulary: &vocabulary,
         gazetteer,
@@ -134,20 +180,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
-    let mut pages = Pages::new(&config, &site, gazetteer, &vocabulary, favicon, share_image);
+    let mut pages = Pages::new(config, &site, gazetteer, &vocabulary, favicon, share_image);
     reject_deep_nesting(&pages)?;
     let specs = pages.specs();
-    let extra = generated_files(&pages, &specs, &config);
-    check_collisions(&pages, &specs, &extra, &theme)?;
+    let extra = generated_files(&pages, &specs, config);
+    check_collisions(&pages, &specs, &extra, theme)?;
 
-    let out_dir = options.out_dir();
-    let mut staging = Staging::new(&out_dir, root)?;
-    let mut cache = if options.fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
-    let previous_files = cache.take_previous_files();
+    let Output { staging, cache, previous_files } =
+        background.output.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     let rebuilding = previous_files.is_some();
-    staging
-        .prepare(options.fresh, previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat()))?;
-
     let progress = progress_bar(options.quiet, specs.len());
     let mut bytes: u64 = 0;
     for (rel, contents) in &theme.statics {
@@ -181,7 +222,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
                         match kept(cache.reusable(&rel, digest)) {
                             Some(entry) => (Entry { quick, ..entry }, true),
                             None => {
-                                let path = staging.put(&rel, &render_page(&theme, &rel, template, context)?)?;
+                                let path = staging.put(&rel, &render_page(theme, &rel, template, context)?)?;
                                 let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
                                     path: path.clone(),
                                     source: std::io::Error::other("cannot read back the file just written"),
@@ -196,7 +237,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             })
             .collect::<Result<_, BuildError>>()
     };
-    let client_data = client_data(&layout, &config, &site, &vocabulary);
+    let client_data = client_data(layout, config, &site, &vocabulary);
     let tokens = loading_tokens.join().unwrap_or_else(|_| search::TokenCache::disabled());
     let index_pages = |pages: &Pages<'_>| {
         // Like a page, the elasticlunr file is kept when its inputs and the
@@ -236,7 +277,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         bytes += contents.len() as u64;
     }
 
-    let warnings = warnings(&config, &index.stats);
+    let warnings = warnings(config, &index.stats);
     staging.record(index.files);
     // Saved before the site is installed: a build killed in between then
     // finds either site in place and still knows every file it may hold.
@@ -254,7 +295,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         elapsed: started.elapsed(),
         search: index.stats,
         warnings,
-        stray_files: crate::content::stray_files(layout.content()).into_iter().map(|stray| stray.error).collect(),
+        stray_files: background
+            .strays
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .into_iter()
+            .map(|stray| stray.error)
+            .collect(),
     })
 }
 

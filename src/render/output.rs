@@ -16,7 +16,7 @@
 //! longer has. Which files a build wrote is what the build cache records;
 //! without it, a non-empty directory is only replaced with `--fresh`.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ffi::CString;
 use std::fs;
 use std::io;
@@ -86,8 +86,8 @@ impl Staging {
             spare: parent_abs.join(format!("{name}.spare")),
             out: out_abs,
             previous: None,
-            held: HashMap::new(),
-            live: HashMap::new(),
+            held: HashMap::default(),
+            live: HashMap::default(),
             known: None,
             files: Mutex::default(),
             sweeping: None,
@@ -141,10 +141,10 @@ impl Staging {
             }));
         }
         let (held, live) = std::thread::scope(|scope| {
-            let held = scope.spawn(|| if claimed { list_tree(&self.dir) } else { HashMap::new() });
+            let held = scope.spawn(|| if claimed { list_tree(&self.dir) } else { HashMap::default() });
             let live = match &self.previous {
                 Some(previous) => list_tree(previous),
-                None => HashMap::new(),
+                None => HashMap::default(),
             };
             (held.join().unwrap_or_default(), live)
         });

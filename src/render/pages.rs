@@ -93,7 +93,7 @@ impl<'a> Pages<'a> {
             .collect();
         let article_cards = site
             .articles
-            .iter()
+            .par_iter()
             .map(|a| {
                 let meta = &a.loaded.item.meta;
                 let mut card = card(
@@ -109,7 +109,7 @@ impl<'a> Pages<'a> {
             .collect();
         let recommendation_cards = site
             .recommendations
-            .iter()
+            .par_iter()
             .zip(&excerpts)
             .map(|(r, excerpt)| {
                 let meta = &r.loaded.item.meta;

@@ -38,6 +38,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::json;
 
 use super::SearchDoc;
@@ -159,30 +160,48 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
     });
     let mut files = vec![("index.json".to_string(), index.to_string().into_bytes())];
 
-    for (&name, &p) in provinces.iter().filter(|(name, _)| !name.is_empty()) {
-        let in_province = |r: &&String| province(r) == name;
-        let cities = numbering(docs.iter().flat_map(|d| d.regions.iter().filter(in_province).map(|r| city(r))));
-        let (start, end) = ranges.get(&p).copied().unwrap_or((0, 0));
-        let mut pairs = Vec::new();
-        for doc in &docs[start..end] {
-            extend_runs(&mut pairs, cities[city(&doc.regions[0])]);
-        }
-        let extra: Vec<_> = docs
-            .iter()
-            .enumerate()
-            .filter_map(|(n, doc)| {
-                let tagged: BTreeSet<u32> = doc.regions.iter().filter(in_province).map(|r| cities[city(r)]).collect();
-                let numbered_here = (start..end).contains(&n);
-                (!tagged.is_empty() && (tagged.len() > 1 || !numbered_here)).then(|| json!([n, tagged]))
-            })
-            .collect();
-        let file = json!({
-            "cities": cities.keys().collect::<Vec<_>>(),
-            "runs": packed(&pairs),
-            "extra": extra,
-        });
-        files.push((format!("{p}.json"), file.to_string().into_bytes()));
+    // Each province's file reads only the documents tagged in it: one pass
+    // sorts them out, where scanning every document per province made this
+    // the longest serial step of a rebuild.
+    let mut tagged_in: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
+    for (n, doc) in docs.iter().enumerate() {
+        let mut seen: Vec<u32> = doc.regions.iter().map(|r| provinces[province(r)]).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.into_iter().for_each(|p| tagged_in[p as usize].push(n));
     }
+    let province_files: Vec<(String, Vec<u8>)> = provinces
+        .par_iter()
+        .filter(|(name, _)| !name.is_empty())
+        .map(|(&name, &p)| {
+            let in_province = |r: &&String| province(r) == name;
+            let tagged_docs = &tagged_in[p as usize];
+            let cities = numbering(
+                tagged_docs.iter().flat_map(|&n| docs[n].regions.iter().filter(in_province).map(|r| city(r))),
+            );
+            let (start, end) = ranges.get(&p).copied().unwrap_or((0, 0));
+            let mut pairs = Vec::new();
+            for doc in &docs[start..end] {
+                extend_runs(&mut pairs, cities[city(&doc.regions[0])]);
+            }
+            let extra: Vec<_> = tagged_docs
+                .iter()
+                .filter_map(|&n| {
+                    let tagged: BTreeSet<u32> =
+                        docs[n].regions.iter().filter(in_province).map(|r| cities[city(r)]).collect();
+                    let numbered_here = (start..end).contains(&n);
+                    (tagged.len() > 1 || !numbered_here).then(|| json!([n, tagged]))
+                })
+                .collect();
+            let file = json!({
+                "cities": cities.keys().collect::<Vec<_>>(),
+                "runs": packed(&pairs),
+                "extra": extra,
+            });
+            (format!("{p}.json"), file.to_string().into_bytes())
+        })
+        .collect();
+    files.extend(province_files);
     files
 }
 

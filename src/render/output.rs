@@ -515,12 +515,16 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
 
 impl Drop for Staging {
     /// A failed build's staging directory is the next build's spare, as
-    /// good a starting point as any.
+    /// good a starting point as any, unless it is empty: a first build that
+    /// fails leaves nothing beside the site.
     fn drop(&mut self) {
         if let Some(sweeping) = self.sweeping.take() {
             let _ = sweeping.join();
         }
-        if !self.committed && self.dir.exists() && fs::rename(&self.dir, &self.spare).is_err() {
+        if self.committed || !self.dir.exists() || fs::remove_dir(&self.dir).is_ok() {
+            return;
+        }
+        if fs::rename(&self.dir, &self.spare).is_err() {
             let _ = remove_tree(&self.dir);
         }
     }

@@ -138,9 +138,18 @@ struct TermPostings {
     /// Every document containing the term, in order, once `df` exceeds
     /// [`WEIGHTED_POSTINGS`]; empty before.
     members: Vec<u32>,
+    /// Once the postings have been cut to the best `WEIGHTED_POSTINGS`, the
+    /// lowest boosted weight among them: a later posting weighing no more
+    /// ranks below all of them (postings arrive in document order, and ties
+    /// go to the lower document), so it can never be kept.
+    floor: Option<u32>,
 }
 
 impl TermPostings {
+    fn new(key: Key) -> TermPostings {
+        TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new(), floor: None }
+    }
+
     fn push(&mut self, posting: Posting) {
         self.df += 1;
         if self.df as usize == WEIGHTED_POSTINGS + 1 {
@@ -148,6 +157,9 @@ impl TermPostings {
         }
         if !self.members.is_empty() {
             self.members.push(posting.doc);
+        }
+        if self.floor.is_some_and(|floor| posting.boosted() <= floor) {
+            return;
         }
         self.postings.push(posting);
         if self.postings.len() >= 2 * WEIGHTED_POSTINGS {
@@ -158,6 +170,7 @@ impl TermPostings {
     fn keep_best(&mut self) {
         self.postings.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
         self.postings.truncate(WEIGHTED_POSTINGS);
+        self.floor = self.postings.iter().map(Posting::boosted).min();
     }
 
     /// The postings written: the best `WEIGHTED_POSTINGS` in document order when
@@ -178,12 +191,10 @@ struct Partition {
     terms: Vec<TermPostings>,
 }
 
-/// What a tokenizing task hands to the merge: its postings grouped by
-/// partition, each group in document order.
+/// What a tokenizing task hands to the merge: its postings by partition,
+/// each in document order.
 struct TaskOutput {
-    entries: Vec<(Key, Posting)>,
-    /// `entries[starts[p]..starts[p + 1]]` belong to partition `p`.
-    starts: [u32; PARTITIONS + 1],
+    partitions: Vec<Vec<(Key, Posting)>>,
 }
 
 fn partition_of(key: Key) -> usize {
@@ -228,7 +239,7 @@ fn tokenize_task(
     tf: &mut KeyMap<[u8; 5]>,
     word: &mut String,
 ) -> TaskOutput {
-    let mut entries: Vec<(Key, Posting)> = Vec::new();
+    let mut partitions: Vec<Vec<(Key, Posting)>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
     for (i, (doc, source)) in docs.iter().zip(sources).enumerate() {
         let number = first + i as u32;
         let mut push = |key: Key, counts: [u8; 5]| {
@@ -238,7 +249,7 @@ fn tokenize_task(
                     weights[field] = scorer.weight(number, field, n);
                 }
             }
-            entries.push((key, Posting { doc: number, weights }));
+            partitions[partition_of(key)].push((key, Posting { doc: number, weights }));
         };
         match source {
             Source::Cached(payload) => payload.for_each_term(long, push),
@@ -255,22 +266,7 @@ fn tokenize_task(
             }
         }
     }
-    // Counting sort by partition; stable, so each group stays in document order.
-    let mut starts = [0u32; PARTITIONS + 1];
-    let parts: Vec<u8> = entries.iter().map(|(key, _)| partition_of(*key) as u8).collect();
-    for &p in &parts {
-        starts[p as usize + 1] += 1;
-    }
-    for p in 0..PARTITIONS {
-        starts[p + 1] += starts[p];
-    }
-    let mut next = starts;
-    let mut grouped = vec![(0, Posting { doc: 0, weights: [0; 5] }); entries.len()];
-    for (entry, &p) in entries.into_iter().zip(&parts) {
-        grouped[next[p as usize] as usize] = entry;
-        next[p as usize] += 1;
-    }
-    TaskOutput { entries: grouped, starts }
+    TaskOutput { partitions }
 }
 
 /// Writes the shards under `dir` (normally `public/search`). Groups found
@@ -358,12 +354,11 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
             .collect();
         partitions.par_iter_mut().enumerate().for_each(|(p, partition)| {
             for output in &outputs {
-                let slice = &output.entries[output.starts[p] as usize..output.starts[p + 1] as usize];
-                for &(key, posting) in slice {
+                for &(key, posting) in &output.partitions[p] {
                     let next = partition.terms.len() as u32;
                     let n = *partition.numbers.entry(key).or_insert(next);
                     if n == next {
-                        partition.terms.push(TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new() });
+                        partition.terms.push(TermPostings::new(key));
                     }
                     partition.terms[n as usize].push(posting);
                 }
@@ -966,6 +961,32 @@ mod tests {
         assert_eq!(rare.len(), 1);
         assert_eq!((rare[0].0, rare[0].1, rare[0].2.len()), (7, 1, 1), "document 7, title only");
         assert!(entry(dir.path(), "标题7").is_null(), "no token spans Han and digits");
+    }
+
+    #[test]
+    fn the_capped_postings_are_exactly_the_best_by_rank() {
+        // Few distinct weights, so that ties (broken by document) abound,
+        // and later documents often weigh more than the kept ones.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as u8
+        };
+        for total in [WEIGHTED_POSTINGS + 1, 2 * WEIGHTED_POSTINGS, 5_000] {
+            let all: Vec<Posting> = (0..total as u32)
+                .map(|doc| Posting { doc, weights: [next() % 4, 0, next() % 6 + 1, 0, next() % 2] })
+                .collect();
+            let mut term = TermPostings::new(0);
+            all.iter().for_each(|&p| term.push(p));
+            term.finish();
+            let mut expected = all.clone();
+            expected.sort_by(by_rank);
+            expected.truncate(WEIGHTED_POSTINGS);
+            expected.sort_by_key(|p| p.doc);
+            let docs = |list: &[Posting]| list.iter().map(|p| (p.doc, p.weights)).collect::<Vec<_>>();
+            assert_eq!(docs(&term.postings), docs(&expected), "{total} postings");
+            assert_eq!(term.members, (0..total as u32).collect::<Vec<_>>());
+        }
     }
 
     #[test]

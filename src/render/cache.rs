@@ -10,7 +10,7 @@
 //! file list lets the output be patched in place (see [`super::output`]),
 //! so a rebuild costs what changed, and its output equals a clean build's.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -110,7 +110,7 @@ impl Cache {
         let same_format = format == FORMAT;
         let mut files = Vec::new();
         let mut retired = Vec::new();
-        let mut entries = HashMap::new();
+        let mut entries = HashMap::default();
         for line in lines {
             let mut fields = line.split('\t');
             // A damaged line must not name the directory itself or a path
@@ -309,7 +309,7 @@ mod tests {
         let entry = Entry::of(&out.join("a/index.html"), digest).unwrap();
         let files = vec!["a/index.html".to_string(), "style.css".to_string()];
         let retired = vec!["gone/index.html".to_string()];
-        Cache::save(root.path(), &out, &files, &retired, &HashMap::from([("a/index.html".to_string(), entry)]))
+        Cache::save(root.path(), &out, &files, &retired, &HashMap::from_iter([("a/index.html".to_string(), entry)]))
             .unwrap();
 
         let mut cache = Cache::load(root.path(), &out);
@@ -325,7 +325,7 @@ mod tests {
         // Patch mode moves listed files out of `out`: a damaged list that
         // names `out` itself or anything outside it is no cache at all.
         for damaged in ["/tmp/victim.txt", "../site/config.toml", "a//b", "./index.html", "a/.."] {
-            Cache::save(root.path(), &out, &[damaged.to_string()], &[], &HashMap::new()).unwrap();
+            Cache::save(root.path(), &out, &[damaged.to_string()], &[], &HashMap::default()).unwrap();
             assert_eq!(Cache::load(root.path(), &out).take_previous_files(), None, "{damaged}");
         }
     }

@@ -93,7 +93,7 @@ impl FrontMatterLines {
 /// file: `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
 #[derive(Default)]
 struct FrontMatterCache<'a> {
-    entries: std::collections::HashMap<(&'a str, &'a str), (bool, &'a str)>,
+    entries: rustc_hash::FxHashMap<(&'a str, &'a str), (bool, &'a str)>,
 }
 
 impl<'a> FrontMatterCache<'a> {

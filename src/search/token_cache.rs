@@ -23,7 +23,7 @@
 //! file foreign and starts over. An entry whose checksum or structure is
 //! wrong is not used; the document is tokenized again.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 

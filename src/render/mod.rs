@@ -153,6 +153,11 @@ struct Background<'scope> {
     strays: std::thread::ScopedJoinHandle<'scope, Vec<crate::content::StrayFile>>,
 }
 
+/// What a background thread returned; its panic, if it panicked.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 fn build_prepared(
     options: &BuildOptions,
     layout: &SiteLayout,
@@ -186,8 +191,7 @@ fn build_prepared(
     let extra = generated_files(&pages, &specs, config);
     check_collisions(&pages, &specs, &extra, theme)?;
 
-    let Output { staging, cache, previous_files } =
-        background.output.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let Output { staging, cache, previous_files } = joined(background.output)?;
     let rebuilding = previous_files.is_some();
     let progress = progress_bar(options.quiet, specs.len());
     let mut bytes: u64 = 0;
@@ -295,13 +299,7 @@ fn build_prepared(
         elapsed: started.elapsed(),
         search: index.stats,
         warnings,
-        stray_files: background
-            .strays
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            .into_iter()
-            .map(|stray| stray.error)
-            .collect(),
+        stray_files: joined(background.strays).into_iter().map(|stray| stray.error).collect(),
     })
 }
 

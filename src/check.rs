@@ -142,11 +142,11 @@ pub fn check(root: &Path) -> CheckReport {
         diagnostics.push(located(&layout, stray.error, severity));
     }
     let config = config.unwrap_or_default();
-    let mut titles: HashMap<&str, &Path> = HashMap::new();
+    let mut titles: HashMap<&str, (&Path, bool)> = HashMap::new();
     let mut articles: Vec<&Loaded<crate::model::Article>> = tree.checked_articles().collect();
     articles.sort_by(|a, b| a.path.cmp(&b.path));
     for article in articles {
-        titles.entry(article.item.meta.title.trim()).or_insert(&article.path);
+        titles.entry(article.item.meta.title.trim()).or_insert((&article.path, article.pristine));
     }
     let lints = Lints { layout: &layout, known: KnownSlugs::of(&tree), config: &config, titles };
     diagnostics.extend(lints.run(&tree));
@@ -234,8 +234,9 @@ struct Lints<'a> {
     layout: &'a SiteLayout,
     known: KnownSlugs<'a>,
     config: &'a Config,
-    /// Each article title and the first file (by path) that has it.
-    titles: HashMap<&'a str, &'a Path>,
+    /// Each article title, the first file (by path) that has it, and
+    /// whether that file is as import wrote it.
+    titles: HashMap<&'a str, (&'a Path, bool)>,
 }
 
 /// Where the body still holds a line of the skeleton `policypress new`
@@ -288,7 +289,13 @@ impl Lints<'_> {
             let severity = if meta.draft { Severity::Warning } else { Severity::Error };
             found.push((at.error(at.key("topics"), message, text!("topics-none.fix")), severity));
         }
-        if let Some(first) = self.titles.get(meta.title.trim()).filter(|first| **first != loaded.path.as_path()) {
+        // Two scraped pages may share a title, and import keeps the
+        // source's words; an editor who touches either tells them apart.
+        let repeated = self
+            .titles
+            .get(meta.title.trim())
+            .filter(|(first, first_pristine)| *first != loaded.path.as_path() && !(loaded.pristine && *first_pristine));
+        if let Some((first, _)) = repeated {
             let other = self.layout.relative(first).display().to_string();
             found.push((
                 at.error(at.key("title"), text!("title-duplicate", other = other), text!("title-duplicate.fix")),

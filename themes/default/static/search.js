@@ -705,7 +705,7 @@
         return n;
       };
       var all = plan.needs.length;
-      var tagsOf = tags ? function (doc) { return tags(doc); } : function () { return 0; };
+      var tagsOf = tags || function () { return 0; };
       // The most full matches block `b` can hold.
       var bound = function (b) {
         var most = Math.min(m.block, m.docs - b * m.block);

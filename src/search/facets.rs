@@ -91,6 +91,19 @@ fn packed(numbers: &[u32]) -> String {
     String::from_utf8(out).expect("digits are ASCII")
 }
 
+/// Differences of ascending `numbers`, the first from 0.
+fn deltas(numbers: &[u32]) -> Vec<u32> {
+    let mut previous = 0;
+    numbers
+        .iter()
+        .map(|&n| {
+            let delta = n - previous;
+            previous = n;
+            delta
+        })
+        .collect()
+}
+
 /// Appends `(value, 1)` to run-length pairs, or lengthens the last run.
 fn extend_runs(runs: &mut Vec<u32>, value: u32) {
     match runs.len() {
@@ -152,27 +165,10 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
         grouped_ranges.push(range);
         range_files.push((format!("r/{range}.json"), json!(packed(&numbers)).to_string().into_bytes()));
     }
-    let group_files = groups.iter().enumerate().map(|(g, docs)| {
-        let mut previous = 0;
-        let deltas: Vec<u32> = docs
-            .iter()
-            .map(|&d| {
-                let delta = d - previous;
-                previous = d;
-                delta
-            })
-            .collect();
-        (format!("g/{g}.json"), json!(packed(&deltas)).to_string().into_bytes())
-    });
-    let mut previous = 0;
-    let range_deltas: Vec<u32> = grouped_ranges
+    let group_files = groups
         .iter()
-        .map(|&r| {
-            let delta = r - previous;
-            previous = r;
-            delta
-        })
-        .collect();
+        .enumerate()
+        .map(|(g, docs)| (format!("g/{g}.json"), json!(packed(&deltas(docs))).to_string().into_bytes()));
 
     let index = json!({
         "provinces": provinces.keys().collect::<Vec<_>>(),
@@ -180,7 +176,7 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
         "sets": sets.keys().map(|set| set.iter().map(|t| t - 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "runs": runs.iter().map(|(p, pairs)| json!([p, packed(pairs)])).collect::<Vec<_>>(),
         "extra": extra,
-        "grouped": packed(&range_deltas),
+        "grouped": packed(&deltas(&grouped_ranges)),
     });
     let mut files = vec![("index.json".to_string(), index.to_string().into_bytes())];
     files.extend(range_files);

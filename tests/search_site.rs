@@ -161,6 +161,31 @@ const EXACT_QUERIES: [(&str, &[&str], &str); 6] = [
     ("缴费", &["缴费"], ""),
 ];
 
+/// For each query of [`EXACT_QUERIES`], the number of `docs` holding all
+/// its terms (within its region), counted with the Rust tokenizer.
+fn true_counts(docs: &[SearchDoc]) -> serde_json::Map<String, serde_json::Value> {
+    let token_sets: Vec<std::collections::HashSet<String>> = docs
+        .iter()
+        .map(|d| {
+            let fields = [&d.title, &d.answer, &d.body.to_string()].map(|t| policypress::search::tokenize(t));
+            let lists = d.regions.iter().chain(&d.topics).flat_map(|t| policypress::search::tokenize(t));
+            fields.into_iter().flatten().chain(lists).collect()
+        })
+        .collect();
+    EXACT_QUERIES
+        .iter()
+        .map(|(query, terms, region)| {
+            let within = |d: &SearchDoc| region.is_empty() || d.regions.iter().any(|r| r.starts_with(region));
+            let count = token_sets
+                .iter()
+                .zip(docs)
+                .filter(|(set, doc)| terms.iter().all(|t| set.contains(*t)) && within(doc))
+                .count();
+            (query.to_string(), count.into())
+        })
+        .collect()
+}
+
 /// A 3,000-document site and, beside it, `truth.json`: for each query of
 /// [`EXACT_QUERIES`] the number of documents holding all its terms, counted
 /// with the Rust tokenizer. tests/js/engine.test.mjs checks that search.js
@@ -171,29 +196,90 @@ fn exact_site() {
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
     write_index(&docs, &dir, None, false, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
-    let token_sets: Vec<std::collections::HashSet<String>> = docs
-        .iter()
-        .map(|d| {
-            let fields = [&d.title, &d.answer, &d.body.to_string()].map(|t| policypress::search::tokenize(t));
-            let lists = d.regions.iter().chain(&d.topics).flat_map(|t| policypress::search::tokenize(t));
-            fields.into_iter().flatten().chain(lists).collect()
-        })
-        .collect();
-    let truth: serde_json::Map<String, serde_json::Value> = EXACT_QUERIES
-        .iter()
-        .map(|(query, terms, region)| {
-            let within = |d: &SearchDoc| region.is_empty() || d.regions.iter().any(|r| r.starts_with(region));
-            let count = token_sets
-                .iter()
-                .zip(&docs)
-                .filter(|(set, doc)| terms.iter().all(|t| set.contains(*t)) && within(doc))
-                .count();
-            (query.to_string(), count.into())
-        })
-        .collect();
+    let truth = true_counts(&docs);
     // A term above the weighted-postings limit is what lost documents before.
     assert!(truth["2025"].as_u64().unwrap() > 400, "{truth:?}");
     fs::write(dir.join("truth.json"), serde_json::to_vec(&truth).unwrap()).unwrap();
+}
+
+/// Documents of two sites for the scale tests, the second twice the first
+/// (both past one membership block of 8,192 documents), every tenth in a
+/// near-duplicate group of twenty, so that groups grow in number with the
+/// site, as snippet variants do.
+fn scale_docs(count: usize) -> Vec<SearchDoc<'static>> {
+    let mut docs = synthetic_docs(count);
+    for (i, doc) in docs.iter_mut().enumerate().filter(|(i, _)| i % 10 == 0) {
+        doc.group = format!("group-{}", i / 200);
+    }
+    docs
+}
+
+/// Largest file of each kind under `search/`: `p` (a common term's own
+/// file), `m` (a block of its membership), `t` (a chunk), `f/index.json`
+/// (without `extra`), `f/r`, `f/g`, the manifest.
+fn largest_files(search: &Path) -> std::collections::BTreeMap<String, u64> {
+    let mut largest = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(search).into_iter().map(Result::unwrap).filter(|e| e.file_type().is_file()) {
+        let rel = entry.path().strip_prefix(search).unwrap().to_string_lossy().into_owned();
+        let parts: Vec<&str> = rel.split('/').collect();
+        let kind = match parts[..] {
+            [_, "p" | "m" | "t", _] => parts[1].to_string(),
+            [_, "f", "index.json"] => "f/index.json".to_string(),
+            [_, "f", "r" | "g", _] => format!("f/{}", parts[2]),
+            ["manifest.json"] => "manifest".to_string(),
+            _ => continue,
+        };
+        let mut size = entry.metadata().unwrap().len();
+        if kind == "f/index.json" {
+            // `extra` lists the documents tagged in several provinces, which
+            // facet counts need for every result: it grows with them (77 of
+            // these 9,000 documents, 1 of the 106k of examples/synth).
+            let mut index: serde_json::Value = serde_json::from_slice(&fs::read(entry.path()).unwrap()).unwrap();
+            index.as_object_mut().unwrap().remove("extra");
+            size = serde_json::to_vec(&index).unwrap().len() as u64;
+        }
+        let at = largest.entry(kind).or_insert(0);
+        *at = (*at).max(size);
+    }
+    largest
+}
+
+/// What a query reads must not grow with the site: no file it may fetch
+/// holds per-document data for the whole site. Doubling the documents
+/// leaves the largest file of each kind as it was, but for a common term's
+/// own file, whose 400 weighted postings take a little more room as the
+/// gaps between their documents widen (logarithmically). Before membership
+/// blocks, a common term's file and the facet index (with every
+/// near-duplicate group) doubled. `POLICYPRESS_WRITE_SITE=dir` keeps the
+/// sites as `dir/small` and `dir/large` (tests/js/engine.test.mjs measures
+/// queries on them).
+#[test]
+fn doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
+    let mut sizes = Vec::new();
+    for (name, count) in [("small", 9_000), ("large", 18_000)] {
+        let out = dir.join(name);
+        let docs = scale_docs(count);
+        write_index(&docs, &out, None, false, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+        sizes.push(largest_files(&out.join("search")));
+        fs::write(out.join("truth.json"), serde_json::to_vec(&true_counts(&docs)).unwrap()).unwrap();
+    }
+    let (small, large) = (&sizes[0], &sizes[1]);
+    assert_eq!(small.keys().collect::<Vec<_>>(), ["f/g", "f/index.json", "f/r", "m", "manifest", "p", "t"]);
+    for (kind, &before) in small {
+        let after = large[kind];
+        let allowed = match kind.as_str() {
+            "p" => before * 13 / 10,
+            // A range file names the group of each grouped document among
+            // 256 numbers, as a delta and a group number (at most 2 + 3
+            // digits): documents of one group share their facets and so
+            // their numbers, and a larger site fills ranges up to that.
+            "f/r" => 256 * 5 + 2,
+            _ => before * 11 / 10 + 64,
+        };
+        assert!(after <= allowed, "largest {kind} file: {before} B at 9,000 documents, {after} B at 18,000");
+    }
 }
 
 #[test]

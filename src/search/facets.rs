@@ -18,23 +18,28 @@
 //!                "sets": [[topic number, …], …],
 //!                "runs": [[province, "set length set length …"], …],
 //!                "extra": [[document, [province, …]], …],
-//!                "groups": "gap length gap length …",
-//!                "scattered": ["document deltas", …]}
+//!                "grouped": "range range …"}
 //! f/<p>.json    {"cities": [name, …],      number 0 is "" (the province itself)
 //!                "runs": "city length city length …",
 //!                "extra": [[document, [city, …]], …]}
+//! f/r/<r>.json  "document group document group …"
+//! f/g/<g>.json  "document document …"
 //! ```
 //!
 //! `runs` covers every document in order; a province's file covers that
 //! province's range. `extra` lists the documents tagged with several
 //! provinces (or cities of `p`, or tagged in `p` but numbered in another
-//! province's range), with all of them. `groups` are the near-duplicate
-//! groups of at least two documents that are one run of numbers (as
-//! [`order_key`] makes them when their members share their facets), each
-//! as the gap since the previous such group's end and its length;
-//! `scattered` lists the members of the others. Numbers inside strings are packed as
-//! the postings' deltas ([`super::shards::DIGITS`], 5 bits a digit, plus 32
-//! while more follow).
+//! province's range), with all of them. Near-duplicate groups (of at least
+//! two documents) are numbered in the order of their members; `f/r/<r>.json`
+//! gives the group of each grouped document of range `r` (documents
+//! `r·GROUP_RANGE_DOCS` onwards, [`GROUP_RANGE_DOCS`] of them; each document
+//! as the delta from the previous one, the first from the range's start),
+//! `grouped` the ranges that have such a file (as deltas), and
+//! `f/g/<g>.json` the members of group `g` (as deltas). None of them is
+//! read whole by a query: groups grow with the site (26 KB at 106k
+//! documents), and a results page needs the groups of the results it shows.
+//! Numbers inside strings are packed as the postings' deltas
+//! ([`super::shards::DIGITS`], 5 bits a digit, plus 32 while more follow).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +48,11 @@ use serde_json::json;
 
 use super::SearchDoc;
 use super::shards::push_delta;
+
+/// Documents per file of `f/r/`: a results page looks up the groups of the
+/// twenty-odd results it walks, each in the file of its range, so a file
+/// holds a few hundred bytes however large the site.
+pub const GROUP_RANGE_DOCS: u32 = 256;
 
 /// Sort key of a document's number: province, topic set, city, then
 /// near-duplicate group, so that a group whose members share their facets
@@ -79,6 +89,19 @@ fn packed(numbers: &[u32]) -> String {
     let mut out = Vec::new();
     numbers.iter().for_each(|&n| push_delta(&mut out, n));
     String::from_utf8(out).expect("digits are ASCII")
+}
+
+/// Differences of ascending `numbers`, the first from 0.
+fn deltas(numbers: &[u32]) -> Vec<u32> {
+    let mut previous = 0;
+    numbers
+        .iter()
+        .map(|&n| {
+            let delta = n - previous;
+            previous = n;
+            delta
+        })
+        .collect()
 }
 
 /// Appends `(value, 1)` to run-length pairs, or lengthens the last run.
@@ -125,29 +148,27 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
     }
     let mut groups: Vec<Vec<u32>> = groups.into_values().filter(|docs| docs.len() > 1).collect();
     groups.sort();
-    let (runs_of_groups, scattered): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
-        groups.into_iter().partition(|docs| docs.windows(2).all(|w| w[1] == w[0] + 1));
-    let mut group_runs = Vec::new();
-    let mut end = 0;
-    for docs in &runs_of_groups {
-        group_runs.extend([docs[0] - end, docs.len() as u32]);
-        end = docs[0] + docs.len() as u32;
+    // (document, group number) of every grouped document, by document.
+    let mut grouped: Vec<(u32, u32)> =
+        groups.iter().enumerate().flat_map(|(g, docs)| docs.iter().map(move |&d| (d, g as u32))).collect();
+    grouped.sort_unstable();
+    let mut grouped_ranges = Vec::new();
+    let mut range_files = Vec::new();
+    for members in grouped.chunk_by(|a, b| a.0 / GROUP_RANGE_DOCS == b.0 / GROUP_RANGE_DOCS) {
+        let range = members[0].0 / GROUP_RANGE_DOCS;
+        let mut previous = range * GROUP_RANGE_DOCS;
+        let mut numbers = Vec::new();
+        for &(doc, group) in members {
+            numbers.extend([doc - previous, group]);
+            previous = doc;
+        }
+        grouped_ranges.push(range);
+        range_files.push((format!("r/{range}.json"), json!(packed(&numbers)).to_string().into_bytes()));
     }
-    let scattered: Vec<String> = scattered
+    let group_files = groups
         .iter()
-        .map(|docs| {
-            let mut previous = 0;
-            let deltas: Vec<u32> = docs
-                .iter()
-                .map(|&d| {
-                    let delta = d - previous;
-                    previous = d;
-                    delta
-                })
-                .collect();
-            packed(&deltas)
-        })
-        .collect();
+        .enumerate()
+        .map(|(g, docs)| (format!("g/{g}.json"), json!(packed(&deltas(docs))).to_string().into_bytes()));
 
     let index = json!({
         "provinces": provinces.keys().collect::<Vec<_>>(),
@@ -155,10 +176,11 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
         "sets": sets.keys().map(|set| set.iter().map(|t| t - 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "runs": runs.iter().map(|(p, pairs)| json!([p, packed(pairs)])).collect::<Vec<_>>(),
         "extra": extra,
-        "groups": packed(&group_runs),
-        "scattered": scattered,
+        "grouped": packed(&deltas(&grouped_ranges)),
     });
     let mut files = vec![("index.json".to_string(), index.to_string().into_bytes())];
+    files.extend(range_files);
+    files.extend(group_files);
 
     // Each province's file reads only the documents tagged in it: one pass
     // sorts them out, where scanning every document per province made this
@@ -283,10 +305,16 @@ mod tests {
         }
         let e = refs.iter().position(|d| d.url == "e/").unwrap();
         assert_eq!(index["extra"], serde_json::json!([[e, [1, 2]]]), "both provinces of e/");
-        // d/ and f/ share their facets, so their group is one run.
+        // d/ and f/ are group 0; range 0 holds them and is listed.
         let d = refs.iter().position(|d| d.url == "d/").unwrap() as u32;
-        assert_eq!(unpack(index["groups"].as_str().unwrap()), [d, 2]);
-        assert_eq!(index["scattered"], serde_json::json!([]));
+        let f = refs.iter().position(|d| d.url == "f/").unwrap() as u32;
+        assert_eq!(unpack(index["grouped"].as_str().unwrap()), [0]);
+        let file = |name: &str| -> Vec<u32> {
+            let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
+            unpack(serde_json::from_slice::<String>(bytes).unwrap().as_str())
+        };
+        assert_eq!(file("r/0.json"), [d, 0, f - d, 0], "each grouped document and its group");
+        assert_eq!(file("g/0.json"), [d, f - d], "the group's members");
 
         let (name, bytes) =
             files.iter().find(|(_, bytes)| bytes.starts_with("{\"cities\":[\"\",\"广州市\"".as_bytes())).unwrap();

@@ -6,9 +6,11 @@
 //! search/manifest.json            fixed name, small; names every group directory
 //! search/<c>/t/<bucket>.json      terms whose FNV-1a hash % buckets == bucket
 //! search/<c>/p/<bucket>.<n>.json  one common term's entry, too big to share a chunk
+//! search/<c>/m/<bucket>.<n>.<b>.json  its membership in documents b*MEMBER_BLOCK_DOCS ..
 //! search/<d>/d/<n>.json           metadata of documents n*FRAGMENT_DOCS ..
-//! search/<f>/f/index.json         facets and near-duplicate groups (see [`super::facets`])
+//! search/<f>/f/index.json         facets (see [`super::facets`])
 //! search/<f>/f/<p>.json           cities of province number p
+//! search/<f>/f/r/<r>.json, g/<g>.json  near-duplicate groups
 //! ```
 //!
 //! A chunk also carries, under `@` and two characters, the place names of
@@ -53,9 +55,14 @@
 //! documents, six per digit (bit `i` of digit `k` is document `6k+i`), or `d`
 //! then the document deltas coded as above. A term that common has a low
 //! IDF, so the weight the client assumes for the rest (the lowest, in the
-//! body) moves rankings little, and its membership costs at most
-//! `docs/6` bytes: 1.7 KB on a 10k-page site. `members` is empty when
-//! `postings` already holds every document.
+//! body) moves rankings little. `members` is empty when `postings` already
+//! holds every document. A membership longer than [`INLINE_MEMBERS_BYTES`]
+//! (at most `docs/6` bytes: 2.2 KB on a 10k-page site, 18 KB at 106k
+//! documents) is cut into blocks of [`MEMBER_BLOCK_DOCS`] documents, each a
+//! file (`m/`) holding a JSON string in the same two forms, numbered from
+//! the block's first document; `members` is then `[count, bytes, …]` of
+//! each block, so the client reads the blocks it evaluates and estimates
+//! the rest, and the bytes of a query stop growing with the site.
 //!
 //! A fragment is a JSON array of `[url, title, kind, date, regions, topics,
 //! text]`, one per document; `text` is the short answer and the start of
@@ -73,7 +80,7 @@ use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::token_cache::{self, DocDigest, Payload, TokenCache};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Documents per metadata fragment: a page of twenty results touches twenty
 /// fragments, so each holds one document's half kilobyte and no neighbour's.
 pub const FRAGMENT_DOCS: usize = 1;
@@ -83,6 +90,15 @@ pub const WEIGHTED_POSTINGS: usize = 400;
 /// (`p/<bucket>.<n>.json`), so that a query for a rare term never downloads
 /// the postings of a common one that hashed to the same chunk.
 pub const OWN_FILE_BYTES: usize = 1_024;
+/// Documents per membership block: a membership list longer than
+/// [`INLINE_MEMBERS_BYTES`] is cut into blocks of this many documents, each
+/// a file of its own (`m/<bucket>.<n>.<block>.json`), so that a query
+/// fetches the blocks it evaluates and never the whole site's list (a
+/// bitmap is `docs/6` bytes: 22 KB a term at 130k documents). A block's
+/// bitmap is 1.4 KB.
+pub const MEMBER_BLOCK_DOCS: usize = 8_192;
+/// Longest membership list kept whole in the term's entry.
+pub const INLINE_MEMBERS_BYTES: usize = 1_024;
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
 pub const TARGET_CHUNK_BYTES: usize = 3_500;
 /// Characters of answer and body a fragment carries for the snippet: room
@@ -537,7 +553,17 @@ fn write_generation(
                 let mut out = Vec::new();
                 let own = chunk_json(&chunk, places, docs.len(), &mut out);
                 files.push((format!("t/{b}.json"), out));
-                own_files.extend(own.into_iter().enumerate().map(|(i, bytes)| (format!("p/{b}.{i}.json"), bytes)));
+                for (i, own) in own.into_iter().enumerate() {
+                    own_files.push((format!("p/{b}.{i}.json"), own.entry));
+                    // A block file is a JSON string of the digits.
+                    own_files.extend(own.blocks.into_iter().map(|(block, text)| {
+                        let mut quoted = Vec::with_capacity(text.len() + 2);
+                        quoted.push(b'"');
+                        quoted.extend(text);
+                        quoted.push(b'"');
+                        (format!("m/{b}.{i}.{block}.json"), quoted)
+                    }));
+                }
             }
             files.extend(own_files);
             Group::new(files)
@@ -637,6 +663,8 @@ fn write_manifest(
         "docs": docs,
         "buckets": buckets,
         "fragment": FRAGMENT_DOCS,
+        "block": MEMBER_BLOCK_DOCS,
+        "groupRange": super::facets::GROUP_RANGE_DOCS,
         "fields": FIELDS,
         "boosts": BOOSTS,
         "scale": WEIGHT_SCALE,
@@ -691,9 +719,9 @@ pub(super) fn push_delta(out: &mut Vec<u8>, mut delta: u32) {
     out.push(DIGITS[delta as usize]);
 }
 
-/// Length of `members` as document deltas, in digits.
-fn delta_digits(members: &[u32]) -> usize {
-    let mut previous = 0;
+/// Length of `members` as document deltas from `first`, in digits.
+fn delta_digits(members: &[u32], first: u32) -> usize {
+    let mut previous = first;
     members
         .iter()
         .map(|&doc| {
@@ -706,42 +734,68 @@ fn delta_digits(members: &[u32]) -> usize {
 
 /// Bytes of the membership string of a term over `docs` documents.
 fn members_bytes(members: &[u32], docs: usize) -> usize {
-    if members.is_empty() { 0 } else { 1 + delta_digits(members).min(docs.div_ceil(6)) }
+    if members.is_empty() { 0 } else { 1 + delta_digits(members, 0).min(docs.div_ceil(6)) }
 }
 
-/// The membership string of the module doc: empty, `b` + bitmap or `d` +
-/// deltas, whichever is shorter.
-fn push_members(out: &mut Vec<u8>, members: &[u32], docs: usize) {
+/// The membership string of the module doc for `members`, numbered from
+/// `first`, among `docs` documents from `first` on: empty, `b` + bitmap or
+/// `d` + deltas, whichever is shorter.
+fn push_members(out: &mut Vec<u8>, members: &[u32], first: u32, docs: usize) {
     if members.is_empty() {
         return;
     }
-    if docs.div_ceil(6) <= delta_digits(members) {
+    let relative = members.iter().map(|&doc| doc - first);
+    if docs.div_ceil(6) <= delta_digits(members, first) {
         out.push(b'b');
         let mut bits = vec![0u8; docs.div_ceil(6)];
-        for &doc in members {
+        for doc in relative {
             bits[doc as usize / 6] |= 1 << (doc % 6);
         }
         out.extend(bits.iter().map(|&b| DIGITS[usize::from(b)]));
     } else {
         out.push(b'd');
         let mut previous = 0;
-        for &doc in members {
+        for doc in relative {
             push_delta(out, doc - previous);
             previous = doc;
         }
     }
 }
 
+/// The membership of `members` among `docs` documents, cut into blocks of
+/// [`MEMBER_BLOCK_DOCS`]: `(count, string)` of every block, in order.
+fn member_blocks(members: &[u32], docs: usize) -> Vec<(usize, Vec<u8>)> {
+    (0..docs.div_ceil(MEMBER_BLOCK_DOCS))
+        .map(|block| {
+            let first = (block * MEMBER_BLOCK_DOCS) as u32;
+            let end = first + MEMBER_BLOCK_DOCS as u32;
+            let from = members.partition_point(|&doc| doc < first);
+            let to = members.partition_point(|&doc| doc < end);
+            let mut out = Vec::new();
+            push_members(&mut out, &members[from..to], first, MEMBER_BLOCK_DOCS.min(docs - first as usize));
+            (to - from, out)
+        })
+        .collect()
+}
+
+/// A common term's entry, written as a file of its own, and the blocks of
+/// its membership, if cut: `(block number, string)` of each non-empty one.
+struct OwnEntry {
+    entry: Vec<u8>,
+    blocks: Vec<(usize, Vec<u8>)>,
+}
+
 /// The chunk for `terms` in term order, each with its finished postings,
 /// of a site of `docs` documents. A term whose entry would be longer than
-/// [`OWN_FILE_BYTES`] gets a file of its own, returned in order, and the
-/// chunk holds `[df, n]`, `n` its number among them.
+/// [`OWN_FILE_BYTES`], or whose membership is cut into blocks, gets a file
+/// of its own, returned in order, and the chunk holds `[df, n]`, `n` its
+/// number among them.
 fn chunk_json(
     terms: &[(TermText<'_>, &TermPostings)],
     places: &[(&str, &str)],
     docs: usize,
     out: &mut Vec<u8>,
-) -> Vec<Vec<u8>> {
+) -> Vec<OwnEntry> {
     let mut own = Vec::new();
     out.push(b'{');
     for (i, (text, term)) in terms.iter().enumerate() {
@@ -754,14 +808,14 @@ fn chunk_json(
         out.extend_from_slice(text.as_str().as_bytes());
         out.extend_from_slice(b"\":");
         let mut entry = Vec::new();
-        entry_json(term, docs, &mut entry);
-        if entry.len() > OWN_FILE_BYTES {
+        let blocks = entry_json(term, docs, &mut entry);
+        if entry.len() > OWN_FILE_BYTES || !blocks.is_empty() {
             out.push(b'[');
             push_number(out, u64::from(term.df));
             out.push(b',');
             push_number(out, own.len() as u64);
             out.push(b']');
-            own.push(entry);
+            own.push(OwnEntry { entry, blocks });
         } else {
             out.extend_from_slice(&entry);
         }
@@ -779,24 +833,41 @@ fn chunk_json(
     own
 }
 
-/// `[df, postings, members]` of one term.
-fn entry_json(term: &TermPostings, docs: usize, out: &mut Vec<u8>) {
-    {
-        out.push(b'[');
-        push_number(out, u64::from(term.df));
-        out.extend_from_slice(b",\"");
-        let mut previous = 0;
-        for p in &term.postings {
-            push_delta(out, p.doc - previous);
-            previous = p.doc;
-            let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1 << f).sum::<usize>();
-            out.push(DIGITS[mask]);
-            out.extend(p.weights.iter().filter(|w| **w > 0).map(|&w| DIGITS[usize::from(w)]));
-        }
-        out.extend_from_slice(b"\",\"");
-        push_members(out, &term.members, docs);
-        out.extend_from_slice(b"\"]");
+/// `[df, postings, members]` of one term. When the membership string would
+/// be longer than [`INLINE_MEMBERS_BYTES`], `members` is instead
+/// `[count, bytes, …]`, the documents and string length of each block of
+/// [`MEMBER_BLOCK_DOCS`], and the non-empty blocks are returned.
+fn entry_json(term: &TermPostings, docs: usize, out: &mut Vec<u8>) -> Vec<(usize, Vec<u8>)> {
+    out.push(b'[');
+    push_number(out, u64::from(term.df));
+    out.extend_from_slice(b",\"");
+    let mut previous = 0;
+    for p in &term.postings {
+        push_delta(out, p.doc - previous);
+        previous = p.doc;
+        let mask = p.weights.iter().enumerate().filter(|(_, w)| **w > 0).map(|(f, _)| 1 << f).sum::<usize>();
+        out.push(DIGITS[mask]);
+        out.extend(p.weights.iter().filter(|w| **w > 0).map(|&w| DIGITS[usize::from(w)]));
     }
+    out.extend_from_slice(b"\",");
+    if members_bytes(&term.members, docs) <= INLINE_MEMBERS_BYTES {
+        out.push(b'"');
+        push_members(out, &term.members, 0, docs);
+        out.extend_from_slice(b"\"]");
+        return Vec::new();
+    }
+    let blocks = member_blocks(&term.members, docs);
+    out.push(b'[');
+    for (i, (count, text)) in blocks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_number(out, *count as u64);
+        out.push(b',');
+        push_number(out, text.len() as u64);
+    }
+    out.extend_from_slice(b"]]");
+    blocks.into_iter().enumerate().filter(|(_, (count, _))| *count > 0).map(|(b, (_, text))| (b, text)).collect()
 }
 
 fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
@@ -988,6 +1059,42 @@ mod tests {
             assert_eq!(docs(&term.postings), docs(&expected), "{total} postings");
             assert_eq!(term.members, (0..total as u32).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn long_membership_lists_are_cut_into_blocks_that_together_hold_every_document() {
+        let total = 2 * MEMBER_BLOCK_DOCS + 100;
+        let docs: Vec<SearchDoc> = (0..total).map(|n| doc(n, if n % 3 == 0 { "别的" } else { "医保报销" })).collect();
+        let refs: Vec<&SearchDoc> = docs.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        write(&refs, dir.path(), None, &ClientData::default(), &TokenCache::disabled()).unwrap();
+        let expected: Vec<u32> = (0..total as u32).filter(|n| n % 3 != 0).collect();
+        let common = entry(dir.path(), "医保");
+        assert_eq!(common[0], expected.len());
+        let blocks = common[2].as_array().expect("a membership this long is cut into blocks");
+        assert_eq!(blocks.len(), 2 * total.div_ceil(MEMBER_BLOCK_DOCS), "[count, bytes] of every block");
+        // Where the own file is, its blocks are: find it by the chunk.
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
+        let bucket = fnv1a_32("医保") % manifest["buckets"].as_u64().unwrap() as u32;
+        let per = manifest["chunks"]["per"].as_u64().unwrap() as u32;
+        let group = dir.path().join(manifest["chunks"]["dirs"][(bucket / per) as usize].as_str().unwrap());
+        let chunk: serde_json::Value =
+            serde_json::from_slice(&fs::read(group.join(format!("t/{bucket}.json"))).unwrap()).unwrap();
+        let own = chunk["医保"][1].as_u64().unwrap();
+        let mut found = Vec::new();
+        for (b, pair) in blocks.chunks(2).enumerate() {
+            let bytes = fs::read(group.join(format!("m/{bucket}.{own}.{b}.json"))).unwrap();
+            let text: String = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(pair[1], text.len(), "block {b}'s length");
+            assert!(text.len() <= MEMBER_BLOCK_DOCS.div_ceil(6) + 1, "a block holds one block's documents");
+            let first = (b * MEMBER_BLOCK_DOCS) as u32;
+            let block_docs = MEMBER_BLOCK_DOCS.min(total - first as usize);
+            let members: Vec<u32> = members(&text, block_docs).into_iter().map(|d| d + first).collect();
+            assert_eq!(pair[0], members.len(), "block {b}'s count");
+            found.extend(members);
+        }
+        assert_eq!(found, expected, "no document dropped");
     }
 
     #[test]

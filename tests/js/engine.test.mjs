@@ -33,6 +33,46 @@ test('counts are exact on a 3,000-document site: every document with every term 
   }
 });
 
+test('a query on a site twice as large fetches no more, and finds every match across membership blocks', async () => {
+  // tests/search_site.rs writes a 9,000- and an 18,000-document site (two
+  // and three membership blocks) with the true counts beside each.
+  const dir = mkdtempSync(join(tmpdir(), 'policypress-scale-'));
+  try {
+    execFileSync(
+      'cargo',
+      ['test', '-q', '--test', 'search_site', 'doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was'],
+      { cwd: REPO, env: { ...process.env, POLICYPRESS_WRITE_SITE: dir }, stdio: 'ignore' }
+    );
+    const fetched = {};
+    for (const name of ['small', 'large']) {
+      const site = join(dir, name);
+      const truth = JSON.parse(await readFile(join(site, 'truth.json'), 'utf8'));
+      fetched[name] = 0;
+      for (const query of ['医保 报销', '个人账户', '异地就医']) {
+        // A budget of one block, as a site too large for every block has.
+        const { engine, counted } = diskEngine(site);
+        const found = await engine.search(query, 20, 0, {}, 1);
+        fetched[name] += counted.raw;
+        assert.equal(found.results.length, 20, `${name} ${query}: a full first page`);
+        if (name === 'large') {
+          assert.ok(found.approximate, `${query}: the blocks not read are estimated`);
+          const error = Math.abs(found.total - truth[query]) / truth[query];
+          assert.ok(error < 0.2, `${query}: estimate ${found.total} against ${truth[query]} documents`);
+        }
+        // With the default budget every block of these sites is read.
+        const all = await diskEngine(site).engine.search(query, 100000, 0);
+        assert.ok(!all.approximate);
+        assert.equal(all.total, truth[query], `${name} ${query}: exact count`);
+        const listed = all.results.filter((r) => r.matchedAll).reduce((n, r) => n + 1 + r.similar.length, 0);
+        assert.equal(listed, truth[query], `${name} ${query}: every match is listed, or listed as similar to one`);
+      }
+    }
+    assert.ok(fetched.large <= fetched.small * 1.1, `bytes fetched: ${fetched.small} at 9,000 documents, ${fetched.large} at 18,000`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 for (const [query, title] of EXPECTED) {
   test(`“${query}” finds “${title}” first`, { skip: NO_SITE }, async () => {
     const { engine } = diskEngine(SITE);

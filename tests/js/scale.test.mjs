@@ -18,6 +18,12 @@ const BUDGET = 100 * 1024;
 // Every query on the search page loads the facets (f/index.json, and a
 // province's cities for a place in the query).
 const QUERIES = ['异地就医备案', '个人账户充值', '家人交医保', '生育保险怎么报销', '缴费标准', '医', '深圳 2025', '广州 医保缴费'];
+// Several common terms under chosen facets, opened cold from a shared link:
+// a topic (spread over every province) and a province with a topic.
+const LINKS = [
+  ['医保报销比例', { topic: '待遇报销' }],
+  ['职工医保缴费标准', { region: '广东省', topic: '参保缴费' }],
+];
 
 let server, browser;
 
@@ -55,6 +61,24 @@ test('a cold query on a large site downloads at most 100 KB', { skip: SKIP }, as
     report.push(`${query} | ${fetched.length} files | ${(bytes / 1024).toFixed(1)} KB | ${results} results shown`);
     assert.ok(results > 0, `${query} finds something`);
     assert.ok(bytes <= BUDGET, `${query} fetched ${bytes} B, over the ${BUDGET} B budget`);
+    await context.close();
+  }
+  for (const [query, facets] of LINKS) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const before = server.stats.log.length;
+    const params = new URLSearchParams({ q: query, ...facets });
+    await page.goto(server.url + 'search/?' + params);
+    await page.waitForFunction((q) => document.getElementById('search-results')?.getAttribute('data-query') === q, query);
+    const results = await page.locator('#search-results .search-result-link').count();
+    const chosen = await page.locator('#search-results .facet-chosen').innerText();
+    for (const name of Object.values(facets)) assert.ok(chosen.includes(name), `${query} shows ${name} chosen: ${chosen}`);
+    const fetched = server.stats.log.slice(before).filter(([url]) => isSearchData(url));
+    const bytes = fetched.reduce((sum, [, length]) => sum + length, 0);
+    const label = `${query} ${Object.values(facets).join('+')}`;
+    report.push(`${label} | ${fetched.length} files | ${(bytes / 1024).toFixed(1)} KB | ${results} results shown`);
+    assert.ok(results > 0, `${label} finds something`);
+    assert.ok(bytes <= BUDGET, `${label} fetched ${bytes} B, over the ${BUDGET} B budget`);
     await context.close();
   }
   process.stderr.write(report.map((line) => `[scale] ${line}\n`).join(''));

@@ -50,10 +50,11 @@
  *
  * The index (written by src/search/shards.rs) is loaded lazily on first
  * focus or input: search/manifest.json (with the synonym groups), then one
- * term chunk per query term (and the own file of a common term; the chunks
- * also carry the place names starting with the term), the facet index
- * f/index.json (and f/<province>.json for cities), and the metadata
- * fragments of the results shown.
+ * term chunk per query term (and the own file of a common term, with the
+ * blocks of its membership the query evaluates; the chunks also carry the
+ * place names starting with the term), the facet index f/index.json (and
+ * f/<province>.json for cities), the near-duplicate groups of the results
+ * walked (f/r/, f/g/), and the metadata fragments of the results shown.
  *
  * In Node (tests) the file exports the tokenizer and the engine instead of
  * touching a document.
@@ -395,6 +396,7 @@
     this.manifest = null;
     this.synonyms = new Map();
     this.ranked = null;
+    this.budgets = new Map();
   }
 
   Engine.prototype.get = function (path) {
@@ -414,7 +416,7 @@
   Engine.prototype.load = function () {
     var self = this;
     return this.get('search/manifest.json').then(function (m) {
-      if (m.version !== 5) throw new Error('unsupported search index version ' + m.version);
+      if (m.version !== 6) throw new Error('unsupported search index version ' + m.version);
       self.manifest = m;
       self.synonyms = synonymTable(m.synonyms);
       return m;
@@ -439,17 +441,33 @@
   };
 
   /** A term's `[df, postings, members]`; a common term's entry is a file
-   *  of its own, which its chunk names by number. */
+   *  of its own, which its chunk names by number. `members` is a string, or
+   *  `[count, bytes, …]` per block of `manifest.block` documents when the
+   *  term's membership is cut into blocks (see `memberBlock`). Resolves to
+   *  {entry, dir, name}, `name` the own file's (null for an entry in the
+   *  chunk), or null for a term not in the index. */
   Engine.prototype.postings = function (term) {
     var m = this.manifest;
     var self = this;
     return this.chunk(term).then(function (chunk) {
       if (!Object.prototype.hasOwnProperty.call(chunk, term)) return null;
       var entry = chunk[term];
-      if (typeof entry[1] !== 'number') return entry;
+      if (typeof entry[1] !== 'number') return { entry: entry, dir: null, name: null };
       var bucket = fnv1a(term) % m.buckets;
-      return self.get(groupDir(m.chunks, bucket) + 'p/' + bucket + '.' + entry[1] + '.json');
+      var dir = groupDir(m.chunks, bucket);
+      var name = bucket + '.' + entry[1];
+      return self.get(dir + 'p/' + name + '.json').then(function (own) {
+        return { entry: own, dir: dir, name: name };
+      });
     });
+  };
+
+  /** Block `b` of a term's cut membership (a membership string numbered
+   *  from the block's first document); '' for an empty block, without a
+   *  request. */
+  Engine.prototype.memberBlock = function (list, b) {
+    if (list.entry[2][2 * b] === 0) return Promise.resolve('');
+    return this.get(list.dir + 'm/' + list.name + '.' + b + '.json');
   };
 
   Engine.prototype.docs = function (numbers) {
@@ -475,15 +493,17 @@
   })();
 
   /** Calls `visit(doc)` for every document of a membership string (`b`
-   *  bitmap or `d` deltas, as shards.rs writes them). */
-  function eachMember(text, visit) {
+   *  bitmap or `d` deltas, as shards.rs writes them), numbered from
+   *  `first`. */
+  function eachMember(text, visit, first) {
+    first = first || 0;
     if (text.charAt(0) === 'b') {
       for (var k = 1; k < text.length; k++) {
         var bits = DIGIT[text.charCodeAt(k)];
-        for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) visit((k - 1) * 6 + b);
+        for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) visit(first + (k - 1) * 6 + b);
       }
     } else if (text.charAt(0) === 'd') {
-      var doc = 0;
+      var doc = first;
       for (var i = 1; i < text.length; ) {
         var digit = DIGIT[text.charCodeAt(i++)], delta = 0, shift = 1;
         while (digit >= 32) {
@@ -512,15 +532,22 @@
    * are stable. Documents satisfying at least half the needs are partial
    * matches, listed after the full ones only when there are fewer than ten
    * of those.
-   * Resolves to {words, places, full, partial, hits: [{doc, score,
-   * full, title, met}]}.
+   * `budget` bounds the bytes of membership blocks read (see `score`);
+   * blocks holding documents of `region` (or, when it is undefined, of the
+   * places the query names) are read first.
+   * Resolves to {words, places, full, partial, approximate, unread, hits:
+   * [{doc, score, full, title, met}]}, `unread` the blocks not read, each
+   * with `more`, an estimate of its full matches not listed (see `score`).
    */
-  Engine.prototype.rank = function (query) {
+  Engine.prototype.rank = function (query, budget, region) {
     var self = this;
+    budget = budget || MEMBER_BUDGET;
     return (this.manifest ? Promise.resolve(this.manifest) : this.load()).then(function (m) {
       var words = self.words(query);
       var plan = queryPlan(words);
-      if (plan.needs.length === 0) return { words: words, places: [], full: 0, partial: 0, hits: [] };
+      if (plan.needs.length === 0) {
+        return { words: words, places: [], full: 0, partial: 0, approximate: false, unread: [], hits: [] };
+      }
       return Promise.all(plan.terms.map(function (t) { return self.chunk(t); })).then(function (chunks) {
         var found = readPlaces(
           query,
@@ -530,7 +557,12 @@
           },
           m.placeContext || []
         );
-        if (!found.places.length) return self.score(plan, null).then(finish);
+        var preferred = region === undefined ? found.places.map(facetPath) : region ? [region] : [];
+        if (!found.places.length) {
+          return self.preferredBlocks(preferred).then(function (prefer) {
+            return self.score(plan, null, 0, budget, prefer);
+          }).then(finish);
+        }
         // A place word is also met by the tag: a page tagged 上海市 meets
         // 沪籍, one tagged 深圳市 meets 深圳 however it names the city.
         var chars = Array.from(query);
@@ -544,6 +576,7 @@
           if (bits) tagged.push({ paths: span[2].map(facetPath), bits: bits });
         });
         var paths = [].concat.apply([], tagged.map(function (t) { return t.paths; }));
+        var tagBits = tagged.reduce(function (bits, t) { return bits | t.bits; }, 0);
         return self.regions(paths).then(function (regions) {
           var tags = function (doc) {
             var bits = 0;
@@ -552,7 +585,9 @@
             });
             return bits;
           };
-          return self.score(plan, tags).then(finish);
+          return self.preferredBlocks(preferred.concat(paths)).then(function (prefer) {
+            return self.score(plan, tags, tagBits, budget, prefer);
+          }).then(finish);
         });
         function finish(ranked) {
           ranked.words = words;
@@ -563,54 +598,100 @@
     });
   };
 
-  /** Every document matching `plan` at least in half its needs, scored;
-   *  `tags(doc)`, if given, adds the term bits a document's region tags
-   *  stand for. */
-  Engine.prototype.score = function (plan, tags) {
+  // Bytes of membership blocks a query reads at first. A 10k-page site's
+  // query reads all its blocks within it (exact counts); past that, the
+  // blocks most likely to hold the best results, the rest estimated.
+  var MEMBER_BUDGET = 12 * 1024;
+
+  /** Calls `visit(doc, mask, i)` for every posting of a packed postings
+   *  string (shards.rs: delta in 5-bit groups, +32 while more follow; the
+   *  field mask; one weight per field in the mask, read by `visit` from
+   *  `i`, which it returns past them). */
+  function eachPosting(packed, visit) {
+    var doc = 0, i = 0;
+    while (i < packed.length) {
+      var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
+      while (digit >= 32) {
+        delta += (digit - 32) * shift;
+        shift *= 32;
+        digit = DIGIT[packed.charCodeAt(i++)];
+      }
+      doc += delta + digit * shift;
+      var mask = DIGIT[packed.charCodeAt(i++)];
+      i = visit(doc, mask, i);
+    }
+  }
+
+  /**
+   * Every document matching `plan` at least in half its needs, scored;
+   * `tags(doc)`, if given, adds the term bits (among `tagBits`) a
+   * document's region tags stand for.
+   *
+   * A common term's membership may be cut into blocks of `manifest.block`
+   * documents. Blocks where such a term has no document cost nothing; of
+   * the others, those most likely to hold the best results (documents in
+   * the weighted postings of every term, then the most possible matches)
+   * are read while their bytes stay within `budget`. Documents of the
+   * blocks read are evaluated exactly; of the others, only those the
+   * weighted postings show to hold every term are listed, and `full` and
+   * `partial` are then estimates (`approximate`): the exact counts of the
+   * blocks read, plus, for each other block, its possible matches (the
+   * fewest documents of a needed term there) scaled by the share that
+   * matched in the blocks read.
+   */
+  Engine.prototype.score = function (plan, tags, tagBits, budget, prefer) {
     var m = this.manifest;
     var self = this;
     return Promise.all(plan.terms.map(function (t) { return self.postings(t); })).then(function (lists) {
+      var blocks = Math.max(1, Math.ceil(m.docs / m.block));
+      var blockOf = function (doc) { return Math.floor(doc / m.block); };
       var scores = new Float64Array(m.docs);
       var masks = new Uint32Array(m.docs);
       var titles = new Uint32Array(m.docs);
       var touched = [];
       var lowest = Math.min.apply(null, m.boosts) / m.scale;
-      lists.forEach(function (entry, t) {
-        if (!entry) return;
-        var df = entry[0], packed = entry[1], members = entry[2];
+      var idfs = [];
+      var cut = [];
+      // Documents of each term per block: what bounds the matches of a
+      // block that is not read.
+      var counts = lists.map(function () { return new Float64Array(blocks); });
+      lists.forEach(function (list, t) {
+        if (!list) return;
+        var entry = list.entry;
+        var df = entry[0], members = entry[2];
         var bit = 1 << t;
-        var idf = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5));
-        var doc = 0, i = 0;
-        while (i < packed.length) {
-          // Packed as shards.rs documents: delta in 5-bit groups (+32 while
-          // more follow), field mask, one weight per field in the mask.
-          var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
-          while (digit >= 32) {
-            delta += (digit - 32) * shift;
-            shift *= 32;
-            digit = DIGIT[packed.charCodeAt(i++)];
-          }
-          doc += delta + digit * shift;
-          var mask = DIGIT[packed.charCodeAt(i++)];
+        var idf = (idfs[t] = plan.weights[t] * Math.log(1 + (m.docs - df + 0.5) / (df + 0.5)));
+        eachPosting(entry[1], function (doc, mask, i) {
           var s = 0;
           for (var f = 0; f < m.fields.length; f++) {
-            if (mask & (1 << f)) s += m.boosts[f] * DIGIT[packed.charCodeAt(i++)];
+            if (mask & (1 << f)) s += m.boosts[f] * DIGIT[entry[1].charCodeAt(i++)];
           }
           if (masks[doc] === 0) touched.push(doc);
           scores[doc] += (idf * s) / m.scale;
           masks[doc] |= bit;
           if (mask & 1) titles[doc] |= bit;
-        }
-        // Documents past the weighted postings: present, with the
-        // lowest weight (a term this common has a small IDF anyway).
-        eachMember(members, function (d) {
-          if (masks[d] & bit) return;
-          if (masks[d] === 0) touched.push(d);
-          masks[d] |= bit;
-          scores[d] += idf * lowest;
+          if (!members) counts[t][blockOf(doc)] += 1;
+          return i;
         });
+        if (Array.isArray(members)) {
+          cut.push(t);
+          for (var b = 0; b < blocks; b++) counts[t][b] = members[2 * b] || 0;
+        } else if (members) {
+          eachMember(members, function (d) {
+            counts[t][blockOf(d)] += 1;
+            present(d, t);
+          });
+        }
       });
-      if (tags) touched.forEach(function (doc) { masks[doc] |= tags(doc); });
+      // Documents past the weighted postings: present, with the lowest
+      // weight (a term this common has a small IDF anyway).
+      function present(d, t) {
+        var bit = 1 << t;
+        if (masks[d] & bit) return;
+        if (masks[d] === 0) touched.push(d);
+        masks[d] |= bit;
+        scores[d] += idfs[t] * lowest;
+      }
       var met = new Map();
       var needsMet = function (mask) {
         var n = met.get(mask);
@@ -624,22 +705,91 @@
         return n;
       };
       var all = plan.needs.length;
-      var full = [];
-      var partial = [];
-      touched.forEach(function (doc) {
-        var n = needsMet(masks[doc]);
-        var hit = { doc: doc, score: scores[doc], met: n, full: n === all, title: needsMet(titles[doc]) === all };
-        if (hit.full) full.push(hit);
-        else if (all > 1 && n * 2 >= all) partial.push(hit);
+      var tagsOf = tags || function () { return 0; };
+      // The most full matches block `b` can hold.
+      var bound = function (b) {
+        var most = Math.min(m.block, m.docs - b * m.block);
+        plan.needs.forEach(function (options) {
+          var n = 0;
+          options.forEach(function (o) {
+            if (o & (tagBits || 0)) n = Infinity;
+            var least = Infinity;
+            for (var t = 0; t < lists.length; t++) if (o & (1 << t)) least = Math.min(least, counts[t][b]);
+            n += least;
+          });
+          most = Math.min(most, n);
+        });
+        return most;
+      };
+      var read = new Uint8Array(blocks);
+      var wanted = [];
+      var sure = new Float64Array(blocks);
+      if (cut.length) {
+        touched.forEach(function (doc) {
+          if (needsMet(masks[doc] | tagsOf(doc)) === all) sure[blockOf(doc)] += 1;
+        });
+      }
+      for (var b = 0; b < blocks; b++) {
+        var cost = cut.reduce(function (sum, t) { return counts[t][b] ? sum + lists[t].entry[2][2 * b + 1] : sum; }, 0);
+        if (cost === 0) read[b] = 1;
+        else wanted.push({ block: b, cost: cost, preferred: prefer.has(b) ? 1 : 0, sure: sure[b], bound: bound(b) });
+      }
+      wanted.sort(function (x, y) {
+        return y.preferred - x.preferred || y.sure - x.sure || y.bound - x.bound || x.block - y.block;
       });
-      full.sort(function (a, b) {
-        return b.title - a.title || b.score - a.score || a.doc - b.doc;
+      var spent = 0;
+      var chosen = wanted.filter(function (w, i) {
+        if (i > 0 && spent + w.cost > budget) return false;
+        spent += w.cost;
+        read[w.block] = 1;
+        return true;
       });
-      partial.sort(function (a, b) {
-        return b.met - a.met || b.score - a.score || a.doc - b.doc;
+      var fetches = [];
+      chosen.forEach(function (w) {
+        cut.forEach(function (t) {
+          fetches.push(
+            self.memberBlock(lists[t], w.block).then(function (text) {
+              eachMember(text, function (d) { present(d, t); }, w.block * m.block);
+            })
+          );
+        });
       });
-        var shownPartial = full.length < FEW_FULL ? partial : [];
-      return { full: full.length, partial: shownPartial.length, hits: full.concat(shownPartial) };
+      return Promise.all(fetches).then(function () {
+        if (tags) touched.forEach(function (doc) { masks[doc] |= tags(doc); });
+        var full = [];
+        var partial = [];
+        touched.forEach(function (doc) {
+          var n = needsMet(masks[doc]);
+          var hit = { doc: doc, score: scores[doc], met: n, full: n === all, title: needsMet(titles[doc]) === all };
+          if (hit.full) full.push(hit);
+          else if (read[blockOf(doc)] && all > 1 && n * 2 >= all) partial.push(hit);
+        });
+        full.sort(function (a, b) {
+          return b.title - a.title || b.score - a.score || a.doc - b.doc;
+        });
+        partial.sort(function (a, b) {
+          return b.met - a.met || b.score - a.score || a.doc - b.doc;
+        });
+        // Each block not read may hold its possible matches times the
+        // share of possible matches that matched in the blocks read; the
+        // documents already listed there count in `sure`.
+        var possibleRead = 0, fullRead = 0;
+        for (var b = 0; b < blocks; b++) if (read[b]) possibleRead += bound(b);
+        full.forEach(function (h) { if (read[blockOf(h.doc)]) fullRead += 1; });
+        var share = possibleRead ? fullRead / possibleRead : 0;
+        var unread = wanted.slice(chosen.length).map(function (w) {
+          return { block: w.block, more: Math.max(0, share * w.bound - w.sure) };
+        });
+        var estimated = full.length + unread.reduce(function (sum, u) { return sum + u.more; }, 0);
+        var shownPartial = estimated < FEW_FULL ? partial : [];
+        return {
+          full: full.length,
+          partial: shownPartial.length,
+          approximate: unread.length > 0,
+          unread: unread,
+          hits: full.concat(shownPartial),
+        };
+      });
     });
   };
 
@@ -680,7 +830,7 @@
   }
 
   /** The facet index (src/search/facets.rs): each document's provinces
-   *  and topics, and its near-duplicate group, from run lengths. */
+   *  and topics from run lengths, and the ranges with grouped documents. */
   Engine.prototype.facets = function () {
     var m = this.manifest;
     return this.get('search/' + m.facets + '/f/index.json').then(function (raw) {
@@ -695,26 +845,21 @@
         ranges.set(run[0], [begin, at]);
       });
       var extra = new Map(raw.extra.map(function (e) { return [e[0], e[1]]; }));
-      var groupOf = new Map();
-      var runsOfGroups = unpackNumbers(raw.groups);
-      var end = 0;
-      for (var r = 0; r + 1 < runsOfGroups.length; r += 2) {
-        var first = end + runsOfGroups[r];
-        end = first + runsOfGroups[r + 1];
-        for (var d = first; d < end; d++) groupOf.set(d, r);
-      }
-      raw.scattered.forEach(function (packed, g) {
-        var doc = 0;
-        unpackNumbers(packed).forEach(function (delta) {
-          doc += delta;
-          groupOf.set(doc, -1 - g);
-        });
-      });
+      var grouped = new Set();
+      unpackNumbers(raw.grouped).reduce(function (range, delta) {
+        grouped.add(range + delta);
+        return range + delta;
+      }, 0);
       raw.decoded = {
         provinces: raw.provinces,
         topics: raw.topics,
         ranges: ranges,
-        groupOf: groupOf,
+        grouped: grouped,
+        extraOf: function (p) {
+          var docs = [];
+          extra.forEach(function (provinces, doc) { if (provinces.indexOf(p) >= 0) docs.push(doc); });
+          return docs;
+        },
         provincesOf: function (doc) {
           return extra.get(doc) || [provinces[runAt(starts, doc)]];
         },
@@ -723,6 +868,63 @@
         },
       };
       return raw.decoded;
+    });
+  };
+
+  /** Resolves to the set of membership blocks holding documents tagged in
+   *  the provinces of `paths`: the province's range of document numbers,
+   *  and those numbered elsewhere but tagged there too. */
+  Engine.prototype.preferredBlocks = function (paths) {
+    var self = this;
+    if (!paths.length) return Promise.resolve(new Set());
+    return this.facets().then(function (f) {
+      var blocks = new Set();
+      var size = self.manifest.block;
+      paths.forEach(function (path) {
+        var p = f.provinces.indexOf(path.split('/')[0]);
+        var range = f.ranges.get(p);
+        if (!range || p <= 0) return;
+        for (var b = Math.floor(range[0] / size); b * size < range[1]; b++) blocks.add(b);
+        f.extraOf(p).forEach(function (doc) { blocks.add(Math.floor(doc / size)); });
+      });
+      return blocks;
+    });
+  };
+
+  /** Resolves to a Map from each of `docs` that is in a near-duplicate
+   *  group to the group's number, reading the range files (f/r/) they
+   *  fall in. */
+  Engine.prototype.groupsOf = function (docs) {
+    var self = this;
+    var size = this.manifest.groupRange;
+    return this.facets().then(function (f) {
+      var ranges = [];
+      docs.forEach(function (doc) {
+        var r = Math.floor(doc / size);
+        if (f.grouped.has(r) && ranges.indexOf(r) < 0) ranges.push(r);
+      });
+      return Promise.all(
+        ranges.map(function (r) { return self.get('search/' + self.manifest.facets + '/f/r/' + r + '.json'); })
+      ).then(function (files) {
+        var groupOf = new Map();
+        files.forEach(function (packed, i) {
+          var numbers = unpackNumbers(packed);
+          var doc = ranges[i] * size;
+          for (var k = 0; k + 1 < numbers.length; k += 2) {
+            doc += numbers[k];
+            groupOf.set(doc, numbers[k + 1]);
+          }
+        });
+        return groupOf;
+      });
+    });
+  };
+
+  /** Resolves to the members of near-duplicate group `g`, ascending. */
+  Engine.prototype.groupMembers = function (g) {
+    return this.get('search/' + this.manifest.facets + '/f/g/' + g + '.json').then(function (packed) {
+      var doc = 0;
+      return unpackNumbers(packed).map(function (delta) { return (doc += delta); });
     });
   };
 
@@ -803,12 +1005,23 @@
    * Counts: `total` and `partial` documents, `entries` after collapsing;
    * `facets` counts the whole result set by province, city (of expanded
    * provinces and the chosen one) and topic, each under the other facet.
+   * On a site too large to evaluate whole within the byte budget (see
+   * `score`), `approximate` is set: `total`, `partial` and `entries` are
+   * estimates, and the facet counts those of the documents evaluated
+   * (lower bounds). Each further page may read as many bytes again, and
+   * does until it has the results it shows, so every match is reached by
+   * paging. `more` tells whether results follow the page.
    */
-  Engine.prototype.search = function (query, limit, offset, filters) {
+  Engine.prototype.search = function (query, limit, offset, filters, budget) {
     var self = this;
     offset = offset || 0;
     filters = filters || {};
-    return Promise.all([this.rank(query), this.load().then(function () { return self.facets(); })]).then(function (both) {
+    var page = Math.floor(offset / Math.max(1, limit));
+    // A page seen before keeps the blocks a later page read, so that going
+    // back never shows fewer results than were found.
+    budget = Math.max(budget || MEMBER_BUDGET * (1 + page), this.budgets.get(query) || 0);
+    this.budgets.set(query, budget);
+    return Promise.all([this.rank(query, budget, filters.region), this.load().then(function () { return self.facets(); })]).then(function (both) {
       var found = both[0], f = both[1];
       var targets = found.places.map(facetPath);
       var auto = targets.length === 1 ? targets[0] : null;
@@ -855,39 +1068,106 @@
           if (regionOk) f.topicsOf(h.doc).forEach(function (t) { topicCounts[t] += 1; });
           if (topicOk && regionOk) kept.push(h);
         });
+        // Results of one near-duplicate group are one entry, the first in
+        // rank order; walking the results in order up to the page's end
+        // reads the groups of those walked only.
         var entries = [];
         var byGroup = new Map();
-        kept.forEach(function (h) {
-          var g = f.groupOf.get(h.doc);
-          if (g !== undefined && byGroup.has(g)) {
-            byGroup.get(g).similar.push(h);
-            return;
+        var keptAt = new Map(kept.map(function (h, i) { return [h.doc, i]; }));
+        var walked = 0;
+        var walk = function () {
+          var need = offset + limit - entries.length;
+          if (need <= 0 || walked >= kept.length) return Promise.resolve();
+          var batch = kept.slice(walked, walked + need);
+          walked += batch.length;
+          return self.groupsOf(batch.map(function (h) { return h.doc; })).then(function (groupOf) {
+            var fresh = [];
+            batch.forEach(function (h) {
+              var g = groupOf.get(h.doc);
+              if (g !== undefined && byGroup.has(g)) return;
+              var entry = { hit: h, similar: [], group: g };
+              entries.push(entry);
+              if (g !== undefined) {
+                byGroup.set(g, entry);
+                fresh.push(entry);
+              }
+            });
+            return Promise.all(
+              fresh.map(function (entry) {
+                return self.groupMembers(entry.group).then(function (members) {
+                  members.forEach(function (doc) {
+                    var at = keptAt.get(doc);
+                    if (at !== undefined && doc !== entry.hit.doc) entry.similar.push(kept[at]);
+                  });
+                  entry.similar.sort(function (x, y) { return keptAt.get(x.doc) - keptAt.get(y.doc); });
+                });
+              })
+            ).then(walk);
+          });
+        };
+        return walk().then(function () {
+          // Results not walked yet that belong to a group met are not
+          // entries; of the others, the share of the walked ones is.
+          var later = 0;
+          entries.forEach(function (e) {
+            e.similar.forEach(function (h) { if (keptAt.get(h.doc) >= walked) later += 1; });
+          });
+          var entryCount = entries.length + Math.round((kept.length - walked - later) * (walked ? entries.length / walked : 1));
+          var keptFull = kept.filter(function (h) { return h.full; }).length;
+          var total = keptFull, partial = kept.length - keptFull;
+          // Full matches the blocks not read may add: within the chosen
+          // region's range only, and at the topic's share of the matches
+          // found.
+          var size = self.manifest.block;
+          var range = region ? f.ranges.get(f.provinces.indexOf(provinceOf(region))) || [0, 0] : [0, self.manifest.docs];
+          var topicShare = 1;
+          if (filters.topic) {
+            var fullFound = hits.filter(function (h) { return h.full; });
+            topicShare = fullFound.length ? fullFound.filter(inTopic).length / fullFound.length : 1;
           }
-          var entry = { hit: h, similar: [] };
-          entries.push(entry);
-          if (g !== undefined) byGroup.set(g, entry);
-        });
-        var top = entries.slice(offset, offset + limit);
-        return self.docs(top.map(function (e) { return e.hit.doc; })).then(function (docs) {
-          var cities = {};
-          cityCounts.forEach(function (counts, name) { cities[name] = countList(cityFiles.get(name).names, counts, 1); });
-          return {
-            total: kept.filter(function (h) { return h.full; }).length,
-            partial: kept.filter(function (h) { return !h.full; }).length,
-            entries: entries.length,
-            words: found.words,
-            places: found.places,
-            region: region,
-            auto: auto,
-            topic: filters.topic || null,
-            offset: offset,
-            facets: { provinces: countList(f.provinces, provinceCounts, 1), cities: cities, topics: countList(f.topics, topicCounts, 0) },
-            results: top.map(function (e, i) {
-              return Object.assign({ score: e.hit.score, matchedAll: e.hit.full }, docs[i], {
-                similar: e.similar.map(function (h) { return h.doc; }),
-              });
-            }),
-          };
+          var more = 0;
+          found.unread.forEach(function (u) {
+            var start = u.block * size, end = Math.min(start + size, self.manifest.docs);
+            var overlap = Math.max(0, Math.min(end, range[1]) - Math.max(start, range[0]));
+            more += (u.more * overlap * topicShare) / (end - start);
+          });
+          more = Math.round(more);
+          var approximate = more > 0;
+          if (approximate) {
+            partial = keptFull ? Math.round((partial * (keptFull + more)) / keptFull) : partial;
+            entryCount = keptFull ? Math.round((entryCount * (keptFull + more)) / keptFull) : entryCount + more;
+            total = keptFull + more;
+          }
+          if (approximate && entries.length < offset + limit && budget < MEMBER_BUDGET * 2 * (1 + page)) {
+            // The blocks read hold too few results for this page: read
+            // more, once; past that the page shows what was found.
+            return self.search(query, limit, offset, filters, budget * 2);
+          }
+          var top = entries.slice(offset, offset + limit);
+          return self.docs(top.map(function (e) { return e.hit.doc; })).then(function (docs) {
+            var cities = {};
+            cityCounts.forEach(function (counts, name) { cities[name] = countList(cityFiles.get(name).names, counts, 1); });
+            return {
+              total: total,
+              partial: partial,
+              entries: Math.max(entryCount, entries.length),
+              entriesExact: !approximate && walked === kept.length,
+              approximate: approximate,
+              more: entries.length > offset + limit || walked < kept.length || approximate,
+              words: found.words,
+              places: found.places,
+              region: region,
+              auto: auto,
+              topic: filters.topic || null,
+              offset: offset,
+              facets: { provinces: countList(f.provinces, provinceCounts, 1), cities: cities, topics: countList(f.topics, topicCounts, 0) },
+              results: top.map(function (e, i) {
+                return Object.assign({ score: e.hit.score, matchedAll: e.hit.full }, docs[i], {
+                  similar: e.similar.map(function (h) { return h.doc; }),
+                });
+              }),
+            };
+          });
         });
       });
     });
@@ -1183,8 +1463,10 @@
         a.href = pageUrl(query, 1, to);
         if (current) a.setAttribute('aria-current', 'true');
         if (count !== null) {
-          var n = el('span', 'facet-count', String(count));
-          n.setAttribute('aria-label', count + ' 条');
+          // Counts of an estimated result set are those of the documents
+          // evaluated: at least that many.
+          var n = el('span', 'facet-count', found.approximate ? count + '+' : String(count));
+          n.setAttribute('aria-label', (found.approximate ? '至少 ' : '') + count + ' 条');
           a.appendChild(document.createTextNode(' '));
           a.appendChild(n);
         }
@@ -1320,14 +1602,20 @@
     }
 
     function renderPage(query, found, number) {
-      var pages = Math.max(1, Math.ceil(found.entries / PAGE_RESULTS));
-      var count = found.total ? '共 ' + found.total + ' 条结果' : found.partial ? '没有完全匹配的结果' : EMPTY;
-      if (found.partial) count += '，另有 ' + found.partial + ' 条部分匹配';
+      // On a site too large to count within the byte budget, counts are
+      // estimates and say so; the pager goes on while results may follow.
+      var about = found.approximate ? '约' : '';
+      // Collapsed results are counted exactly only once every result was
+      // walked; otherwise the number of pages is an estimate too.
+      var aboutPages = found.entriesExact ? '' : '约';
+      var pages = Math.max(1, Math.ceil(found.entries / PAGE_RESULTS), found.more ? number + 1 : number);
+      var count = found.total ? '共' + about + ' ' + found.total + ' 条结果' : found.partial ? '没有完全匹配的结果' : EMPTY;
+      if (found.partial) count += '，另有' + about + ' ' + found.partial + ' 条部分匹配';
       if (status) status.textContent = count;
       var heading = el('p', 'search-query');
       heading.appendChild(document.createTextNode('搜索 '));
       heading.appendChild(el('q', '', query));
-      if (pages > 1) heading.appendChild(document.createTextNode(' · 第 ' + number + ' / ' + pages + ' 页'));
+      if (pages > 1) heading.appendChild(document.createTextNode(' · 第 ' + number + ' / ' + aboutPages + pages + ' 页'));
       box.appendChild(heading);
       var layout = el('div', 'search-layout');
       var main = el('div', 'search-main');
@@ -1363,7 +1651,7 @@
           nav.appendChild(a);
         };
         step('上一页', number - 1, 'prev');
-        nav.appendChild(el('span', 'search-page-at', '第 ' + number + ' / ' + pages + ' 页'));
+        nav.appendChild(el('span', 'search-page-at', '第 ' + number + ' / ' + aboutPages + pages + ' 页'));
         step('下一页', number + 1, 'next');
         main.appendChild(nav);
       }
@@ -1379,7 +1667,7 @@
         });
         box.appendChild(list);
       }
-      var more = el('a', 'search-more', found.total + found.partial > found.results.length ? '查看全部 ' + found.total + ' 条结果' : '在搜索页查看');
+      var more = el('a', 'search-more', found.total + found.partial > found.results.length ? '查看全部' + (found.approximate ? '约 ' : ' ') + found.total + ' 条结果' : '在搜索页查看');
       more.href = pageUrl(query, 1);
       box.appendChild(more);
       setOpen(true);

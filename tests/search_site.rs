@@ -12,8 +12,19 @@ mod search_support;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use policypress::search::{SearchDoc, TokenCache, write_index};
+use policypress::search::{IndexFiles, SearchDoc, TokenCache, write_index};
 use search_support::{fixture_docs, synthetic_docs, write_pages};
+
+/// The index of `docs` written into `dir` as a clean build does, with the
+/// elasticlunr file and no token cache.
+fn index(docs: &[SearchDoc], dir: &Path) -> IndexFiles {
+    write_index(docs, dir, None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap()
+}
+
+/// [`index`] as a rebuild writes it over the index in `previous`.
+fn index_over(docs: &[SearchDoc], dir: &Path, previous: &Path) -> IndexFiles {
+    write_index(docs, dir, Some(previous), true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap()
+}
 
 /// Every file under `dir` with its bytes, sorted by path.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -33,14 +44,13 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
     assert!(docs.len() > 60, "fixtures should yield articles and snippets, got {}", docs.len());
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
-    let stats =
-        write_index(&docs, a.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
+    let stats = index(&docs, a.path()).stats;
     let mut reversed = docs.clone();
     reversed.reverse();
-    write_index(&reversed, b.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&reversed, b.path());
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
     // A rebuild into the same directory leaves exactly one shard generation.
-    write_index(&docs, a.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, a.path());
     assert_eq!(snapshot(a.path()), snapshot(b.path()));
 
     let on_disk: u64 = snapshot(a.path()).iter().map(|(_, bytes)| bytes.len() as u64).sum();
@@ -58,10 +68,10 @@ fn index_is_byte_identical_whatever_the_input_order_and_on_rebuild() {
 fn a_changed_document_replaces_the_shard_generation() {
     let mut docs = fixture_docs();
     let dir = tempfile::tempdir().unwrap();
-    write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, dir.path());
     let before = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     docs[0].title.push_str("（更新）");
-    write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, dir.path());
     let after = fs::read_to_string(dir.path().join("search/manifest.json")).unwrap();
     assert_ne!(before, after);
     let manifest: serde_json::Value = serde_json::from_str(&after).unwrap();
@@ -87,14 +97,12 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
     use std::os::unix::fs::MetadataExt;
     let mut docs = fixture_docs();
     let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, old.path());
     // One character of one body: field lengths, and so every other weight, stay.
     let doc = docs.iter_mut().find(|d| d.body.contains('医')).unwrap();
     doc.body = doc.body.replacen('医', "药", 1).into();
-    let written =
-        write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default(), &TokenCache::disabled())
-            .unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    let written = index_over(&docs, new.path(), old.path());
+    index(&docs, clean.path());
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "linking changes no byte");
 
     let inodes = |dir: &Path| -> std::collections::BTreeSet<u64> {
@@ -113,8 +121,7 @@ fn unchanged_shards_are_linked_from_the_previous_site() {
 #[test]
 fn empty_site_gets_a_loadable_empty_index() {
     let dir = tempfile::tempdir().unwrap();
-    let stats =
-        write_index(&[], dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap().stats;
+    let stats = index(&[], dir.path()).stats;
     assert_eq!(stats.documents, 0);
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("search/manifest.json")).unwrap()).unwrap();
@@ -140,7 +147,7 @@ fn dev_site() {
     });
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
-    write_index(&docs, &dir, None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, &dir);
     write_pages(&docs, &dir, true);
     let search_page = fs::read_to_string(dir.join("search/index.html")).unwrap();
     assert!(search_page.contains(r#"data-root="../""#) && search_page.contains(r#"id="search-results""#));
@@ -286,9 +293,7 @@ fn doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was() {
 fn the_single_file_index_maps_short_refs_to_urls_and_indexes_bodies_while_small() {
     let dir = tempfile::tempdir().unwrap();
     let docs = fixture_docs();
-    let stats = write_index(&docs, dir.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
-        .unwrap()
-        .stats;
+    let stats = index(&docs, dir.path()).stats;
     let text = fs::read(dir.path().join("search_index.zh.json")).unwrap();
     assert_eq!(stats.monolithic_bytes, text.len() as u64);
     assert!(stats.monolithic_bodies);
@@ -324,9 +329,7 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         })
         .collect();
     let old = tempfile::tempdir().unwrap();
-    let first = write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
-        .unwrap()
-        .elasticlunr_digest;
+    let first = index(&docs, old.path()).elasticlunr_digest;
     assert!(first.is_some());
     let inode = |dir: &Path| fs::metadata(dir.join("search_index.zh.json")).unwrap().ino();
     // What the build cache does: offer the old file when the digest matches.
@@ -347,10 +350,7 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         &TokenCache::disabled(),
     )
     .unwrap();
-    let clean_stats =
-        write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled())
-            .unwrap()
-            .stats;
+    let clean_stats = index(&docs, clean.path()).stats;
     assert_eq!(second.elasticlunr_digest, first);
     assert_eq!(inode(kept.path()), inode(old.path()), "kept, not rewritten");
     assert_eq!(second.stats, clean_stats, "a kept file reports its size and bodies as a written one");
@@ -369,7 +369,7 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
         &TokenCache::disabled(),
     )
     .unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+    index(&docs, clean.path());
     assert_ne!(third.elasticlunr_digest, first);
     assert_ne!(inode(edited.path()), inode(kept.path()));
     assert_eq!(snapshot(edited.path()), snapshot(clean.path()));
@@ -385,13 +385,11 @@ fn the_elasticlunr_file_is_kept_when_nothing_it_covers_changed() {
 fn a_one_sentence_edit_renames_few_index_files() {
     let mut docs = synthetic_docs(3_000);
     let (old, new, clean) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let none = || TokenCache::disabled();
-    write_index(&docs, old.path(), None, true, |_| None, &Default::default(), &none()).unwrap();
+    index(&docs, old.path());
     let article = docs.iter_mut().find(|d| d.kind == "article").unwrap();
     article.body = format!("{}。具体以当地医保经办机构公布为准", article.body).into();
-    let written =
-        write_index(&docs, new.path(), Some(old.path()), true, |_| None, &Default::default(), &none()).unwrap();
-    write_index(&docs, clean.path(), None, true, |_| None, &Default::default(), &none()).unwrap();
+    let written = index_over(&docs, new.path(), old.path());
+    index(&docs, clean.path());
     assert_eq!(snapshot(new.path()), snapshot(clean.path()), "the same index as a clean build");
 
     // Paths and bytes: a deploy uploads a file that is new or changed.

@@ -128,6 +128,10 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
     let mut runs: Vec<(u32, Vec<u32>)> = Vec::new();
     let mut ranges: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
     let mut extra = Vec::new();
+    // The documents tagged in each province, for its own file: collected
+    // here, where scanning every document once per province made that file
+    // the longest serial step of a rebuild.
+    let mut tagged_in: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
     for (n, doc) in docs.iter().enumerate() {
         let p = primary(doc);
         if runs.last().is_none_or(|(last, _)| *last != p) {
@@ -137,6 +141,7 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
         extend_runs(pairs, set_of(doc));
         ranges.entry(p).or_insert((n, n)).1 = n + 1;
         let tagged: BTreeSet<u32> = doc.regions.iter().map(|r| provinces[province(r)]).collect();
+        tagged.iter().for_each(|&p| tagged_in[p as usize].push(n));
         if tagged.len() > 1 {
             extra.push(json!([n, tagged]));
         }
@@ -182,16 +187,6 @@ pub(super) fn files(docs: &[&SearchDoc]) -> Vec<(String, Vec<u8>)> {
     files.extend(range_files);
     files.extend(group_files);
 
-    // Each province's file reads only the documents tagged in it: one pass
-    // sorts them out, where scanning every document per province made this
-    // the longest serial step of a rebuild.
-    let mut tagged_in: Vec<Vec<usize>> = vec![Vec::new(); provinces.len()];
-    for (n, doc) in docs.iter().enumerate() {
-        let mut seen: Vec<u32> = doc.regions.iter().map(|r| provinces[province(r)]).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen.into_iter().for_each(|p| tagged_in[p as usize].push(n));
-    }
     let province_files: Vec<(String, Vec<u8>)> = provinces
         .par_iter()
         .filter(|(name, _)| !name.is_empty())

@@ -503,17 +503,8 @@
         for (var b = 0; bits; b++, bits >>= 1) if (bits & 1) visit(first + (k - 1) * 6 + b);
       }
     } else if (text.charAt(0) === 'd') {
-      var doc = first;
-      for (var i = 1; i < text.length; ) {
-        var digit = DIGIT[text.charCodeAt(i++)], delta = 0, shift = 1;
-        while (digit >= 32) {
-          delta += (digit - 32) * shift;
-          shift *= 32;
-          digit = DIGIT[text.charCodeAt(i++)];
-        }
-        doc += delta + digit * shift;
-        visit(doc);
-      }
+      var deltas = new NumberReader(text, 1), doc = first;
+      while (deltas.more()) visit((doc += deltas.next()));
     }
   }
 
@@ -608,17 +599,11 @@
    *  field mask; one weight per field in the mask, read by `visit` from
    *  `i`, which it returns past them). */
   function eachPosting(packed, visit) {
-    var doc = 0, i = 0;
-    while (i < packed.length) {
-      var digit = DIGIT[packed.charCodeAt(i++)], delta = 0, shift = 1;
-      while (digit >= 32) {
-        delta += (digit - 32) * shift;
-        shift *= 32;
-        digit = DIGIT[packed.charCodeAt(i++)];
-      }
-      doc += delta + digit * shift;
-      var mask = DIGIT[packed.charCodeAt(i++)];
-      i = visit(doc, mask, i);
+    var reader = new NumberReader(packed, 0), doc = 0;
+    while (reader.more()) {
+      doc += reader.next();
+      var mask = DIGIT[packed.charCodeAt(reader.i++)];
+      reader.i = visit(doc, mask, reader.i);
     }
   }
 
@@ -795,18 +780,31 @@
 
   /** Numbers packed as postings' deltas (5 bits a digit, +32 while more follow). */
   function unpackNumbers(text) {
-    var out = [];
-    for (var i = 0; i < text.length; ) {
-      var digit = DIGIT[text.charCodeAt(i++)], n = 0, shift = 1;
-      while (digit >= 32) {
-        n += (digit - 32) * shift;
-        shift *= 32;
-        digit = DIGIT[text.charCodeAt(i++)];
-      }
-      out.push(n + digit * shift);
-    }
+    var reader = new NumberReader(text, 0), out = [];
+    while (reader.more()) out.push(reader.next());
     return out;
   }
+
+  /** Reads the numbers packed in `text` from position `i` on, as shards.rs
+   *  `push_delta` writes them: 5-bit groups, lowest first, each digit plus
+   *  32 while more groups follow. One reader per string, so the postings'
+   *  hot loop allocates nothing per number. */
+  function NumberReader(text, i) {
+    this.text = text;
+    this.i = i;
+  }
+  NumberReader.prototype.more = function () {
+    return this.i < this.text.length;
+  };
+  NumberReader.prototype.next = function () {
+    var digit = DIGIT[this.text.charCodeAt(this.i++)], n = 0, shift = 1;
+    while (digit >= 32) {
+      n += (digit - 32) * shift;
+      shift *= 32;
+      digit = DIGIT[this.text.charCodeAt(this.i++)];
+    }
+    return n + digit * shift;
+  };
 
   /** The run holding `doc`, of runs starting at `starts` (ascending). */
   function runAt(starts, doc) {

@@ -21,7 +21,7 @@ case "$server" in
 esac
 
 cd "$repo"
-cargo build --release -q --bin policypress --example synth
+cargo build --release -q --features deploy --bin policypress --example synth
 bin="$repo/target/release/policypress"
 raw="$work/raw-$pages"; site="$work/deploy-$pages"
 [ -d "$raw" ] || target/release/examples/synth --pages "$pages" --out "$raw" --seed 1 >/dev/null

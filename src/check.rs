@@ -194,7 +194,7 @@ fn check_config(layout: &SiteLayout, diagnostics: &mut Vec<Diagnostic>) -> Optio
             return None;
         }
     };
-    diagnostics.extend(crate::deploy::config_secrets(&text));
+    diagnostics.extend(crate::secrets::config_secrets(&text));
     match Config::parse("config.toml", &text) {
         Ok(config) => Some(config),
         Err(ConfigError::Invalid { line, column, message, fix, .. }) => {

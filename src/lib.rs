@@ -12,6 +12,8 @@ pub mod classify;
 pub mod config;
 pub mod content;
 pub mod dedup;
+/// Behind the `deploy` feature: see Cargo.toml.
+#[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diagnostic;
 pub mod fsutil;
@@ -23,6 +25,7 @@ pub mod new;
 pub mod path_display;
 pub mod render;
 pub mod search;
+pub mod secrets;
 pub mod serve;
 pub mod site;
 pub mod slug;

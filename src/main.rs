@@ -13,7 +13,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use policypress::check;
 use policypress::content::ContentError;
-use policypress::deploy;
 use policypress::diagnostic::Severity;
 use policypress::i18n::{self, Lang};
 use policypress::import::{self, ImportOptions};
@@ -335,25 +334,34 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             eprintln!("{}", text!("new-created"));
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "deploy")]
         Command::Deploy { root, target, dry_run, force, max_deletes, quiet } => {
             let root = site_root(root)?;
-            let options = deploy::DeployOptions { root, target, dry_run, force, max_deletes, quiet };
-            let report = deploy::deploy(&options)?;
-            if dry_run {
-                for upload in &report.plan.uploads {
-                    println!("upload {}{}", upload.path, if upload.new { " (new)" } else { "" });
-                }
-                for path in &report.plan.deletes {
-                    println!("delete {path}");
-                }
-            }
-            println!("{}: {}", report.target, report.summary());
-            Ok(ExitCode::SUCCESS)
+            deploy(&policypress::deploy::DeployOptions { root, target, dry_run, force, max_deletes, quiet })
         }
+        // Built without the `deploy` feature: say how to get a binary that
+        // deploys, rather than hiding the command.
+        #[cfg(not(feature = "deploy"))]
+        Command::Deploy { .. } => Err(anyhow::anyhow!("{}", text!("deploy-not-built"))),
         Command::Serve { root, bind, port, open } => {
             let root = site_root(root)?;
             policypress::serve::serve(&policypress::serve::ServeOptions { root, bind, port, open })?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+#[cfg(feature = "deploy")]
+fn deploy(options: &policypress::deploy::DeployOptions) -> anyhow::Result<ExitCode> {
+    let report = policypress::deploy::deploy(options)?;
+    if options.dry_run {
+        for upload in &report.plan.uploads {
+            println!("upload {}{}", upload.path, if upload.new { " (new)" } else { "" });
+        }
+        for path in &report.plan.deletes {
+            println!("delete {path}");
+        }
+    }
+    println!("{}: {}", report.target, report.summary());
+    Ok(ExitCode::SUCCESS)
 }

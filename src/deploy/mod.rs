@@ -20,7 +20,6 @@
 pub mod headers;
 pub mod local;
 pub mod plan;
-mod secrets;
 mod target;
 
 use std::path::{Path, PathBuf};
@@ -31,8 +30,6 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use opendal::{ErrorKind, Operator};
-
-pub use secrets::config_secrets;
 
 use crate::config::{Config, ConfigError, DeployTarget, TargetKind};
 use crate::layout::SiteLayout;

@@ -13,6 +13,7 @@ did-you-mean = did you mean `{ $name }`?
 io-error = { $path }: { $error }
 not-a-site = no { $config } in { $dir } or any directory above it, so this is not a policypress site. Run the command from the site's root (the directory holding { $config } and content/), or pass --root DIR
 root-not-a-site = { $dir } holds neither { $config } nor content/, so it is not a policypress site; check the --root path
+deploy-not-built = this policypress was built without deploy, which is a cargo feature to keep the first build fast. Build one that deploys with `cargo build --release --features deploy`, or install it with `cargo install --path . --features deploy`
 
 ## check
 

@@ -12,6 +12,7 @@ did-you-mean = 是不是要写 `{ $name }`？
 io-error = { $path }：{ $error }
 not-a-site = 在 { $dir } 及其上级目录里都找不到 { $config }，这里不是 policypress 站点。请在站点根目录（放 { $config } 和 content/ 的目录）里运行，或加上 --root 目录
 root-not-a-site = { $dir } 里既没有 { $config } 也没有 content/，不是 policypress 站点；请检查 --root 的路径
+deploy-not-built = 这个 policypress 编译时没有带上 deploy（为了让第一次编译更快，它是一个 cargo 功能）。请用 `cargo build --release --features deploy` 编译能部署的版本，或用 `cargo install --path . --features deploy` 安装
 
 ## check
 

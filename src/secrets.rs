@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn ordinary_settings_are_not_flagged() {
-        let config = include_str!("../../config.toml");
+        let config = include_str!("../config.toml");
         assert_eq!(config_secrets(config), []);
         let text = "bucket = \"policypress-site-1250000000\"\nprefix = \"site/\"\n# the key is in AWS_ACCESS_KEY_ID\n";
         assert_eq!(config_secrets(text), []);

@@ -80,6 +80,10 @@ pub struct SearchStats {
     /// Whether `search_index.zh.json` indexes bodies; false when it was not
     /// written.
     pub monolithic_bodies: bool,
+    /// Terms whose postings were merged from the documents: every term,
+    /// unless the last build's merged postings still stood for the rest
+    /// (the terms of changed documents are merged again).
+    pub merged_terms: usize,
 }
 
 /// Largest `search_index.zh.json` that indexes bodies: Cloudflare Pages'
@@ -151,6 +155,7 @@ pub fn write_index(
         shard_files: written.files.len(),
         monolithic_bytes: monolithic.bytes,
         monolithic_bodies: monolithic.bodies,
+        merged_terms: written.merged_terms,
     };
     let monolithic = elasticlunr.then(|| MONOLITHIC_FILE.to_string());
     let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain(monolithic);

@@ -80,6 +80,8 @@ use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::token_cache::{self, DocDigest, Payload, TokenCache};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
+mod postings_cache;
+
 pub const FORMAT_VERSION: u32 = 6;
 /// Documents per metadata fragment: a page of twenty results touches twenty
 /// fragments, so each holds one document's half kilobyte and no neighbour's.
@@ -222,6 +224,7 @@ pub(super) struct Written {
     /// Paths relative to the directory written into, manifest included.
     pub files: Vec<String>,
     pub bytes: u64,
+    pub merged_terms: usize,
 }
 
 /// 32-bit FNV-1a over UTF-8; `search.js` computes the same to find a chunk.
@@ -244,13 +247,16 @@ enum Source<'c> {
     Text,
 }
 
-/// Turns documents `first..` into postings grouped by partition.
+/// Turns documents `first..` into postings grouped by partition, of the
+/// terms in `only` if given.
+#[allow(clippy::too_many_arguments)]
 fn tokenize_task(
     docs: &[&SearchDoc],
     sources: &[Source<'_>],
     first: u32,
     scorer: &Scorer<'_>,
     long: &LongWords,
+    only: Option<&KeyMap<()>>,
     tf: &mut KeyMap<[u8; 5]>,
     word: &mut String,
 ) -> TaskOutput {
@@ -258,6 +264,9 @@ fn tokenize_task(
     for (i, (doc, source)) in docs.iter().zip(sources).enumerate() {
         let number = first + i as u32;
         let mut push = |key: Key, counts: [u8; 5]| {
+            if only.is_some_and(|only| !only.contains_key(&key)) {
+                return;
+            }
             let mut weights = [0u8; 5];
             for (field, &n) in counts.iter().enumerate() {
                 if n > 0 {
@@ -302,21 +311,39 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
-    let (mut partitions, long) = collect_postings(docs, cache);
+    let Collected { mut partitions, long, basis, merged_terms } = collect_postings(docs, cache);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
+    if cache.enabled() {
+        cache.save_postings(basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)).as_deref());
+    }
     let count = buckets.count;
     let (places, place_context) = crate::taxonomy::client_places();
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
     let generation = write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)?;
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
-    Ok(Written { files, bytes: generation.bytes + manifest })
+    Ok(Written { files, bytes: generation.bytes + manifest, merged_terms })
 }
 
-/// Every term's capped, weighted postings, by partition, and the words too
-/// long to be their own keys. Documents found in `cache` are not tokenized;
-/// the others' entries are saved into it once every document is merged.
-fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>, Vec<String>) {
+/// What [`collect_postings`] merged.
+struct Collected {
+    partitions: Vec<Partition>,
+    /// The words too long to be their own keys, by number.
+    long: Vec<String>,
+    /// What the postings were merged from, when they are to be kept for
+    /// the next build (see [`postings_cache`]).
+    basis: Option<postings_cache::Basis>,
+    /// Terms merged from the documents' postings rather than taken from
+    /// the last build's.
+    merged_terms: usize,
+}
+
+/// Every term's capped, weighted postings, by partition. Documents found
+/// in `cache` are not tokenized; the others' entries are saved into it once
+/// every document is merged. When the cache holds the last build's merged
+/// postings and they still stand, only the terms of changed documents are
+/// merged again.
+fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> Collected {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
     // need before the cap can pick the best postings; with the cache, each
     // document's terms too, from the cache or tokenized once.
@@ -348,11 +375,58 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
         })
         .collect();
     let scorer = Scorer { lengths: &lengths, avg: average_lengths(&lengths) };
+    let basis = use_cache.then(|| postings_cache::Basis::new(docs, scorer.avg, digests.clone()));
 
-    // Pass 2: postings in parallel batches, then merge each batch into the
-    // term partitions, one thread per partition. Postings reach a term in
-    // document order, and the cap keeps the best by a total order, so the
-    // result does not depend on scheduling.
+    let previous = basis.as_ref().and_then(|basis| {
+        let previous = postings_cache::Previous::parse(cache.previous_postings())?;
+        let touched = previous.touched(basis, &sources, cache, &long)?;
+        Some((previous.partitions(&long, &touched)?, touched))
+    });
+    let (partitions, merged_terms) = match previous {
+        Some((mut partitions, touched)) => {
+            let mut merged_terms = 0;
+            if !touched.is_empty() {
+                for (partition, merged) in
+                    partitions.iter_mut().zip(merge(docs, &sources, &scorer, &long, Some(&touched)))
+                {
+                    merged_terms += merged.terms.len();
+                    partition.terms.extend(merged.terms);
+                }
+            }
+            (partitions, merged_terms)
+        }
+        None => {
+            let partitions = merge(docs, &sources, &scorer, &long, None);
+            let merged_terms = partitions.iter().map(|p| p.terms.len()).sum();
+            (partitions, merged_terms)
+        }
+    };
+    if use_cache {
+        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
+            .into_iter()
+            .zip(sources)
+            .map(|(digest, source)| match source {
+                Source::Fresh(bytes) => (digest, Some(bytes)),
+                Source::Cached(_) | Source::Text => (digest, None),
+            })
+            .collect();
+        cache.save(&entries);
+    }
+    Collected { partitions, long: long.into_words(), basis, merged_terms }
+}
+
+/// Pass 2: the postings of every document (of the terms in `only`, if
+/// given) in parallel batches, each batch then merged into the term
+/// partitions, one thread per partition. Postings reach a term in document
+/// order, and the cap keeps the best by a total order, so the result does
+/// not depend on scheduling.
+fn merge(
+    docs: &[&SearchDoc],
+    sources: &[Source<'_>],
+    scorer: &Scorer<'_>,
+    long: &LongWords,
+    only: Option<&KeyMap<()>>,
+) -> Vec<Partition> {
     let mut partitions: Vec<Partition> = (0..PARTITIONS).map(|_| Partition::default()).collect();
     for (batch_no, (batch, batch_sources)) in docs.chunks(BATCH).zip(sources.chunks(BATCH)).enumerate() {
         let outputs: Vec<TaskOutput> = batch
@@ -363,7 +437,7 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
                 || (KeyMap::default(), String::new()),
                 |(tf, word), (task_no, (task, task_sources))| {
                     let first = (batch_no * BATCH + task_no * TASK) as u32;
-                    tokenize_task(task, task_sources, first, &scorer, &long, tf, word)
+                    tokenize_task(task, task_sources, first, scorer, long, only, tf, word)
                 },
             )
             .collect();
@@ -380,20 +454,7 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
             }
         });
     }
-    if use_cache {
-        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
-            .into_iter()
-            .zip(sources)
-            .map(|(digest, source)| match source {
-                Source::Fresh(bytes) => (digest, Some(bytes)),
-                Source::Cached(_) | Source::Text => (digest, None),
-            })
-            .collect();
-        cache.save(&entries);
-    }
-    let long = long.into_words();
-
-    (partitions, long)
+    partitions
 }
 
 /// Average tokens per field, to three significant digits: an edit then

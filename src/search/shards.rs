@@ -939,9 +939,32 @@ fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
 
 /// The answer and the start of the body, [`PASSAGE_CHARS`] in all, with
 /// whitespace runs folded to one space so that no snippet shows line breaks.
+/// Only as much text is folded as the clip can keep: folding whole
+/// bodies copied the site's text three times over on every build.
 fn passage(doc: &SearchDoc) -> String {
-    let joined = format!("{} {}", doc.answer, doc.body);
-    let folded = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut folded = String::new();
+    let mut chars = 0;
+    for word in doc.answer.split_whitespace().chain(doc.body.split_whitespace()) {
+        if !folded.is_empty() {
+            folded.push(' ');
+            chars += 1;
+        }
+        if chars > PASSAGE_CHARS {
+            break;
+        }
+        // One character past the clip tells it to cut.
+        let room = PASSAGE_CHARS + 1 - chars;
+        match word.char_indices().nth(room) {
+            Some((end, _)) => {
+                folded.push_str(&word[..end]);
+                break;
+            }
+            None => {
+                folded.push_str(word);
+                chars += word.chars().count();
+            }
+        }
+    }
     clip(&folded, PASSAGE_CHARS)
 }
 
@@ -987,6 +1010,19 @@ mod tests {
             date: String::new(),
             group: String::new(),
         }
+    }
+
+    #[test]
+    fn a_passage_is_the_answer_and_body_with_whitespace_folded_and_clipped() {
+        let answer = |answer: &str, body: &str| passage(&SearchDoc { answer: answer.into(), ..doc(0, body) });
+        assert_eq!(answer("", "  医保\n\n  报销 "), "医保 报销");
+        assert_eq!(answer("可以", "正文"), "可以 正文");
+        let long = "医".repeat(PASSAGE_CHARS + 5);
+        assert_eq!(answer("", &long), format!("{}…", "医".repeat(PASSAGE_CHARS)), "one word longer than the clip");
+        let words = format!("{} 二", "一".repeat(PASSAGE_CHARS));
+        assert_eq!(answer("", &words), format!("{}…", "一".repeat(PASSAGE_CHARS)), "no space before the ellipsis");
+        let exact = "二".repeat(PASSAGE_CHARS);
+        assert_eq!(answer("", &format!("{exact}\n")), exact, "exactly the clip's length is whole");
     }
 
     fn entry(dir: &Path, term: &str) -> serde_json::Value {

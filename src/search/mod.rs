@@ -80,9 +80,9 @@ pub struct SearchStats {
     /// Whether `search_index.zh.json` indexes bodies; false when it was not
     /// written.
     pub monolithic_bodies: bool,
-    /// Terms whose postings were merged from the documents: every term,
-    /// unless the last build's merged postings still stood for the rest
-    /// (the terms of changed documents are merged again).
+    /// Terms whose postings this build worked out: every term, unless the
+    /// last build's postings still stood, and then the terms the changed
+    /// documents held or hold.
     pub merged_terms: usize,
 }
 

@@ -145,9 +145,17 @@ fn by_rank(a: &Posting, b: &Posting) -> std::cmp::Ordering {
     b.boosted().cmp(&a.boosted()).then(a.doc.cmp(&b.doc))
 }
 
+/// Postings a capped term keeps past its best [`WEIGHTED_POSTINGS`], next
+/// best first: an edit that takes a document out of the best is then
+/// settled from these, without merging every document again (see
+/// [`postings_cache`]). Never written into the index.
+const RESERVE_POSTINGS: usize = 100;
+/// Postings a capped term keeps while merging and once finished.
+const KEPT_POSTINGS: usize = WEIGHTED_POSTINGS + RESERVE_POSTINGS;
+
 /// One term's postings: all of them in document order while there are at
 /// most [`WEIGHTED_POSTINGS`], otherwise a superset of the best
-/// `WEIGHTED_POSTINGS`, and then every document in `members`.
+/// [`KEPT_POSTINGS`], and then every document in `members`.
 struct TermPostings {
     key: Key,
     df: u32,
@@ -155,16 +163,19 @@ struct TermPostings {
     /// Every document containing the term, in order, once `df` exceeds
     /// [`WEIGHTED_POSTINGS`]; empty before.
     members: Vec<u32>,
-    /// Once the postings have been cut to the best `WEIGHTED_POSTINGS`, the
+    /// Once the postings have been cut to the best `KEPT_POSTINGS`, the
     /// lowest boosted weight among them: a later posting weighing no more
     /// ranks below all of them (postings arrive in document order, and ties
     /// go to the lower document), so it can never be kept.
     floor: Option<u32>,
+    /// Once finished, the postings ranked right after the written ones,
+    /// in document order: all of them up to [`RESERVE_POSTINGS`].
+    reserve: Vec<Posting>,
 }
 
 impl TermPostings {
     fn new(key: Key) -> TermPostings {
-        TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new(), floor: None }
+        TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new(), floor: None, reserve: Vec::new() }
     }
 
     fn push(&mut self, posting: Posting) {
@@ -179,25 +190,33 @@ impl TermPostings {
             return;
         }
         self.postings.push(posting);
-        if self.postings.len() >= 2 * WEIGHTED_POSTINGS {
-            self.keep_best();
+        if self.postings.len() >= 2 * KEPT_POSTINGS {
+            self.postings.select_nth_unstable_by(KEPT_POSTINGS - 1, by_rank);
+            self.postings.truncate(KEPT_POSTINGS);
+            self.floor = self.postings.iter().map(Posting::boosted).min();
         }
-    }
-
-    fn keep_best(&mut self) {
-        self.postings.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
-        self.postings.truncate(WEIGHTED_POSTINGS);
-        self.floor = self.postings.iter().map(Posting::boosted).min();
     }
 
     /// The postings written: the best `WEIGHTED_POSTINGS` in document order when
-    /// the term is cut, all of them otherwise.
+    /// the term is cut, with the next best in `reserve`; all of them
+    /// otherwise. Finishing a finished term changes nothing.
     fn finish(&mut self) {
         if self.df as usize > WEIGHTED_POSTINGS {
-            self.keep_best();
+            let mut kept = std::mem::take(&mut self.postings);
+            kept.append(&mut self.reserve);
+            if kept.len() > KEPT_POSTINGS {
+                kept.select_nth_unstable_by(KEPT_POSTINGS - 1, by_rank);
+                kept.truncate(KEPT_POSTINGS);
+            }
+            kept.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
+            self.reserve = kept.split_off(WEIGHTED_POSTINGS);
+            self.reserve.sort_unstable_by_key(|p| p.doc);
+            self.postings = kept;
             self.postings.sort_unstable_by_key(|p| p.doc);
+            self.floor = None;
         }
         self.postings.shrink_to_fit();
+        self.reserve.shrink_to_fit();
     }
 }
 
@@ -267,13 +286,7 @@ fn tokenize_task(
             if only.is_some_and(|only| !only.contains_key(&key)) {
                 return;
             }
-            let mut weights = [0u8; 5];
-            for (field, &n) in counts.iter().enumerate() {
-                if n > 0 {
-                    weights[field] = scorer.weight(number, field, n);
-                }
-            }
-            partitions[partition_of(key)].push((key, Posting { doc: number, weights }));
+            partitions[partition_of(key)].push((key, scorer.posting(number, counts)));
         };
         match source {
             Source::Cached(payload) => payload.for_each_term(long, push),
@@ -333,8 +346,8 @@ struct Collected {
     /// What the postings were merged from, when they are to be kept for
     /// the next build (see [`postings_cache`]).
     basis: Option<postings_cache::Basis>,
-    /// Terms merged from the documents' postings rather than taken from
-    /// the last build's.
+    /// Terms whose postings were worked out rather than taken as the last
+    /// build left them.
     merged_terms: usize,
 }
 
@@ -342,7 +355,7 @@ struct Collected {
 /// in `cache` are not tokenized; the others' entries are saved into it once
 /// every document is merged. When the cache holds the last build's merged
 /// postings and they still stand, only the terms of changed documents are
-/// merged again.
+/// worked out again, from their postings alone where the saved ones allow.
 fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> Collected {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
     // need before the cap can pick the best postings; with the cache, each
@@ -377,23 +390,21 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> Collected {
     let scorer = Scorer { lengths: &lengths, avg: average_lengths(&lengths) };
     let basis = use_cache.then(|| postings_cache::Basis::new(docs, scorer.avg, digests.clone()));
 
-    let previous = basis.as_ref().and_then(|basis| {
+    let updated = basis.as_ref().and_then(|basis| {
         let previous = postings_cache::Previous::parse(cache.previous_postings())?;
-        let touched = previous.touched(basis, &sources, cache, &long)?;
-        Some((previous.partitions(&long, &touched)?, touched))
+        let changes = previous.changes(basis, &sources, cache, &long, &scorer)?;
+        previous.partitions(&long, &changes)
     });
-    let (partitions, merged_terms) = match previous {
-        Some((mut partitions, touched)) => {
-            let mut merged_terms = 0;
-            if !touched.is_empty() {
+    let (partitions, merged_terms) = match updated {
+        Some(postings_cache::Updated { mut partitions, rescan, updated }) => {
+            if !rescan.is_empty() {
                 for (partition, merged) in
-                    partitions.iter_mut().zip(merge(docs, &sources, &scorer, &long, Some(&touched)))
+                    partitions.iter_mut().zip(merge(docs, &sources, &scorer, &long, Some(&rescan)))
                 {
-                    merged_terms += merged.terms.len();
                     partition.terms.extend(merged.terms);
                 }
             }
-            (partitions, merged_terms)
+            (partitions, updated + rescan.len())
         }
         None => {
             let partitions = merge(docs, &sources, &scorer, &long, None);
@@ -746,6 +757,17 @@ struct Scorer<'a> {
 }
 
 impl Scorer<'_> {
+    /// Document `doc`'s posting for a term it holds `counts` times per field.
+    fn posting(&self, doc: u32, counts: [u8; 5]) -> Posting {
+        let mut weights = [0u8; 5];
+        for (field, &n) in counts.iter().enumerate() {
+            if n > 0 {
+                weights[field] = self.weight(doc, field, n);
+            }
+        }
+        Posting { doc, weights }
+    }
+
     fn weight(&self, doc: u32, field: usize, tf: u8) -> u8 {
         let tf = f64::from(tf);
         let len = f64::from(self.lengths[doc as usize][field]);
@@ -1009,6 +1031,46 @@ mod tests {
             summary: String::new(),
             date: String::new(),
             group: String::new(),
+        }
+    }
+
+    fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn edits_settled_from_the_saved_postings_write_the_index_a_full_merge_does() {
+        // Every body is 20 characters, so edits that swap characters leave
+        // the average lengths alone. 医保 is in every document, capped;
+        // how often a body says it decides its best.
+        let body = |times: usize| format!("{}{}", "医保".repeat(times), "好".repeat(20 - 2 * times));
+        let mut bodies: Vec<String> = (0..WEIGHTED_POSTINGS + 200).map(|n| body(n % 10 + 1)).collect();
+        let cache_dir = tempfile::tempdir().unwrap();
+        let write_with = |bodies: &[String], cache: &TokenCache| {
+            let docs: Vec<SearchDoc> = bodies.iter().enumerate().map(|(n, b)| doc(n, b)).collect();
+            let refs: Vec<&SearchDoc> = docs.iter().collect();
+            let out = tempfile::tempdir().unwrap();
+            let written = write(&refs, out.path(), None, &ClientData::default(), cache).unwrap();
+            (written.merged_terms, tree(out.path()))
+        };
+        let (all_terms, _) = write_with(&bodies, &TokenCache::load(cache_dir.path()));
+        // Documents among the best for 医保 fall out of them, one at a
+        // time and then several at once, and others rise; then one leaves
+        // the term entirely.
+        let edits: [&[(usize, usize)]; 4] =
+            [&[(9, 1)], &[(19, 1), (29, 1), (30, 10)], &[(41, 10), (59, 2), (69, 1)], &[(79, 0)]];
+        for edit in edits {
+            for &(n, times) in edit {
+                bodies[n] = body(times);
+            }
+            let (merged, index) = write_with(&bodies, &TokenCache::load(cache_dir.path()));
+            assert!(merged < all_terms / 2, "{merged} of {all_terms} terms merged after {edit:?}");
+            assert!(index == write_with(&bodies, &TokenCache::disabled()).1, "the index after {edit:?} differs");
         }
     }
 

@@ -134,18 +134,20 @@ pub fn write_index(
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
     let previous_search = previous_out.map(|out| out.join("search"));
-    let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
-    // The elasticlunr file is written by one thread; the shards keep the
-    // other cores busy meanwhile.
-    let (written, monolithic) = rayon::join(
+    // The elasticlunr file, planned (which tokenizes bodies until they
+    // pass the budget) and written by one thread; the shards keep the other
+    // cores busy meanwhile.
+    let (written, (monolithic, plan)) = rayon::join(
         || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client, tokens),
         || {
-            let Some(plan) = &plan else { return Ok(elastic::Written { bytes: 0, bodies: false }) };
+            let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
+            let Some(plan) = plan else { return (Ok(elastic::Written { bytes: 0, bodies: false }), None) };
             let path = out_dir.join(MONOLITHIC_FILE);
-            match kept_elasticlunr(plan.digest) {
+            let written = match kept_elasticlunr(plan.digest) {
                 Some(old) if fs::hard_link(&old, &path).is_ok() => elastic::read_back(&path),
-                _ => elastic::write(&docs, &path, plan),
-            }
+                _ => elastic::write(&docs, &path, &plan),
+            };
+            (written, Some(plan))
         },
     );
     let (written, monolithic) = (written?, monolithic?);

@@ -337,3 +337,38 @@ fn the_search_index_after_edits_equals_a_clean_builds_even_with_a_damaged_cache(
     edit("跨省也一样。", "跨省也一样，请留意当地通知。");
     rebuild_and_compare("an edit after the damaged cache was rewritten");
 }
+
+#[test]
+fn a_rebuild_merges_only_the_search_terms_an_edit_touches_and_equals_a_clean_build() {
+    let (_dir, root) = site_copy();
+    let out = root.join("public");
+    let first = build(&options(&root, &out, true)).unwrap();
+    let unchanged = build(&options(&root, &out, true)).unwrap();
+    assert_eq!(unchanged.search.merged_terms, 0, "nothing changed, nothing merged");
+
+    // As many characters as before: the average field lengths stay, so the
+    // last build's postings stand for every term the edit leaves alone.
+    let edited = root.join("content/articles/yi-di-jiu-yi-bei-an-zen-me-ban.md");
+    let text = fs::read_to_string(&edited).unwrap();
+    fs::write(&edited, text.replacen("备案有效期内可多次结算。", "备案有效期内可多次报销。", 1)).unwrap();
+    let edit = build(&options(&root, &out, true)).unwrap();
+    assert!(
+        edit.search.merged_terms > 0 && edit.search.merged_terms < first.search.merged_terms,
+        "merged {} of {} terms",
+        edit.search.merged_terms,
+        first.search.merged_terms
+    );
+    assert!(read_tree(&out) == clean_build(&root), "the index after the edit differs from a clean build's");
+
+    // The saved postings damaged: the next build merges every term and
+    // still writes the same index.
+    let saved = root.join(".policypress-cache/search-tokens/postings.bin");
+    let mut bytes = fs::read(&saved).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    fs::write(&saved, bytes).unwrap();
+    fs::write(&edited, fs::read_to_string(&edited).unwrap().replacen("多次报销。", "多次结算。", 1)).unwrap();
+    let damaged = build(&options(&root, &out, true)).unwrap();
+    assert_eq!(damaged.search.merged_terms, first.search.merged_terms);
+    assert!(read_tree(&out) == clean_build(&root), "the index after a damaged cache differs from a clean build's");
+}

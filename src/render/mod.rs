@@ -11,6 +11,7 @@ pub(crate) mod markdown_to_html;
 mod minify;
 mod output;
 mod pages;
+mod text_cache;
 mod theme;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -185,7 +186,12 @@ fn build_prepared(
 
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
-    let mut pages = Pages::new(config, &site, gazetteer, &vocabulary, favicon, share_image);
+    let texts_file = layout.cache_dir().join("body-text.bin");
+    let texts = if options.fresh { text_cache::TextCache::default() } else { text_cache::TextCache::load(&texts_file) };
+    let mut pages = Pages::new(config, &site, gazetteer, &vocabulary, favicon, share_image, &texts);
+    let saving_texts =
+        texts.update(&pages.texts()).map(|bytes| std::thread::spawn(move || text_cache::save(&texts_file, &bytes)));
+    drop(texts);
     reject_deep_nesting(&pages)?;
     let specs = pages.specs();
     let extra = generated_files(&pages, &specs, config);
@@ -288,6 +294,9 @@ fn build_prepared(
     save_cache(&layout.cache_dir(), &staging, written, index.elasticlunr_digest, previous_files);
     staging.commit()?;
     let _ = saving_front_matter.join();
+    if let Some(saving) = saving_texts {
+        let _ = saving.join();
+    }
     Ok(BuildReport {
         out_dir,
         pages: specs.len(),
@@ -488,16 +497,16 @@ fn atom_feed(pages: &Pages<'_>, config: &Config) -> String {
         .site
         .articles
         .iter()
-        .zip(&pages.bodies)
+        .enumerate()
         .take(config.feed_limit)
-        .map(|(article, body)| {
+        .map(|(index, article)| {
             let meta = &article.loaded.item.meta;
             feeds::FeedEntry {
                 title: &meta.title,
                 url: site::article_url(&meta.slug),
                 date: meta.date,
                 summary: meta.answer.as_deref(),
-                content_html: &body.html,
+                content_html: pages.body_html(index),
                 categories: article.topics.iter().map(|&t| pages.vocabulary.topics[t].name.as_str()).collect(),
             }
         })

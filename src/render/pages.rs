@@ -9,7 +9,8 @@ use crate::model::{Date, Disclaimer, Notice};
 use crate::site::{self, ItemRef, Site};
 use crate::taxonomy::{Gazetteer, TopicVocabulary};
 
-use super::markdown_to_html::{self, Rendered};
+use super::markdown_to_html;
+use super::text_cache::{self, TextCache};
 
 /// Articles listed on a recommendation's page as having recommended it.
 const SEEN_ON_SHOWN: usize = 20;
@@ -46,15 +47,47 @@ pub enum PageSpec {
     NotFound,
 }
 
+/// A body or excerpt rendered from Markdown: its text always, its HTML
+/// once a page or the feed needs it when the text came from the cache.
+pub struct Body {
+    /// Plain text with block boundaries as single spaces.
+    pub text: String,
+    /// Where it nests too deep to publish (see [`markdown_to_html::too_deep_error`]).
+    pub too_deep_at: Option<usize>,
+    /// Digest of the Markdown, for the text cache.
+    digest: u128,
+    html: std::sync::OnceLock<String>,
+}
+
+impl Body {
+    fn new(markdown: &str, texts: &TextCache) -> Body {
+        let digest = TextCache::digest(markdown);
+        match texts.get(digest) {
+            Some((text, too_deep_at)) => {
+                Body { text: text.to_string(), too_deep_at, digest, html: std::sync::OnceLock::new() }
+            }
+            None => {
+                let rendered = markdown_to_html::render(markdown);
+                let html = std::sync::OnceLock::from(rendered.html);
+                Body { text: rendered.text, too_deep_at: rendered.too_deep_at, digest, html }
+            }
+        }
+    }
+
+    fn html(&self, markdown: impl FnOnce() -> String) -> &str {
+        self.html.get_or_init(|| markdown_to_html::render(&markdown()).html)
+    }
+}
+
 pub struct Pages<'a> {
     pub config: &'a Config,
     pub site: &'a Site<'a>,
     pub gazetteer: &'a Gazetteer,
     pub vocabulary: &'a TopicVocabulary,
     /// Rendered body of each of `site.articles`.
-    pub bodies: Vec<Rendered>,
+    pub bodies: Vec<Body>,
     /// Rendered excerpt of each of `site.recommendations`.
-    pub excerpts: Vec<Rendered>,
+    pub excerpts: Vec<Body>,
     article_cards: Vec<Value>,
     recommendation_cards: Vec<Value>,
     common: Map<String, Value>,
@@ -68,8 +101,8 @@ impl<'a> Pages<'a> {
     /// every page is written: on a large site it is hundreds of megabytes
     /// that the search index can use instead.
     pub fn release_html(&mut self) {
-        for rendered in self.bodies.iter_mut().chain(&mut self.excerpts) {
-            rendered.html = String::new();
+        for body in self.bodies.iter_mut().chain(&mut self.excerpts) {
+            body.html = std::sync::OnceLock::new();
         }
         self.article_cards = Vec::new();
         self.recommendation_cards = Vec::new();
@@ -82,14 +115,14 @@ impl<'a> Pages<'a> {
         vocabulary: &'a TopicVocabulary,
         favicon: bool,
         share_image: bool,
+        texts: &TextCache,
     ) -> Pages<'a> {
         use rayon::prelude::*;
-        let bodies: Vec<Rendered> =
-            site.articles.par_iter().map(|a| markdown_to_html::render(&a.loaded.item.body)).collect();
-        let excerpts: Vec<Rendered> = site
+        let bodies: Vec<Body> = site.articles.par_iter().map(|a| Body::new(&a.loaded.item.body, texts)).collect();
+        let excerpts: Vec<Body> = site
             .recommendations
             .par_iter()
-            .map(|r| markdown_to_html::render(&excerpt_with_ellipsis(&r.loaded.item.excerpt)))
+            .map(|r| Body::new(&excerpt_with_ellipsis(&r.loaded.item.excerpt), texts))
             .collect();
         let article_cards = site
             .articles
@@ -205,6 +238,21 @@ impl<'a> Pages<'a> {
             Ok(())
         });
         whole.to_le_bytes()
+    }
+
+    /// The HTML of article `index`'s body.
+    pub fn body_html(&self, index: usize) -> &str {
+        self.bodies[index].html(|| self.site.articles[index].loaded.item.body.clone())
+    }
+
+    /// The HTML of recommendation `index`'s excerpt.
+    fn excerpt_html(&self, index: usize) -> &str {
+        self.excerpts[index].html(|| excerpt_with_ellipsis(&self.site.recommendations[index].loaded.item.excerpt))
+    }
+
+    /// The text cache's entries for every body and excerpt.
+    pub fn texts(&self) -> Vec<text_cache::Entry<'_>> {
+        self.bodies.iter().chain(&self.excerpts).map(|b| (b.digest, b.text.as_str(), b.too_deep_at)).collect()
     }
 
     /// The text only the page of `spec` shows: an article's body or a
@@ -452,7 +500,6 @@ impl<'a> Pages<'a> {
     fn article(&self, index: usize) -> Value {
         let article = &self.site.articles[index];
         let meta = &article.loaded.item.meta;
-        let body = &self.bodies[index];
         let breadcrumbs = match article.regions.first() {
             Some(&unit) => self.region_crumbs(unit),
             None => vec![crumb("首页", ""), crumb("文章", "articles/")],
@@ -473,7 +520,7 @@ impl<'a> Pages<'a> {
                 json!({"title": meta.title, "url": site::recommendation_url(&meta.slug), "date": meta.date.map(|d| d.to_string())})
             })
             .collect();
-        let (body_html, toc) = with_table_of_contents(&body.html);
+        let (body_html, toc) = with_table_of_contents(self.body_html(index));
         let updated = meta.updated.filter(|&updated| meta.date.is_none_or(|date| updated > date));
         json!({
             "section": "articles",
@@ -544,7 +591,7 @@ impl<'a> Pages<'a> {
             "breadcrumbs": breadcrumbs,
             "page": {
                 "title": meta.title,
-                "excerpt": excerpt.html,
+                "excerpt": self.excerpt_html(index),
                 "date": meta.date.map(|d| d.to_string()),
                 "first_seen": meta.first_seen.map(|d| d.to_string()),
                 "last_seen": meta.last_seen.map(|d| d.to_string()),
@@ -678,7 +725,7 @@ fn card(kind: &str, title: &str, url: String, date: Option<Date>, summary: Strin
     json!({"kind": kind, "title": title, "url": url, "date": date.map(|d| d.to_string()), "summary": summary})
 }
 
-pub fn article_summary(answer: Option<&str>, body: &Rendered) -> String {
+pub fn article_summary(answer: Option<&str>, body: &Body) -> String {
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
         Some(answer) => markdown_to_html::truncate(answer, SUMMARY_CHARS * 2),
         None => markdown_to_html::truncate(&body.text, SUMMARY_CHARS),

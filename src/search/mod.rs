@@ -80,6 +80,10 @@ pub struct SearchStats {
     /// Whether `search_index.zh.json` indexes bodies; false when it was not
     /// written.
     pub monolithic_bodies: bool,
+    /// Terms whose postings this build worked out: every term, unless the
+    /// last build's postings still stood, and then the terms the changed
+    /// documents held or hold.
+    pub merged_terms: usize,
 }
 
 /// Largest `search_index.zh.json` that indexes bodies: Cloudflare Pages'
@@ -130,18 +134,20 @@ pub fn write_index(
     let docs = canonical(docs);
     fs::create_dir_all(out_dir)?;
     let previous_search = previous_out.map(|out| out.join("search"));
-    let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
-    // The elasticlunr file is written by one thread; the shards keep the
-    // other cores busy meanwhile.
-    let (written, monolithic) = rayon::join(
+    // The elasticlunr file, planned (which tokenizes bodies until they
+    // pass the budget) and written by one thread; the shards keep the other
+    // cores busy meanwhile.
+    let (written, (monolithic, plan)) = rayon::join(
         || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client, tokens),
         || {
-            let Some(plan) = &plan else { return Ok(elastic::Written { bytes: 0, bodies: false }) };
+            let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
+            let Some(plan) = plan else { return (Ok(elastic::Written { bytes: 0, bodies: false }), None) };
             let path = out_dir.join(MONOLITHIC_FILE);
-            match kept_elasticlunr(plan.digest) {
+            let written = match kept_elasticlunr(plan.digest) {
                 Some(old) if fs::hard_link(&old, &path).is_ok() => elastic::read_back(&path),
-                _ => elastic::write(&docs, &path, plan),
-            }
+                _ => elastic::write(&docs, &path, &plan),
+            };
+            (written, Some(plan))
         },
     );
     let (written, monolithic) = (written?, monolithic?);
@@ -151,6 +157,7 @@ pub fn write_index(
         shard_files: written.files.len(),
         monolithic_bytes: monolithic.bytes,
         monolithic_bodies: monolithic.bodies,
+        merged_terms: written.merged_terms,
     };
     let monolithic = elasticlunr.then(|| MONOLITHIC_FILE.to_string());
     let files = written.files.into_iter().map(|rel| format!("search/{rel}")).chain(monolithic);

@@ -80,6 +80,8 @@ use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::token_cache::{self, DocDigest, Payload, TokenCache};
 use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
 
+mod postings_cache;
+
 pub const FORMAT_VERSION: u32 = 6;
 /// Documents per metadata fragment: a page of twenty results touches twenty
 /// fragments, so each holds one document's half kilobyte and no neighbour's.
@@ -143,9 +145,17 @@ fn by_rank(a: &Posting, b: &Posting) -> std::cmp::Ordering {
     b.boosted().cmp(&a.boosted()).then(a.doc.cmp(&b.doc))
 }
 
+/// Postings a capped term keeps past its best [`WEIGHTED_POSTINGS`], next
+/// best first: an edit that takes a document out of the best is then
+/// settled from these, without merging every document again (see
+/// [`postings_cache`]). Never written into the index.
+const RESERVE_POSTINGS: usize = 100;
+/// Postings a capped term keeps while merging and once finished.
+const KEPT_POSTINGS: usize = WEIGHTED_POSTINGS + RESERVE_POSTINGS;
+
 /// One term's postings: all of them in document order while there are at
 /// most [`WEIGHTED_POSTINGS`], otherwise a superset of the best
-/// `WEIGHTED_POSTINGS`, and then every document in `members`.
+/// [`KEPT_POSTINGS`], and then every document in `members`.
 struct TermPostings {
     key: Key,
     df: u32,
@@ -153,16 +163,19 @@ struct TermPostings {
     /// Every document containing the term, in order, once `df` exceeds
     /// [`WEIGHTED_POSTINGS`]; empty before.
     members: Vec<u32>,
-    /// Once the postings have been cut to the best `WEIGHTED_POSTINGS`, the
+    /// Once the postings have been cut to the best `KEPT_POSTINGS`, the
     /// lowest boosted weight among them: a later posting weighing no more
     /// ranks below all of them (postings arrive in document order, and ties
     /// go to the lower document), so it can never be kept.
     floor: Option<u32>,
+    /// Once finished, the postings ranked right after the written ones,
+    /// in document order: all of them up to [`RESERVE_POSTINGS`].
+    reserve: Vec<Posting>,
 }
 
 impl TermPostings {
     fn new(key: Key) -> TermPostings {
-        TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new(), floor: None }
+        TermPostings { key, df: 0, postings: Vec::new(), members: Vec::new(), floor: None, reserve: Vec::new() }
     }
 
     fn push(&mut self, posting: Posting) {
@@ -177,25 +190,33 @@ impl TermPostings {
             return;
         }
         self.postings.push(posting);
-        if self.postings.len() >= 2 * WEIGHTED_POSTINGS {
-            self.keep_best();
+        if self.postings.len() >= 2 * KEPT_POSTINGS {
+            self.postings.select_nth_unstable_by(KEPT_POSTINGS - 1, by_rank);
+            self.postings.truncate(KEPT_POSTINGS);
+            self.floor = self.postings.iter().map(Posting::boosted).min();
         }
-    }
-
-    fn keep_best(&mut self) {
-        self.postings.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
-        self.postings.truncate(WEIGHTED_POSTINGS);
-        self.floor = self.postings.iter().map(Posting::boosted).min();
     }
 
     /// The postings written: the best `WEIGHTED_POSTINGS` in document order when
-    /// the term is cut, all of them otherwise.
+    /// the term is cut, with the next best in `reserve`; all of them
+    /// otherwise. Finishing a finished term changes nothing.
     fn finish(&mut self) {
         if self.df as usize > WEIGHTED_POSTINGS {
-            self.keep_best();
+            let mut kept = std::mem::take(&mut self.postings);
+            kept.append(&mut self.reserve);
+            if kept.len() > KEPT_POSTINGS {
+                kept.select_nth_unstable_by(KEPT_POSTINGS - 1, by_rank);
+                kept.truncate(KEPT_POSTINGS);
+            }
+            kept.select_nth_unstable_by(WEIGHTED_POSTINGS - 1, by_rank);
+            self.reserve = kept.split_off(WEIGHTED_POSTINGS);
+            self.reserve.sort_unstable_by_key(|p| p.doc);
+            self.postings = kept;
             self.postings.sort_unstable_by_key(|p| p.doc);
+            self.floor = None;
         }
         self.postings.shrink_to_fit();
+        self.reserve.shrink_to_fit();
     }
 }
 
@@ -222,6 +243,7 @@ pub(super) struct Written {
     /// Paths relative to the directory written into, manifest included.
     pub files: Vec<String>,
     pub bytes: u64,
+    pub merged_terms: usize,
 }
 
 /// 32-bit FNV-1a over UTF-8; `search.js` computes the same to find a chunk.
@@ -244,13 +266,16 @@ enum Source<'c> {
     Text,
 }
 
-/// Turns documents `first..` into postings grouped by partition.
+/// Turns documents `first..` into postings grouped by partition, of the
+/// terms in `only` if given.
+#[allow(clippy::too_many_arguments)]
 fn tokenize_task(
     docs: &[&SearchDoc],
     sources: &[Source<'_>],
     first: u32,
     scorer: &Scorer<'_>,
     long: &LongWords,
+    only: Option<&KeyMap<()>>,
     tf: &mut KeyMap<[u8; 5]>,
     word: &mut String,
 ) -> TaskOutput {
@@ -258,13 +283,10 @@ fn tokenize_task(
     for (i, (doc, source)) in docs.iter().zip(sources).enumerate() {
         let number = first + i as u32;
         let mut push = |key: Key, counts: [u8; 5]| {
-            let mut weights = [0u8; 5];
-            for (field, &n) in counts.iter().enumerate() {
-                if n > 0 {
-                    weights[field] = scorer.weight(number, field, n);
-                }
+            if only.is_some_and(|only| !only.contains_key(&key)) {
+                return;
             }
-            partitions[partition_of(key)].push((key, Posting { doc: number, weights }));
+            partitions[partition_of(key)].push((key, scorer.posting(number, counts)));
         };
         match source {
             Source::Cached(payload) => payload.for_each_term(long, push),
@@ -302,21 +324,39 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
-    let (mut partitions, long) = collect_postings(docs, cache);
+    let Collected { mut partitions, long, basis, merged_terms } = collect_postings(docs, cache);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
+    if cache.enabled() {
+        cache.save_postings(basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)).as_deref());
+    }
     let count = buckets.count;
     let (places, place_context) = crate::taxonomy::client_places();
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
     let generation = write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)?;
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
-    Ok(Written { files, bytes: generation.bytes + manifest })
+    Ok(Written { files, bytes: generation.bytes + manifest, merged_terms })
 }
 
-/// Every term's capped, weighted postings, by partition, and the words too
-/// long to be their own keys. Documents found in `cache` are not tokenized;
-/// the others' entries are saved into it once every document is merged.
-fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>, Vec<String>) {
+/// What [`collect_postings`] merged.
+struct Collected {
+    partitions: Vec<Partition>,
+    /// The words too long to be their own keys, by number.
+    long: Vec<String>,
+    /// What the postings were merged from, when they are to be kept for
+    /// the next build (see [`postings_cache`]).
+    basis: Option<postings_cache::Basis>,
+    /// Terms whose postings were worked out rather than taken as the last
+    /// build left them.
+    merged_terms: usize,
+}
+
+/// Every term's capped, weighted postings, by partition. Documents found
+/// in `cache` are not tokenized; the others' entries are saved into it once
+/// every document is merged. When the cache holds the last build's merged
+/// postings and they still stand, only the terms of changed documents are
+/// worked out again, from their postings alone where the saved ones allow.
+fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> Collected {
     // Pass 1: field lengths, for the BM25 length normalisation the weights
     // need before the cap can pick the best postings; with the cache, each
     // document's terms too, from the cache or tokenized once.
@@ -348,11 +388,56 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
         })
         .collect();
     let scorer = Scorer { lengths: &lengths, avg: average_lengths(&lengths) };
+    let basis = use_cache.then(|| postings_cache::Basis::new(docs, scorer.avg, digests.clone()));
 
-    // Pass 2: postings in parallel batches, then merge each batch into the
-    // term partitions, one thread per partition. Postings reach a term in
-    // document order, and the cap keeps the best by a total order, so the
-    // result does not depend on scheduling.
+    let updated = basis.as_ref().and_then(|basis| {
+        let previous = postings_cache::Previous::parse(cache.previous_postings())?;
+        let changes = previous.changes(basis, &sources, cache, &long, &scorer)?;
+        previous.partitions(&long, &changes)
+    });
+    let (partitions, merged_terms) = match updated {
+        Some(postings_cache::Updated { mut partitions, rescan, updated }) => {
+            if !rescan.is_empty() {
+                for (partition, merged) in
+                    partitions.iter_mut().zip(merge(docs, &sources, &scorer, &long, Some(&rescan)))
+                {
+                    partition.terms.extend(merged.terms);
+                }
+            }
+            (partitions, updated + rescan.len())
+        }
+        None => {
+            let partitions = merge(docs, &sources, &scorer, &long, None);
+            let merged_terms = partitions.iter().map(|p| p.terms.len()).sum();
+            (partitions, merged_terms)
+        }
+    };
+    if use_cache {
+        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
+            .into_iter()
+            .zip(sources)
+            .map(|(digest, source)| match source {
+                Source::Fresh(bytes) => (digest, Some(bytes)),
+                Source::Cached(_) | Source::Text => (digest, None),
+            })
+            .collect();
+        cache.save(&entries);
+    }
+    Collected { partitions, long: long.into_words(), basis, merged_terms }
+}
+
+/// Pass 2: the postings of every document (of the terms in `only`, if
+/// given) in parallel batches, each batch then merged into the term
+/// partitions, one thread per partition. Postings reach a term in document
+/// order, and the cap keeps the best by a total order, so the result does
+/// not depend on scheduling.
+fn merge(
+    docs: &[&SearchDoc],
+    sources: &[Source<'_>],
+    scorer: &Scorer<'_>,
+    long: &LongWords,
+    only: Option<&KeyMap<()>>,
+) -> Vec<Partition> {
     let mut partitions: Vec<Partition> = (0..PARTITIONS).map(|_| Partition::default()).collect();
     for (batch_no, (batch, batch_sources)) in docs.chunks(BATCH).zip(sources.chunks(BATCH)).enumerate() {
         let outputs: Vec<TaskOutput> = batch
@@ -363,7 +448,7 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
                 || (KeyMap::default(), String::new()),
                 |(tf, word), (task_no, (task, task_sources))| {
                     let first = (batch_no * BATCH + task_no * TASK) as u32;
-                    tokenize_task(task, task_sources, first, &scorer, &long, tf, word)
+                    tokenize_task(task, task_sources, first, scorer, long, only, tf, word)
                 },
             )
             .collect();
@@ -380,20 +465,7 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> (Vec<Partition>,
             }
         });
     }
-    if use_cache {
-        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
-            .into_iter()
-            .zip(sources)
-            .map(|(digest, source)| match source {
-                Source::Fresh(bytes) => (digest, Some(bytes)),
-                Source::Cached(_) | Source::Text => (digest, None),
-            })
-            .collect();
-        cache.save(&entries);
-    }
-    let long = long.into_words();
-
-    (partitions, long)
+    partitions
 }
 
 /// Average tokens per field, to three significant digits: an edit then
@@ -685,6 +757,17 @@ struct Scorer<'a> {
 }
 
 impl Scorer<'_> {
+    /// Document `doc`'s posting for a term it holds `counts` times per field.
+    fn posting(&self, doc: u32, counts: [u8; 5]) -> Posting {
+        let mut weights = [0u8; 5];
+        for (field, &n) in counts.iter().enumerate() {
+            if n > 0 {
+                weights[field] = self.weight(doc, field, n);
+            }
+        }
+        Posting { doc, weights }
+    }
+
     fn weight(&self, doc: u32, field: usize, tf: u8) -> u8 {
         let tf = f64::from(tf);
         let len = f64::from(self.lengths[doc as usize][field]);
@@ -878,9 +961,32 @@ fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
 
 /// The answer and the start of the body, [`PASSAGE_CHARS`] in all, with
 /// whitespace runs folded to one space so that no snippet shows line breaks.
+/// Only as much text is folded as the clip can keep: folding whole
+/// bodies copied the site's text three times over on every build.
 fn passage(doc: &SearchDoc) -> String {
-    let joined = format!("{} {}", doc.answer, doc.body);
-    let folded = joined.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut folded = String::new();
+    let mut chars = 0;
+    for word in doc.answer.split_whitespace().chain(doc.body.split_whitespace()) {
+        if !folded.is_empty() {
+            folded.push(' ');
+            chars += 1;
+        }
+        if chars > PASSAGE_CHARS {
+            break;
+        }
+        // One character past the clip tells it to cut.
+        let room = PASSAGE_CHARS + 1 - chars;
+        match word.char_indices().nth(room) {
+            Some((end, _)) => {
+                folded.push_str(&word[..end]);
+                break;
+            }
+            None => {
+                folded.push_str(word);
+                chars += word.chars().count();
+            }
+        }
+    }
     clip(&folded, PASSAGE_CHARS)
 }
 
@@ -926,6 +1032,59 @@ mod tests {
             date: String::new(),
             group: String::new(),
         }
+    }
+
+    fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn edits_settled_from_the_saved_postings_write_the_index_a_full_merge_does() {
+        // Every body is 20 characters, so edits that swap characters leave
+        // the average lengths alone. 医保 is in every document, capped;
+        // how often a body says it decides its best.
+        let body = |times: usize| format!("{}{}", "医保".repeat(times), "好".repeat(20 - 2 * times));
+        let mut bodies: Vec<String> = (0..WEIGHTED_POSTINGS + 200).map(|n| body(n % 10 + 1)).collect();
+        let cache_dir = tempfile::tempdir().unwrap();
+        let write_with = |bodies: &[String], cache: &TokenCache| {
+            let docs: Vec<SearchDoc> = bodies.iter().enumerate().map(|(n, b)| doc(n, b)).collect();
+            let refs: Vec<&SearchDoc> = docs.iter().collect();
+            let out = tempfile::tempdir().unwrap();
+            let written = write(&refs, out.path(), None, &ClientData::default(), cache).unwrap();
+            (written.merged_terms, tree(out.path()))
+        };
+        let (all_terms, _) = write_with(&bodies, &TokenCache::load(cache_dir.path()));
+        // Documents among the best for 医保 fall out of them, one at a
+        // time and then several at once, and others rise; then one leaves
+        // the term entirely.
+        let edits: [&[(usize, usize)]; 4] =
+            [&[(9, 1)], &[(19, 1), (29, 1), (30, 10)], &[(41, 10), (59, 2), (69, 1)], &[(79, 0)]];
+        for edit in edits {
+            for &(n, times) in edit {
+                bodies[n] = body(times);
+            }
+            let (merged, index) = write_with(&bodies, &TokenCache::load(cache_dir.path()));
+            assert!(merged < all_terms / 2, "{merged} of {all_terms} terms merged after {edit:?}");
+            assert!(index == write_with(&bodies, &TokenCache::disabled()).1, "the index after {edit:?} differs");
+        }
+    }
+
+    #[test]
+    fn a_passage_is_the_answer_and_body_with_whitespace_folded_and_clipped() {
+        let answer = |answer: &str, body: &str| passage(&SearchDoc { answer: answer.into(), ..doc(0, body) });
+        assert_eq!(answer("", "  医保\n\n  报销 "), "医保 报销");
+        assert_eq!(answer("可以", "正文"), "可以 正文");
+        let long = "医".repeat(PASSAGE_CHARS + 5);
+        assert_eq!(answer("", &long), format!("{}…", "医".repeat(PASSAGE_CHARS)), "one word longer than the clip");
+        let words = format!("{} 二", "一".repeat(PASSAGE_CHARS));
+        assert_eq!(answer("", &words), format!("{}…", "一".repeat(PASSAGE_CHARS)), "no space before the ellipsis");
+        let exact = "二".repeat(PASSAGE_CHARS);
+        assert_eq!(answer("", &format!("{exact}\n")), exact, "exactly the clip's length is whole");
     }
 
     fn entry(dir: &Path, term: &str) -> serde_json::Value {

@@ -36,6 +36,9 @@ use super::{SearchDoc, for_each_field};
 
 /// Files the entries are spread over.
 pub const SHARDS: usize = 64;
+/// The merged postings of the last build, beside the entries they were
+/// merged from.
+const POSTINGS_FILE: &str = "postings.bin";
 const MAGIC: &[u8; 8] = b"PPTOKENS";
 const FORMAT: u32 = 1;
 /// Past this many documents the cache is neither read nor written: its
@@ -71,6 +74,9 @@ pub struct TokenCache {
     dir: Option<PathBuf>,
     shards: Vec<Vec<u8>>,
     index: HashMap<DocDigest, Location>,
+    /// The last build's merged postings (see `shards::postings_cache`),
+    /// as read; checked by whoever decodes them.
+    postings: Vec<u8>,
 }
 
 impl TokenCache {
@@ -85,7 +91,27 @@ impl TokenCache {
         let indexes: Vec<Vec<(DocDigest, Location)>> =
             shards.par_iter().enumerate().map(|(n, bytes)| index_shard(n, bytes, header.len())).collect();
         let index = indexes.into_iter().flatten().collect();
-        TokenCache { dir: Some(dir.to_path_buf()), shards, index }
+        let postings = fs::read(dir.join(POSTINGS_FILE)).unwrap_or_default();
+        TokenCache { dir: Some(dir.to_path_buf()), shards, index, postings }
+    }
+
+    /// What [`TokenCache::save_postings`] saved last.
+    pub(super) fn previous_postings(&self) -> &[u8] {
+        &self.postings
+    }
+
+    /// Keeps `bytes` for the next build, or removes what was kept when
+    /// there is nothing to keep. A file that cannot be written is removed.
+    pub(super) fn save_postings(&self, bytes: Option<&[u8]>) {
+        let Some(dir) = &self.dir else { return };
+        let path = dir.join(POSTINGS_FILE);
+        let written = match bytes {
+            Some(bytes) => fs::create_dir_all(dir).and_then(|()| crate::fsutil::write_atomically(&path, bytes)),
+            None => Err(std::io::Error::other("nothing to keep")),
+        };
+        if written.is_err() {
+            let _ = fs::remove_file(&path);
+        }
     }
 
     /// A cache that is neither read nor saved.
@@ -161,7 +187,7 @@ fn shard_path(dir: &Path, n: usize) -> PathBuf {
 }
 
 /// `MAGIC`, `FORMAT` and the checksum of the canary's payload.
-fn header() -> Vec<u8> {
+pub(super) fn header() -> Vec<u8> {
     let long = LongWords::default();
     let mut tf = KeyMap::default();
     let canary = SearchDoc {
@@ -252,7 +278,7 @@ fn push_counts(out: &mut Vec<u8>, counts: &[u8; 5]) {
     out.extend(counts.iter().filter(|&&n| n > 0));
 }
 
-fn push_varint(out: &mut Vec<u8>, mut n: u64) {
+pub(super) fn push_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
@@ -327,13 +353,13 @@ impl<'a> Payload<'a> {
     }
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) at: usize,
 }
 
-impl Reader<'_> {
-    fn varint(&mut self) -> Option<u64> {
+impl<'a> Reader<'a> {
+    pub(super) fn varint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = *self.bytes.get(self.at)?;
@@ -346,7 +372,7 @@ impl Reader<'_> {
         None
     }
 
-    fn take(&mut self, len: usize) -> Option<&[u8]> {
+    pub(super) fn take(&mut self, len: usize) -> Option<&'a [u8]> {
         let bytes = self.bytes.get(self.at..self.at.checked_add(len)?)?;
         self.at += len;
         Some(bytes)

@@ -184,14 +184,8 @@ fn build_prepared(
     .map_err(BuildError::Content)?;
     cache::save_related(&layout.cache_dir(), &site.related, previous_related.as_ref());
 
-    let favicon = theme.statics.contains_key("favicon.svg");
-    let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
-    let texts_file = layout.cache_dir().join("body-text.bin");
-    let texts = if options.fresh { text_cache::TextCache::default() } else { text_cache::TextCache::load(&texts_file) };
-    let mut pages = Pages::new(config, &site, gazetteer, &vocabulary, favicon, share_image, &texts);
-    let saving_texts =
-        texts.update(&pages.texts()).map(|bytes| std::thread::spawn(move || text_cache::save(&texts_file, &bytes)));
-    drop(texts);
+    let (mut pages, saving_texts) =
+        pages_with_cached_texts(layout, options.fresh, config, theme, &site, gazetteer, &vocabulary);
     reject_deep_nesting(&pages)?;
     let specs = pages.specs();
     let extra = generated_files(&pages, &specs, config);
@@ -294,9 +288,7 @@ fn build_prepared(
     save_cache(&layout.cache_dir(), &staging, written, index.elasticlunr_digest, previous_files);
     staging.commit()?;
     let _ = saving_front_matter.join();
-    if let Some(saving) = saving_texts {
-        let _ = saving.join();
-    }
+    let _ = saving_texts.map(std::thread::JoinHandle::join);
     Ok(BuildReport {
         out_dir,
         pages: specs.len(),
@@ -310,6 +302,28 @@ fn build_prepared(
         warnings,
         stray_files: joined(background.strays).into_iter().map(|stray| stray.error).collect(),
     })
+}
+
+/// The pages of `site`, their bodies' text taken from the previous build's
+/// text cache (ignored when `fresh`), and the thread saving the cache's
+/// update if it changed.
+fn pages_with_cached_texts<'a>(
+    layout: &SiteLayout,
+    fresh: bool,
+    config: &'a Config,
+    theme: &Theme,
+    site: &'a Site<'a>,
+    gazetteer: &'a Gazetteer,
+    vocabulary: &'a TopicVocabulary,
+) -> (Pages<'a>, Option<std::thread::JoinHandle<()>>) {
+    let favicon = theme.statics.contains_key("favicon.svg");
+    let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
+    let texts_file = layout.cache_dir().join("body-text.bin");
+    let texts = if fresh { text_cache::TextCache::default() } else { text_cache::TextCache::load(&texts_file) };
+    let pages = Pages::new(config, site, gazetteer, vocabulary, favicon, share_image, &texts);
+    let saving =
+        texts.update(&pages.texts()).map(|bytes| std::thread::spawn(move || text_cache::save(&texts_file, &bytes)));
+    (pages, saving)
 }
 
 /// Records every file in `staging` and the entries of the pages written

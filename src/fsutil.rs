@@ -50,3 +50,36 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path)
 }
+
+/// Length of the frame [`seal`] puts before a cache file's body.
+pub const SEAL_LEN: usize = 8 + 8 + 8;
+
+/// A cache file's bytes: `magic`, `recipe` (a digest of what made the
+/// body: format, program, renderer), a checksum of the body, the body.
+pub fn seal(magic: &[u8; 8], recipe: u64, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(SEAL_LEN + body.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&recipe.to_le_bytes());
+    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a [`seal`]ed file, if it has `magic` and `recipe` and is
+/// whole: a cache another version wrote, or a damaged one, reads as none.
+pub fn unseal<'a>(bytes: &'a [u8], magic: &[u8; 8], recipe: u64) -> Option<&'a [u8]> {
+    let (header, body) = bytes.split_at_checked(SEAL_LEN)?;
+    let number = |at: usize| header[at..at + 8].try_into().map(u64::from_le_bytes).ok();
+    let whole =
+        &header[..8] == magic && number(8) == Some(recipe) && number(16) == Some(xxhash_rust::xxh3::xxh3_64(body));
+    whole.then_some(body)
+}
+
+/// Writes a cache file, making its directory. A cache only saves time, so
+/// one that cannot be written is removed rather than reported.
+pub fn write_cache(path: &Path, bytes: &[u8]) {
+    let written = path.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| write_atomically(path, bytes));
+    if written.is_err() {
+        let _ = fs::remove_file(path);
+    }
+}

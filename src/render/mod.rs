@@ -321,8 +321,9 @@ fn pages_with_cached_texts<'a>(
     let texts_file = layout.cache_dir().join("body-text.bin");
     let texts = if fresh { text_cache::TextCache::default() } else { text_cache::TextCache::load(&texts_file) };
     let pages = Pages::new(config, site, gazetteer, vocabulary, favicon, share_image, &texts);
-    let saving =
-        texts.update(&pages.texts()).map(|bytes| std::thread::spawn(move || text_cache::save(&texts_file, &bytes)));
+    let saving = texts
+        .update(&pages.texts())
+        .map(|bytes| std::thread::spawn(move || crate::fsutil::write_cache(&texts_file, &bytes)));
     (pages, saving)
 }
 

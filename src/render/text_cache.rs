@@ -19,7 +19,6 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 use super::markdown_to_html;
 
 const MAGIC: &[u8; 8] = b"PPBODYTX";
-const HEADER: usize = 8 + 8 + 8;
 const ENTRY_HEAD: usize = 16 + 8 + 8;
 /// Nests, links, escapes and breaks lines, as bodies do.
 const SAMPLE: &str = "## 一、标题\n\n> 引用 **加粗** [链接](https://example.org) <b>x</b>\n\n1. 项\n   - 子项\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
@@ -76,22 +75,7 @@ impl TextCache {
                 body.extend_from_slice(text.as_bytes());
             }
         }
-        let mut out = Vec::with_capacity(HEADER + body.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&renderer().to_le_bytes());
-        out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
-        out.extend_from_slice(&body);
-        Some(out)
-    }
-}
-
-/// Writes what [`TextCache::update`] made; a file that cannot be written
-/// is removed, costing the next build its Markdown rendering only.
-pub fn save(path: &Path, bytes: &[u8]) {
-    let written =
-        path.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| crate::fsutil::write_atomically(path, bytes));
-    if written.is_err() {
-        let _ = fs::remove_file(path);
+        Some(crate::fsutil::seal(MAGIC, renderer(), &body))
     }
 }
 
@@ -105,13 +89,9 @@ fn renderer() -> u64 {
 }
 
 fn index(bytes: &[u8]) -> Option<HashMap<u128, Location>> {
-    let (header, body) = bytes.split_at_checked(HEADER)?;
-    let number = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap_or_default());
-    if &header[..8] != MAGIC || number(8) != renderer() || number(16) != xxh3_64(body) {
-        return None;
-    }
+    crate::fsutil::unseal(bytes, MAGIC, renderer())?;
     let mut index = HashMap::default();
-    let mut at = HEADER;
+    let mut at = crate::fsutil::SEAL_LEN;
     while at < bytes.len() {
         let head = bytes.get(at..at.checked_add(ENTRY_HEAD)?)?;
         let digest = u128::from_le_bytes(head[..16].try_into().ok()?);
@@ -139,7 +119,7 @@ mod tests {
         let rendered: Vec<_> = bodies.iter().map(|b| markdown_to_html::render(b)).collect();
         let entries: Vec<Entry<'_>> =
             bodies.iter().zip(&rendered).map(|(b, r)| (TextCache::digest(b), r.text.as_str(), r.too_deep_at)).collect();
-        save(&path, &TextCache::default().update(&entries).unwrap());
+        crate::fsutil::write_cache(&path, &TextCache::default().update(&entries).unwrap());
         let cache = TextCache::load(&path);
         for (body, rendered) in bodies.iter().zip(&rendered) {
             assert_eq!(cache.get(TextCache::digest(body)), Some((rendered.text.as_str(), rendered.too_deep_at)));

@@ -105,12 +105,11 @@ impl TokenCache {
     pub(super) fn save_postings(&self, bytes: Option<&[u8]>) {
         let Some(dir) = &self.dir else { return };
         let path = dir.join(POSTINGS_FILE);
-        let written = match bytes {
-            Some(bytes) => fs::create_dir_all(dir).and_then(|()| crate::fsutil::write_atomically(&path, bytes)),
-            None => Err(std::io::Error::other("nothing to keep")),
-        };
-        if written.is_err() {
-            let _ = fs::remove_file(&path);
+        match bytes {
+            Some(bytes) => crate::fsutil::write_cache(&path, bytes),
+            None => {
+                let _ = fs::remove_file(&path);
+            }
         }
     }
 
@@ -167,9 +166,7 @@ impl TokenCache {
                 out.extend_from_slice(payload);
             }
             let path = shard_path(dir, n);
-            if crate::fsutil::write_atomically(&path, &out).is_err() {
-                let _ = fs::remove_file(&path);
-            }
+            crate::fsutil::write_cache(&path, &out);
         });
     }
 

@@ -32,7 +32,7 @@
 //! appear twice.
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::super::terms::{self, Key, KeyMap, LongWords};
 use super::super::token_cache::{self, DocDigest, Payload, Reader, TokenCache, push_varint};
@@ -46,7 +46,6 @@ use super::{SearchDoc, partition_of};
 const MAGIC: &[u8; 8] = b"PPPOSTNG";
 /// The layout of this file, in the recipe.
 const FORMAT: u32 = 1;
-const HEADER: usize = 8 + 8 + 8;
 /// Past one document in this many changed, most terms are touched and
 /// merging them all is as quick.
 const CHANGED_ONE_IN: usize = 4;
@@ -121,12 +120,7 @@ pub(in crate::search) fn encode(basis: &Basis, partitions: &[Partition], long: &
         push_varint(&mut body, section.len() as u64);
         body.extend_from_slice(section);
     }
-    let mut out = Vec::with_capacity(HEADER + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&recipe().to_le_bytes());
-    out.extend_from_slice(&xxh3_64(&body).to_le_bytes());
-    out.extend_from_slice(&body);
-    out
+    crate::fsutil::seal(MAGIC, recipe(), &body)
 }
 
 fn push_term(out: &mut Vec<u8>, term: &TermPostings) {
@@ -161,11 +155,7 @@ pub(in crate::search) struct Previous<'a> {
 
 impl<'a> Previous<'a> {
     pub(in crate::search) fn parse(bytes: &'a [u8]) -> Option<Previous<'a>> {
-        let (header, body) = bytes.split_at_checked(HEADER)?;
-        let number = |at: usize| u64::from_le_bytes(header[at..at + 8].try_into().unwrap_or_default());
-        if &header[..8] != MAGIC || number(8) != recipe() || number(16) != xxh3_64(body) {
-            return None;
-        }
+        let body = crate::fsutil::unseal(bytes, MAGIC, recipe())?;
         let mut reader = Reader { bytes: body, at: 0 };
         let urls = u128::from_le_bytes(reader.take(16)?.try_into().ok()?);
         let mut avg = [0f64; 5];

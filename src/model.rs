@@ -121,11 +121,17 @@ pub enum Disclaimer {
 }
 
 /// Where an imported article came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub file: String,
     pub sha256: String,
+}
+
+/// `text` with CRLF line ends made LF. Most files have none, and finding
+/// that out with `memchr` is far cheaper than a substring search.
+fn lf_line_ends(text: &str) -> String {
+    if text.contains('\r') { text.replace("\r\n", "\n") } else { text.to_string() }
 }
 
 fn is_true(value: &bool) -> bool {
@@ -137,7 +143,7 @@ fn default_true() -> bool {
 }
 
 /// Front matter of `content/articles/<slug>.md`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleMeta {
     pub title: String,
@@ -186,7 +192,7 @@ pub struct ArticleMeta {
 }
 
 /// Front matter of `content/recommendations/<slug>.md`; the body is the excerpt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecommendationMeta {
     pub title: String,
@@ -364,7 +370,7 @@ impl Item for Article {
     const KIND: ItemKind = ItemKind::Article;
 
     fn assemble(meta: ArticleMeta, body: &str) -> Article {
-        Article { meta, body: body.replace("\r\n", "\n") }
+        Article { meta, body: lf_line_ends(body) }
     }
     fn meta(&self) -> &ArticleMeta {
         &self.meta
@@ -422,7 +428,7 @@ impl Item for Recommendation {
     const KIND: ItemKind = ItemKind::Recommendation;
 
     fn assemble(meta: RecommendationMeta, body: &str) -> Recommendation {
-        Recommendation { meta, excerpt: body.replace("\r\n", "\n").trim().to_string() }
+        Recommendation { meta, excerpt: lf_line_ends(body.trim()) }
     }
     fn lines_dropped_before(body: &str) -> usize {
         body[..body.len() - body.trim_start().len()].matches('\n').count()

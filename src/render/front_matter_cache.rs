@@ -3,8 +3,8 @@
 //! YAML of changed files only. It sits beside the output cache
 //! ([`super::cache`]) and is as safe to delete.
 
+use std::borrow::Cow;
 use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -24,35 +24,37 @@ pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, 
     lines.par_sort_unstable();
     let unchanged = previous
         .strip_prefix(FrontMatterCache::header().as_str())
-        .is_some_and(|rest| rest.lines().eq(lines.iter().map(String::as_str)));
-    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), lines: (!unchanged).then_some(lines) })
+        .is_some_and(|rest| rest.lines().eq(lines.iter().map(|line| line.as_ref())));
+    // Most lines are the previous file's own: they are copied only when
+    // the file is written again.
+    let text = (!unchanged).then(|| {
+        let mut text = FrontMatterCache::header();
+        for line in &lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
+    });
+    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), text })
 }
 
 /// The front-matter cache as the last load left it, to be saved when
 /// convenient (it is tens of megabytes on a large site).
 pub struct FrontMatterUpdate {
     path: PathBuf,
-    /// Sorted; `None` when the file is up to date.
-    lines: Option<Vec<String>>,
+    /// The whole file; `None` when it is up to date.
+    text: Option<String>,
 }
 
 impl FrontMatterUpdate {
     /// Writes the cache if it changed. The cache only saves time, so
     /// failing to write it costs nothing but the next build's speed.
     pub fn save(self) {
-        let Some(lines) = self.lines else { return };
+        let Some(text) = self.text else { return };
         let Some(dir) = self.path.parent() else { return };
         let tmp = self.path.with_extension("tmp");
-        let written = fs::create_dir_all(dir).and_then(|()| {
-            let mut out = io::BufWriter::new(fs::File::create(&tmp)?);
-            out.write_all(FrontMatterCache::header().as_bytes())?;
-            for line in &lines {
-                out.write_all(line.as_bytes())?;
-                out.write_all(b"\n")?;
-            }
-            out.into_inner().map_err(io::IntoInnerError::into_error)?;
-            fs::rename(&tmp, &self.path)
-        });
+        let written =
+            fs::create_dir_all(dir).and_then(|()| fs::write(&tmp, text)).and_then(|()| fs::rename(&tmp, &self.path));
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
@@ -82,10 +84,15 @@ impl FrontMatterLines {
     pub fn merge_into(self, cache_file: &Path) {
         let previous = fs::read_to_string(cache_file).unwrap_or_default();
         let kept = previous.strip_prefix(FrontMatterCache::header().as_str()).unwrap_or_default().lines();
-        let mut lines: Vec<String> = kept.map(str::to_string).chain(self.0).collect();
+        let mut lines: Vec<&str> = kept.chain(self.0.iter().map(String::as_str)).collect();
         lines.sort_unstable();
         lines.dedup();
-        FrontMatterUpdate { path: cache_file.to_path_buf(), lines: Some(lines) }.save();
+        let mut text = FrontMatterCache::header();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        FrontMatterUpdate { path: cache_file.to_path_buf(), text: Some(text) }.save();
     }
 }
 
@@ -93,7 +100,9 @@ impl FrontMatterLines {
 /// file: `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
 #[derive(Default)]
 struct FrontMatterCache<'a> {
-    entries: rustc_hash::FxHashMap<(&'a str, &'a str), (bool, &'a str)>,
+    /// By kind and digest: whether the file is pristine, its front matter,
+    /// and its whole line.
+    entries: rustc_hash::FxHashMap<(&'a str, &'a str), (bool, &'a str, &'a str)>,
 }
 
 impl<'a> FrontMatterCache<'a> {
@@ -112,7 +121,7 @@ impl<'a> FrontMatterCache<'a> {
             .filter_map(|line| {
                 let mut fields = line.splitn(4, '\t');
                 let (kind, digest, pristine, json) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
-                Some(((kind, digest), (pristine == "1", json)))
+                Some(((kind, digest), (pristine == "1", json, line)))
             })
             .collect();
         FrontMatterCache { entries }
@@ -129,9 +138,9 @@ impl<'a> FrontMatterCache<'a> {
 
     /// The file as `T`, from the cache if it holds the file's front matter.
     /// Also returns the file's cache line.
-    fn read_cached<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<String>), ContentError> {
+    fn read_cached<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<Cow<'a, str>>), ContentError> {
         let digest = Self::digest(text);
-        if let Some(&(pristine, json)) = self.entries.get(&(T::KIND.noun(), digest.as_str()))
+        if let Some(&(pristine, json, line)) = self.entries.get(&(T::KIND.noun(), digest.as_str()))
             && let Ok(meta) = serde_json::from_str::<T::Meta>(json)
             && let Ok(doc) = content::split_document(path, text)
         {
@@ -141,18 +150,19 @@ impl<'a> FrontMatterCache<'a> {
                 body_line: doc.body_line + T::lines_dropped_before(doc.body),
                 item: T::assemble(meta, doc.body),
             };
-            return Ok((loaded, Some(Self::line(T::KIND.noun(), &digest, pristine, json))));
+            return Ok((loaded, Some(Cow::Borrowed(line))));
         }
         let loaded = content::parse::<T>(path, text)?;
         let line = serde_json::to_string(loaded.item.meta())
             .ok()
-            .map(|json| Self::line(T::KIND.noun(), &digest, loaded.pristine, &json));
+            .map(|json| Cow::Owned(Self::line(T::KIND.noun(), &digest, loaded.pristine, &json)));
         Ok((loaded, line))
     }
 }
 
-impl ItemReader for FrontMatterCache<'_> {
-    fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<String>), ContentError> {
+impl<'a> ItemReader for FrontMatterCache<'a> {
+    type Line = Cow<'a, str>;
+    fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<Cow<'a, str>>), ContentError> {
         self.read_cached(path, text)
     }
 }

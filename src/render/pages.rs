@@ -52,6 +52,8 @@ pub enum PageSpec {
 pub struct Body {
     /// Plain text with block boundaries as single spaces.
     pub text: String,
+    /// The first sentence of the first paragraph ([`first_sentence`]).
+    pub lead: String,
     /// Where it nests too deep to publish (see [`markdown_to_html::too_deep_error`]).
     pub too_deep_at: Option<usize>,
     /// Digest of the Markdown, for the text cache.
@@ -63,13 +65,18 @@ impl Body {
     fn new(markdown: &str, texts: &TextCache) -> Body {
         let digest = TextCache::digest(markdown);
         match texts.get(digest) {
-            Some((text, too_deep_at)) => {
-                Body { text: text.to_string(), too_deep_at, digest, html: std::sync::OnceLock::new() }
-            }
+            Some(cached) => Body {
+                text: cached.text.to_string(),
+                lead: cached.lead.to_string(),
+                too_deep_at: cached.too_deep_at,
+                digest,
+                html: std::sync::OnceLock::new(),
+            },
             None => {
                 let rendered = markdown_to_html::render(markdown);
                 let html = std::sync::OnceLock::from(rendered.html);
-                Body { text: rendered.text, too_deep_at: rendered.too_deep_at, digest, html }
+                let lead = first_sentence(markdown, SUMMARY_CHARS);
+                Body { text: rendered.text, lead, too_deep_at: rendered.too_deep_at, digest, html }
             }
         }
     }
@@ -127,15 +134,11 @@ impl<'a> Pages<'a> {
         let article_cards = site
             .articles
             .par_iter()
-            .map(|a| {
+            .zip(&bodies)
+            .map(|(a, body)| {
                 let meta = &a.loaded.item.meta;
-                let mut card = card(
-                    "article",
-                    &meta.title,
-                    site::article_url(&meta.slug),
-                    meta.date,
-                    first_sentence(&a.loaded.item.body, SUMMARY_CHARS),
-                );
+                let mut card =
+                    card("article", &meta.title, site::article_url(&meta.slug), meta.date, body.lead.clone());
                 card["answer"] = json!(short_answer(meta.answer.as_deref()));
                 card
             })
@@ -188,15 +191,16 @@ impl<'a> Pages<'a> {
     pub fn fingerprint(&self) -> [u8; 16] {
         use super::cache::HashWriter;
         use rayon::prelude::*;
+        use std::hash::Hash;
         use std::io::Write;
-        // Writing into a hasher cannot fail.
+        // Writing into a hasher cannot fail. Front matter and cards are
+        // hashed as `Hash` feeds them, not as JSON: serialising every item
+        // was a tenth of a one-edit rebuild. Hashing lengths and ending
+        // strings with 0xff (never in UTF-8) keeps the feed unambiguous.
         fn digest(write: impl FnOnce(&mut HashWriter) -> std::io::Result<()>) -> u128 {
             let mut h = HashWriter::default();
             let _ = write(&mut h);
             h.0.digest128()
-        }
-        fn json<T: serde::Serialize + ?Sized>(h: &mut HashWriter, value: &T) -> std::io::Result<()> {
-            serde_json::to_writer(h, value).map_err(std::io::Error::other)
         }
         let site = self.site;
         let articles: Vec<u128> = site
@@ -205,9 +209,9 @@ impl<'a> Pages<'a> {
             .zip(&self.article_cards)
             .map(|(a, card)| {
                 digest(|h| {
-                    json(h, &a.loaded.item.meta)?;
-                    json(h, card)?;
-                    write!(h, "{:?}{:?}{:?}{:?}", a.regions, a.topics, a.related_articles, a.related_snippets)
+                    (&a.loaded.item.meta, card, &a.regions, &a.topics).hash(&mut h.0);
+                    (&a.related_articles, &a.related_snippets).hash(&mut h.0);
+                    Ok(())
                 })
             })
             .collect();
@@ -217,15 +221,14 @@ impl<'a> Pages<'a> {
             .zip(&self.recommendation_cards)
             .map(|(r, card)| {
                 digest(|h| {
-                    json(h, &r.loaded.item.meta)?;
-                    json(h, card)?;
-                    write!(h, "{:?}{:?}{:?}{:?}", r.regions, r.topics, r.seen_on, r.answered_by)
+                    (&r.loaded.item.meta, card, &r.regions, &r.topics, &r.seen_on, r.answered_by).hash(&mut h.0);
+                    Ok(())
                 })
             })
             .collect();
         let whole = digest(|h| {
             write!(h, "{:?}\0{:?}\0{}\0", self.config, self.vocabulary, self.host_root)?;
-            json(h, &self.common)?;
+            self.common.hash(&mut h.0);
             for term in &site.regions {
                 write!(h, "\0{}{:?}{:?}", term.unit, term.children, term.items)?;
             }
@@ -252,7 +255,11 @@ impl<'a> Pages<'a> {
 
     /// The text cache's entries for every body and excerpt.
     pub fn texts(&self) -> Vec<text_cache::Entry<'_>> {
-        self.bodies.iter().chain(&self.excerpts).map(|b| (b.digest, b.text.as_str(), b.too_deep_at)).collect()
+        self.bodies
+            .iter()
+            .chain(&self.excerpts)
+            .map(|b| text_cache::Entry { digest: b.digest, text: &b.text, lead: &b.lead, too_deep_at: b.too_deep_at })
+            .collect()
     }
 
     /// The text only the page of `spec` shows: an article's body or a
@@ -525,7 +532,7 @@ impl<'a> Pages<'a> {
         json!({
             "section": "articles",
             "title": meta.title,
-            "description": description(meta.answer.as_deref(), &article.loaded.item.body),
+            "description": description(meta.answer.as_deref(), &self.bodies[index].lead),
             "og_type": "article",
             "breadcrumbs": breadcrumbs,
             "page": {
@@ -733,9 +740,9 @@ pub fn article_summary(answer: Option<&str>, body: &Body) -> String {
 }
 
 /// A page's meta description: the short answer, then the body's first
-/// sentence, never headings run into text.
-fn description(answer: Option<&str>, body: &str) -> String {
-    let first = first_sentence(body, SUMMARY_CHARS);
+/// sentence (`lead`), never headings run into text.
+fn description(answer: Option<&str>, lead: &str) -> String {
+    let first = lead.to_string();
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
         Some(answer) => format!("{} {first}", markdown_to_html::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
         None => first,

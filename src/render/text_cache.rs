@@ -1,13 +1,14 @@
-//! The plain text of every rendered body and excerpt, by digest of its
-//! Markdown, in `.policypress-cache/body-text.bin`. The search index, the
-//! cards and the nesting check need only the text, so a rebuild renders
-//! Markdown to HTML for the pages it writes instead of for every body.
+//! The plain text and the lead sentence of every rendered body and
+//! excerpt, by digest of its Markdown, in `.policypress-cache/body-text.bin`.
+//! The search index, the cards and the nesting check need only these, so a
+//! rebuild parses Markdown for the pages it writes instead of for every body.
 //! Safe to delete: the file is trusted only whole, under a header naming
 //! the renderer (what it makes of a fixed sample) and a checksum.
 //!
 //! ```text
 //! header   MAGIC, xxh3 of the sample's text and nesting, xxh3 of the body
-//! entry    digest (16 bytes), nesting offset + 1 or 0 (u64), text length (u64), UTF-8 text
+//! entry    digest (16 bytes), nesting offset + 1 or 0 (u64), text length (u64),
+//!          lead length (u64), UTF-8 text, UTF-8 lead
 //! ```
 
 use std::fs;
@@ -18,16 +19,27 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use super::markdown_to_html;
 
-const MAGIC: &[u8; 8] = b"PPBODYTX";
-const ENTRY_HEAD: usize = 16 + 8 + 8;
+const MAGIC: &[u8; 8] = b"PPBODY02";
+const ENTRY_HEAD: usize = 16 + 8 + 8 + 8;
 /// Nests, links, escapes and breaks lines, as bodies do.
 const SAMPLE: &str = "## 一、标题\n\n> 引用 **加粗** [链接](https://example.org) <b>x</b>\n\n1. 项\n   - 子项\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
 
-/// A body's text and where it nests too deep, by its digest.
-pub type Entry<'a> = (u128, &'a str, Option<usize>);
+/// What a build keeps of one body, by the digest of its Markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub digest: u128,
+    pub text: &'a str,
+    pub lead: &'a str,
+    /// Where it nests too deep to publish.
+    pub too_deep_at: Option<usize>,
+}
 
-/// Where an entry's text starts and ends in the file, and its nesting.
-type Location = (usize, usize, Option<usize>);
+/// Where an entry's text and lead lie in the file, and its nesting.
+struct Location {
+    text: std::ops::Range<usize>,
+    lead: std::ops::Range<usize>,
+    too_deep_at: Option<usize>,
+}
 
 /// The texts a build rendered before.
 #[derive(Default)]
@@ -50,29 +62,32 @@ impl TextCache {
         xxh3_128(markdown.as_bytes())
     }
 
-    /// The text and nesting recorded for Markdown with `digest`.
-    pub fn get(&self, digest: u128) -> Option<(&str, Option<usize>)> {
-        let &(start, end, too_deep_at) = self.index.get(&digest)?;
-        let text = std::str::from_utf8(self.bytes.get(start..end)?).ok()?;
-        Some((text, too_deep_at))
+    /// The entry recorded for Markdown with `digest`.
+    pub fn get(&self, digest: u128) -> Option<Entry<'_>> {
+        let location = self.index.get(&digest)?;
+        let text = std::str::from_utf8(self.bytes.get(location.text.clone())?).ok()?;
+        let lead = std::str::from_utf8(self.bytes.get(location.lead.clone())?).ok()?;
+        Some(Entry { digest, text, lead, too_deep_at: location.too_deep_at })
     }
 
     /// The file holding `entries`, unless this cache holds exactly them.
     pub fn update(&self, entries: &[Entry<'_>]) -> Option<Vec<u8>> {
-        let mut digests: Vec<u128> = entries.iter().map(|e| e.0).collect();
+        let mut digests: Vec<u128> = entries.iter().map(|e| e.digest).collect();
         digests.sort_unstable();
         digests.dedup();
         if digests.len() == self.index.len() && digests.iter().all(|d| self.index.contains_key(d)) {
             return None;
         }
-        let mut body = Vec::with_capacity(entries.iter().map(|e| ENTRY_HEAD + e.1.len()).sum());
+        let mut body = Vec::with_capacity(entries.iter().map(|e| ENTRY_HEAD + e.text.len() + e.lead.len()).sum());
         let mut written = rustc_hash::FxHashSet::default();
-        for &(digest, text, too_deep_at) in entries {
-            if written.insert(digest) {
-                body.extend_from_slice(&digest.to_le_bytes());
-                body.extend_from_slice(&too_deep_at.map_or(0, |at| at as u64 + 1).to_le_bytes());
-                body.extend_from_slice(&(text.len() as u64).to_le_bytes());
-                body.extend_from_slice(text.as_bytes());
+        for entry in entries {
+            if written.insert(entry.digest) {
+                body.extend_from_slice(&entry.digest.to_le_bytes());
+                body.extend_from_slice(&entry.too_deep_at.map_or(0, |at| at as u64 + 1).to_le_bytes());
+                body.extend_from_slice(&(entry.text.len() as u64).to_le_bytes());
+                body.extend_from_slice(&(entry.lead.len() as u64).to_le_bytes());
+                body.extend_from_slice(entry.text.as_bytes());
+                body.extend_from_slice(entry.lead.as_bytes());
             }
         }
         Some(crate::fsutil::seal(MAGIC, renderer(), &body))
@@ -96,11 +111,12 @@ fn index(bytes: &[u8]) -> Option<HashMap<u128, Location>> {
         let head = bytes.get(at..at.checked_add(ENTRY_HEAD)?)?;
         let digest = u128::from_le_bytes(head[..16].try_into().ok()?);
         let nesting = u64::from_le_bytes(head[16..24].try_into().ok()?);
-        let len = usize::try_from(u64::from_le_bytes(head[24..32].try_into().ok()?)).ok()?;
-        let start = at + ENTRY_HEAD;
-        let end = start.checked_add(len).filter(|&end| end <= bytes.len())?;
+        let len = |at: usize| usize::try_from(u64::from_le_bytes(head[at..at + 8].try_into().ok()?)).ok();
+        let text_start = at + ENTRY_HEAD;
+        let lead_start = text_start.checked_add(len(24)?)?;
+        let end = lead_start.checked_add(len(32)?).filter(|&end| end <= bytes.len())?;
         let too_deep_at = nesting.checked_sub(1).map(usize::try_from).transpose().ok()?;
-        index.insert(digest, (start, end, too_deep_at));
+        index.insert(digest, Location { text: text_start..lead_start, lead: lead_start..end, too_deep_at });
         at = end;
     }
     Some(index)
@@ -117,12 +133,22 @@ mod tests {
         let deep = format!("{}x", "> ".repeat(markdown_to_html::MAX_NESTING + 2));
         let bodies = ["正文 **加粗**\n\n- 项", "", deep.as_str()];
         let rendered: Vec<_> = bodies.iter().map(|b| markdown_to_html::render(b)).collect();
-        let entries: Vec<Entry<'_>> =
-            bodies.iter().zip(&rendered).map(|(b, r)| (TextCache::digest(b), r.text.as_str(), r.too_deep_at)).collect();
+        let leads = ["正文 加粗", "", "x"];
+        let entries: Vec<Entry<'_>> = bodies
+            .iter()
+            .zip(&rendered)
+            .zip(leads)
+            .map(|((b, r), lead)| Entry {
+                digest: TextCache::digest(b),
+                text: &r.text,
+                lead,
+                too_deep_at: r.too_deep_at,
+            })
+            .collect();
         crate::fsutil::write_cache(&path, &TextCache::default().update(&entries).unwrap());
         let cache = TextCache::load(&path);
-        for (body, rendered) in bodies.iter().zip(&rendered) {
-            assert_eq!(cache.get(TextCache::digest(body)), Some((rendered.text.as_str(), rendered.too_deep_at)));
+        for entry in &entries {
+            assert_eq!(cache.get(entry.digest).as_ref(), Some(entry));
         }
         assert!(cache.update(&entries).is_none(), "nothing changed, nothing to save");
         assert!(cache.update(&entries[..2]).is_some(), "a body gone, the file shrinks");

@@ -28,6 +28,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
+use super::token_cache::{self, TokenCache};
 use super::tokenize::scan;
 use super::{BOOSTS, FIELDS, SearchDoc, for_each_field};
 
@@ -87,8 +88,8 @@ pub(super) struct Plan {
 /// if the file then takes at most `budget` bytes. On a large site this
 /// tokenizes only the first few hundred bodies, and a body edit keeps the
 /// digest.
-pub(super) fn plan(docs: &[&SearchDoc], budget: u64) -> Plan {
-    let bodies_possible = !bodies_exceed(docs, budget);
+pub(super) fn plan(docs: &[&SearchDoc], budget: u64, tokens: &TokenCache) -> Plan {
+    let bodies_possible = !bodies_exceed(docs, budget, tokens);
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut add = |text: &str| {
         hasher.update(&(text.len() as u64).to_le_bytes());
@@ -195,7 +196,7 @@ fn body_root(
     room: u64,
     lengths: &mut [[u32; 5]],
 ) -> Option<Vec<u8>> {
-    if bodies_exceed(docs, room) {
+    if bodies_exceed(docs, room, &TokenCache::disabled()) {
         return None;
     }
     let body_entries = entries(docs, BODY);
@@ -213,8 +214,9 @@ fn body_root(
 
 /// Whether the body postings would take more than `limit` bytes, each at
 /// least its ref and `:{"tf":1},`: a bound that rules out large sites
-/// without building their postings.
-fn bodies_exceed(docs: &[&SearchDoc], limit: u64) -> bool {
+/// without building their postings. A document `tokens` holds is not
+/// tokenized again: its entry says how many distinct terms its body has.
+fn bodies_exceed(docs: &[&SearchDoc], limit: u64, tokens: &TokenCache) -> bool {
     let mut least = 0u64;
     for (chunk, first) in docs.chunks(BODY_CHUNK).zip((0..).step_by(BODY_CHUNK)) {
         least += chunk
@@ -223,12 +225,18 @@ fn bodies_exceed(docs: &[&SearchDoc], limit: u64) -> bool {
             .map_init(
                 || (KeyMap::<()>::default(), String::new(), LongWords::default()),
                 |(seen, word, long), (n, d)| {
-                    seen.clear();
-                    scan(&d.body, word, |t| {
-                        seen.insert(terms::key(t, long), ());
-                    });
+                    let distinct = match tokens.get(token_cache::digest(d)) {
+                        Some(payload) => payload.terms_in(BODY),
+                        None => {
+                            seen.clear();
+                            scan(&d.body, word, |t| {
+                                seen.insert(terms::key(t, long), ());
+                            });
+                            seen.len()
+                        }
+                    };
                     let ref_len = short_ref(first + n).len() as u64 + 2;
-                    seen.len() as u64 * (ref_len + 10)
+                    distinct as u64 * (ref_len + 10)
                 },
             )
             .sum::<u64>();
@@ -508,7 +516,7 @@ mod tests {
     fn written(docs: &[&SearchDoc], budget: u64) -> (Value, Written) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("index.json");
-        let written = write(docs, &path, &plan(docs, budget)).unwrap();
+        let written = write(docs, &path, &plan(docs, budget, &TokenCache::disabled())).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(written.bytes, text.len() as u64);
         assert_eq!(read_back(&path).unwrap(), written);
@@ -595,12 +603,39 @@ mod tests {
     }
 
     #[test]
+    fn the_token_cache_bounds_bodies_exactly_as_tokenizing_does() {
+        let long = "b".repeat(300);
+        let bodies = [
+            "职工医保个人账户的资金来源于个人缴费和单位缴费划入。".to_string(),
+            format!("{long} {long} 2025年 12393 热线 Policy policy"),
+            "重复 重复 重复 医保 医保".to_string(),
+            String::new(),
+        ];
+        let docs: Vec<SearchDoc> =
+            bodies.iter().enumerate().map(|(n, body)| doc(&format!("articles/{n}/"), "问题", body)).collect();
+        let docs: Vec<&SearchDoc> = docs.iter().collect();
+        let dir = tempfile::tempdir().unwrap();
+        let (long_words, mut tf, mut word) = (LongWords::default(), KeyMap::default(), String::new());
+        let entries: Vec<_> = docs
+            .iter()
+            .map(|d| (token_cache::digest(d), Some(token_cache::encode(d, &long_words, &mut tf, &mut word))))
+            .collect();
+        TokenCache::load(dir.path()).save(&entries);
+        let cached = TokenCache::load(dir.path());
+        assert!(docs.iter().all(|d| cached.get(token_cache::digest(d)).is_some()));
+        let fresh = TokenCache::disabled();
+        for limit in 0..2_000 {
+            assert_eq!(bodies_exceed(&docs, limit, &cached), bodies_exceed(&docs, limit, &fresh), "at {limit} bytes");
+        }
+    }
+
+    #[test]
     fn a_body_edit_keeps_the_digest_only_where_bodies_cannot_fit() {
         let body = "职工医保个人账户的资金来源于个人缴费和单位缴费划入。";
         let mut docs: Vec<SearchDoc> = (0..600).map(|n| doc(&format!("articles/{n}/"), "问题", body)).collect();
         let digests = |docs: &[SearchDoc], budget| {
             let docs: Vec<&SearchDoc> = docs.iter().collect();
-            plan(&docs, budget).digest
+            plan(&docs, budget, &TokenCache::disabled()).digest
         };
         let (roomy, tight) = (digests(&docs, MB), digests(&docs, 1000));
         docs[599].body = "城乡居民医保".into();

@@ -140,7 +140,7 @@ pub fn write_index(
     let (written, (monolithic, plan)) = rayon::join(
         || shards::write(&docs, &out_dir.join("search"), previous_search.as_deref(), client, tokens),
         || {
-            let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET));
+            let plan = elasticlunr.then(|| elastic::plan(&docs, MONOLITHIC_BUDGET, tokens));
             let Some(plan) = plan else { return (Ok(elastic::Written { bytes: 0, bodies: false }), None) };
             let path = out_dir.join(MONOLITHIC_FILE);
             let written = match kept_elasticlunr(plan.digest) {

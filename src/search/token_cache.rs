@@ -329,6 +329,25 @@ impl<'a> Payload<'a> {
         std::array::from_fn(|_| reader.varint().unwrap_or_default() as u32)
     }
 
+    /// How many distinct terms `field` holds.
+    pub fn terms_in(&self, field: usize) -> usize {
+        let mut reader = Reader { bytes: self.bytes, at: 0 };
+        for _ in 0..5 {
+            reader.varint();
+        }
+        let mut found = 0;
+        for _ in 0..reader.varint().unwrap_or_default() {
+            reader.varint();
+            found += usize::from(reader.counts().unwrap_or_default()[field] > 0);
+        }
+        for _ in 0..reader.varint().unwrap_or_default() {
+            let len = reader.varint().unwrap_or_default() as usize;
+            reader.take(len);
+            found += usize::from(reader.counts().unwrap_or_default()[field] > 0);
+        }
+        found
+    }
+
     /// Calls `f(key, counts)` for every term; long words are numbered in `long`.
     pub fn for_each_term(&self, long: &LongWords, mut f: impl FnMut(Key, [u8; 5])) {
         let mut reader = Reader { bytes: self.bytes, at: 0 };

@@ -324,15 +324,21 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
-    let Collected { mut partitions, long, basis, merged_terms } = collect_postings(docs, cache);
+    // The place table needs no postings: it is built while the serial
+    // steps of collecting them leave a core idle.
+    let (Collected { mut partitions, long, basis, merged_terms }, (places, place_context)) =
+        rayon::join(|| collect_postings(docs, cache), crate::taxonomy::client_places);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
-    if cache.enabled() {
-        cache.save_postings(basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)).as_deref());
-    }
+    let postings = cache.enabled().then(|| basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)));
     let count = buckets.count;
-    let (places, place_context) = crate::taxonomy::client_places();
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
-    let generation = write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)?;
+    // Writing the saved postings (megabytes) waits on nothing the chunks need.
+    let generation = std::thread::scope(|scope| {
+        if let Some(postings) = postings {
+            scope.spawn(move || cache.save_postings(postings.as_deref()));
+        }
+        write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)
+    })?;
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
     Ok(Written { files, bytes: generation.bytes + manifest, merged_terms })

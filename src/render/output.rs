@@ -276,11 +276,17 @@ impl Staging {
     /// the staging directory held that the new site lacks, and exchanges
     /// the staging and output directories.
     pub fn commit(mut self) -> Result<(), BuildError> {
-        let files = self.files();
+        // The sets of the new site's files and directories are built once:
+        // at 10k pages each holds tens of thousands of paths, and commit is
+        // the one step of a rebuild that nothing runs beside.
+        let mut files = std::mem::take(self.files.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        files.sort_unstable();
+        files.dedup();
         let mut tree: HashSet<&str> = files.iter().map(String::as_str).collect();
-        let carried = self.carry_foreign(&files)?;
+        let mut dirs = directories(&files);
+        let carried = self.carry_foreign(&tree, &dirs)?;
         tree.extend(carried.iter().map(String::as_str));
-        let dirs: HashSet<&str> = tree.iter().flat_map(|rel| parents(rel)).collect();
+        dirs.extend(directories(&carried));
         let mut stale: Vec<&str> =
             self.held.keys().map(String::as_str).filter(|rel| !tree.contains(rel) && !dirs.contains(rel)).collect();
         stale.sort_unstable();
@@ -320,11 +326,10 @@ impl Staging {
     /// Hard-links the files other tools put into the previous site into
     /// the new one, except those in a directory the site no longer has
     /// and those the new site writes itself; returns their paths.
-    fn carry_foreign(&self, files: &[String]) -> Result<Vec<String>, BuildError> {
+    fn carry_foreign(&self, new_files: &HashSet<&str>, new_dirs: &HashSet<&str>) -> Result<Vec<String>, BuildError> {
         let (Some(known), Some(previous)) = (&self.known, &self.previous) else { return Ok(Vec::new()) };
-        let known_files: Vec<String> = known.iter().cloned().collect();
-        let gone: HashSet<&str> = stale_roots(&known_files, files).into_iter().collect();
-        let new_files: HashSet<&str> = files.iter().map(String::as_str).collect();
+        let gone: HashSet<&str> =
+            stale_roots(known.iter().map(String::as_str), new_files, new_dirs).into_iter().collect();
         let mut carried = Vec::new();
         for rel in self.live.keys() {
             let in_gone_dir = parents(rel).any(|dir| gone.contains(dir));
@@ -471,14 +476,14 @@ fn link_tree(from: &Path, to: &Path, files: &[String]) -> io::Result<()> {
 /// The fewest paths whose removal removes every file of `previous` that
 /// `files` lacks: a directory holding none of `files` goes whole, such as
 /// the previous search generation or a deleted article's directory.
-fn stale_roots<'a>(previous: &'a [String], files: &[String]) -> Vec<&'a str> {
-    let keep: HashSet<&str> = files.iter().map(String::as_str).collect();
-    let live_dirs: HashSet<&str> = files.iter().flat_map(|rel| parents(rel)).collect();
+fn stale_roots<'a>(
+    previous: impl Iterator<Item = &'a str>,
+    files: &HashSet<&str>,
+    file_dirs: &HashSet<&str>,
+) -> Vec<&'a str> {
     let mut roots: Vec<&str> = previous
-        .iter()
-        .map(String::as_str)
-        .filter(|rel| !keep.contains(rel))
-        .map(|rel| parents(rel).take_while(|dir| !live_dirs.contains(dir)).last().unwrap_or(rel))
+        .filter(|rel| !files.contains(rel))
+        .map(|rel| parents(rel).take_while(|dir| !file_dirs.contains(dir)).last().unwrap_or(rel))
         .collect();
     roots.sort_unstable();
     roots.dedup();
@@ -489,6 +494,21 @@ fn stale_roots<'a>(previous: &'a [String], files: &[String]) -> Vec<&'a str> {
 /// non-empty, without `.` or `..` segments.
 pub fn is_inside(rel: &str) -> bool {
     !rel.is_empty() && rel.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
+/// Every directory holding one of `files`. Sorted neighbours mostly share
+/// their directories, which are then looked up once for the lot.
+fn directories(files: &[String]) -> HashSet<&str> {
+    let mut dirs = HashSet::default();
+    let mut last = "";
+    for rel in files {
+        let Some(dir) = parents(rel).next() else { continue };
+        if dir != last {
+            dirs.extend(parents(rel));
+            last = dir;
+        }
+    }
+    dirs
 }
 
 /// `a/b/c` → `a/b`, `a`.
@@ -681,8 +701,12 @@ mod tests {
         let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let previous =
             strings(&["a/x.html", "gone/index.html", "s/old/t/1.json", "s/old/t/2.json", "s/m.json", "top.html"]);
-        let files = strings(&["a/y.html", "s/new/t/1.json", "s/m.json"]);
-        assert_eq!(stale_roots(&previous, &files), ["a/x.html", "gone", "s/old", "top.html"]);
+        let files = strings(&["a/y.html", "s/m.json", "s/new/t/1.json"]);
+        let file_set: HashSet<&str> = files.iter().map(String::as_str).collect();
+        let dirs = directories(&files);
+        assert_eq!(dirs, HashSet::from_iter(["a", "s", "s/new", "s/new/t"]));
+        let roots = stale_roots(previous.iter().map(String::as_str), &file_set, &dirs);
+        assert_eq!(roots, ["a/x.html", "gone", "s/old", "top.html"]);
         assert_eq!(parents("a/b/c").collect::<Vec<_>>(), ["a/b", "a"]);
     }
 }

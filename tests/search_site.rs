@@ -1,13 +1,13 @@
 //! The search index over the fixture pages, and the throwaway sites the JS
 //! tests run against until the real builder writes one.
 //!
-//! * `POLICYPRESS_WRITE_SITE=dir cargo test --test search_site dev_site`
+//! * `POLICYPRESS_WRITE_SITE=dir cargo test --test integration search_site::dev_site`
 //!   writes a minimal site (index, search page, one page per document,
 //!   search.js) following the DOM contract at the top of search.js.
 //! * The 10,000-document synthetic site that measures the index is
 //!   `cargo bench --bench search_synthetic`.
 
-mod search_support;
+use crate::search_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

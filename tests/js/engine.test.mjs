@@ -15,7 +15,7 @@ test('counts are exact on a 3,000-document site: every document with every term 
   // taken with the Rust tokenizer over the documents themselves.
   const dir = mkdtempSync(join(tmpdir(), 'policypress-exact-'));
   try {
-    execFileSync('cargo', ['test', '-q', '--test', 'search_site', 'exact_site'], {
+    execFileSync('cargo', ['test', '-q', '--test', 'integration', 'search_site::exact_site'], {
       cwd: REPO,
       env: { ...process.env, POLICYPRESS_WRITE_SITE: dir },
       stdio: 'ignore',
@@ -40,7 +40,7 @@ test('a query on a site twice as large fetches no more, and finds every match ac
   try {
     execFileSync(
       'cargo',
-      ['test', '-q', '--test', 'search_site', 'doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was'],
+      ['test', '-q', '--test', 'integration', 'search_site::doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was'],
       { cwd: REPO, env: { ...process.env, POLICYPRESS_WRITE_SITE: dir }, stdio: 'ignore' }
     );
     const fetched = {};

@@ -1,7 +1,7 @@
 //! Untrusted content: markup in any text field stays text, and slugs can
 //! never place a file outside the output directory.
 
-mod build_support;
+use crate::build_support;
 
 use std::fs;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The output directory: swapped in atomically, untouched by failed
 //! builds, byte-identical across runs, and shaped by theme overrides.
 
-mod build_support;
+use crate::build_support;
 
 use std::fs;
 use std::path::Path;

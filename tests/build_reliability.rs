@@ -2,7 +2,7 @@
 //! error naming the file and line, or in a correct site; never in an abort
 //! or in someone else's files deleted.
 
-mod build_support;
+use crate::build_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};

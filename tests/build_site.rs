@@ -1,7 +1,7 @@
 //! End-to-end: the fixture site builds into the pages, links, sitemap and
 //! feed the design promises.
 
-mod build_support;
+use crate::build_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! `check` on a site with one file per kind of mistake: every problem is
 //! reported in one run, at the right file, line and column, with a fix.
 
-mod build_support;
+use crate::build_support;
 
 use std::path::Path;
 

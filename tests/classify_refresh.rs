@@ -1,7 +1,7 @@
 //! `policypress classify` after the vocabulary changes: generated files are
 //! updated, hand-edited ones are left alone, `--check` reports without writing.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

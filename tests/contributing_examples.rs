@@ -4,12 +4,12 @@
 //! to a message, regenerate them all with
 //!
 //! ```sh
-//! UPDATE_CONTRIBUTING=1 cargo test --test contributing_examples
+//! UPDATE_CONTRIBUTING=1 cargo test --test integration contributing_examples
 //! ```
 
 use std::path::Path;
 
-const REGENERATE: &str = "UPDATE_CONTRIBUTING=1 cargo test --test contributing_examples";
+const REGENERATE: &str = "UPDATE_CONTRIBUTING=1 cargo test --test integration contributing_examples";
 
 /// An example CONTRIBUTING.md quotes: the command as shown, and the
 /// directory of the scratch site it runs in. They run in this order, on

@@ -3,7 +3,7 @@
 //! snippets merge, near-duplicate grouping is measured on labeled pairs, and
 //! the store does not depend on import order.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;

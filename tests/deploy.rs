@@ -2,7 +2,7 @@
 //! the delete cap, dry runs, resuming an interrupted deploy. The same code
 //! runs against a real S3 server in `tests/deploy_s3.rs`.
 
-mod deploy_support;
+use crate::deploy_support;
 
 use std::fs;
 

@@ -8,7 +8,7 @@
 //! (`CI` set, as `.ci/run` and GitHub Actions run), which installs moto,
 //! they fail instead.
 
-mod deploy_support;
+use crate::deploy_support;
 
 use std::collections::BTreeMap;
 use std::fs;

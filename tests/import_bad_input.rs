@@ -2,7 +2,7 @@
 //! file, good files in the same run are still imported, the exit code says
 //! whether anything was rejected, and nothing panics.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs;

@@ -2,10 +2,10 @@
 //! files, nothing lost, re-import stability and hand edits.
 //!
 //! Golden files live in `tests/fixtures/expected/`; after an intended
-//! change, rewrite them with `UPDATE_GOLDEN=1 cargo test --test import_pages`
+//! change, rewrite them with `UPDATE_GOLDEN=1 cargo test --test integration import_pages`
 //! and review the diff.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! `new` writes an article that passes `check`, and never overwrites one.
 
-mod build_support;
+use crate::build_support;
 
 use std::path::Path;
 

@@ -1,18 +1,18 @@
 //! The search index over the fixture pages, and the throwaway sites the JS
 //! tests run against until the real builder writes one.
 //!
-//! * `POLICYPRESS_WRITE_SITE=dir cargo test --test search_site dev_site`
+//! * `POLICYPRESS_WRITE_SITE=dir cargo test --test integration search_site::dev_site`
 //!   writes a minimal site (index, search page, one page per document,
 //!   search.js) following the DOM contract at the top of search.js.
 //! * The 10,000-document synthetic site that measures the index is
 //!   `cargo bench --bench search_synthetic`.
 
-mod search_support;
+use crate::search_support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use policypress::search::{IndexFiles, SearchDoc, TokenCache, write_index};
+use policypress::search::{ClientData, IndexFiles, MemberBlocks, SearchDoc, TokenCache, write_index};
 use search_support::{fixture_docs, synthetic_docs, write_pages};
 
 /// The index of `docs` written into `dir` as a clean build does, with the
@@ -209,10 +209,16 @@ fn exact_site() {
     fs::write(dir.join("truth.json"), serde_json::to_vec(&truth).unwrap()).unwrap();
 }
 
+/// Membership blocks of the scale test: an eighth of a build's 8,192
+/// documents, so that its sites are an eighth of the 9,000 and 18,000
+/// documents that show the same of the default blocks, and index in an
+/// eighth of the time.
+const SCALE_BLOCK_DOCS: usize = 1_024;
+
 /// Documents of two sites for the scale tests, the second twice the first
-/// (both past one membership block of 8,192 documents), every tenth in a
-/// near-duplicate group of twenty, so that groups grow in number with the
-/// site, as snippet variants do.
+/// (both past one membership block), every tenth in a near-duplicate group
+/// of twenty, so that groups grow in number with the site, as snippet
+/// variants do.
 fn scale_docs(count: usize) -> Vec<SearchDoc<'static>> {
     let mut docs = synthetic_docs(count);
     for (i, doc) in docs.iter_mut().enumerate().filter(|(i, _)| i % 10 == 0) {
@@ -240,7 +246,7 @@ fn largest_files(search: &Path) -> std::collections::BTreeMap<String, u64> {
         if kind == "f/index.json" {
             // `extra` lists the documents tagged in several provinces, which
             // facet counts need for every result: it grows with them (77 of
-            // these 9,000 documents, 1 of the 106k of examples/synth).
+            // these 1,125 documents, 1 of the 106k of examples/synth).
             let mut index: serde_json::Value = serde_json::from_slice(&fs::read(entry.path()).unwrap()).unwrap();
             index.as_object_mut().unwrap().remove("extra");
             size = serde_json::to_vec(&index).unwrap().len() as u64;
@@ -257,18 +263,20 @@ fn largest_files(search: &Path) -> std::collections::BTreeMap<String, u64> {
 /// own file, whose 400 weighted postings take a little more room as the
 /// gaps between their documents widen (logarithmically). Before membership
 /// blocks, a common term's file and the facet index (with every
-/// near-duplicate group) doubled. `POLICYPRESS_WRITE_SITE=dir` keeps the
-/// sites as `dir/small` and `dir/large` (tests/js/engine.test.mjs measures
-/// queries on them).
+/// near-duplicate group) doubled. The sites and blocks are an eighth of a
+/// build's (see [`SCALE_BLOCK_DOCS`]). `POLICYPRESS_WRITE_SITE=dir` keeps
+/// the sites as `dir/small` and `dir/large` (tests/js/engine.test.mjs
+/// measures queries on them).
 #[test]
 fn doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was() {
     let temp = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("POLICYPRESS_WRITE_SITE").map_or_else(|| temp.path().to_path_buf(), PathBuf::from);
+    let client = ClientData { member_blocks: MemberBlocks::of(SCALE_BLOCK_DOCS), ..Default::default() };
     let mut sizes = Vec::new();
-    for (name, count) in [("small", 9_000), ("large", 18_000)] {
+    for (name, count) in [("small", 1_125), ("large", 2_250)] {
         let out = dir.join(name);
         let docs = scale_docs(count);
-        write_index(&docs, &out, None, false, |_| None, &Default::default(), &TokenCache::disabled()).unwrap();
+        write_index(&docs, &out, None, false, |_| None, &client, &TokenCache::disabled()).unwrap();
         sizes.push(largest_files(&out.join("search")));
         fs::write(out.join("truth.json"), serde_json::to_vec(&true_counts(&docs)).unwrap()).unwrap();
     }
@@ -285,7 +293,7 @@ fn doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was() {
             "f/r" => 256 * 5 + 2,
             _ => before * 11 / 10 + 64,
         };
-        assert!(after <= allowed, "largest {kind} file: {before} B at 9,000 documents, {after} B at 18,000");
+        assert!(after <= allowed, "largest {kind} file: {before} B at 1,125 documents, {after} B at 2,250");
     }
 }
 

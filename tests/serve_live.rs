@@ -1,7 +1,7 @@
 //! `policypress serve` as a user runs it: the real binary on a free port,
 //! fetched over HTTP while the site's files change under it.
 
-mod build_support;
+use crate::build_support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -398,6 +398,7 @@ fn client_data(layout: &SiteLayout, config: &Config, site: &Site<'_>, vocabulary
                 (topic.name.clone(), site::topic_url(&topic.slug))
             })
             .collect(),
+        member_blocks: search::MemberBlocks::default(),
     }
 }
 

@@ -29,6 +29,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use shards::MemberBlocks;
 pub use token_cache::TokenCache;
 pub use tokenize::{query_terms, tokenize};
 
@@ -55,8 +56,8 @@ pub struct SearchDoc<'a> {
 }
 
 /// What the client needs beside the index, written into the manifest: the
-/// synonym groups it expands queries with, and what an empty or fruitless
-/// query offers instead of results.
+/// synonym groups it expands queries with, what an empty or fruitless
+/// query offers instead of results, and the size of membership blocks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientData {
     pub synonyms: synonyms::Groups,
@@ -64,6 +65,7 @@ pub struct ClientData {
     pub popular: Vec<String>,
     /// Name and site-root-relative URL of every topic with pages.
     pub topics: Vec<(String, String)>,
+    pub member_blocks: MemberBlocks,
 }
 
 /// Sizes of what was written, for the build summary.

@@ -56,9 +56,10 @@
 //! then the document deltas coded as above. A term that common has a low
 //! IDF, so the weight the client assumes for the rest (the lowest, in the
 //! body) moves rankings little. `members` is empty when `postings` already
-//! holds every document. A membership longer than [`INLINE_MEMBERS_BYTES`]
-//! (at most `docs/6` bytes: 2.2 KB on a 10k-page site, 18 KB at 106k
-//! documents) is cut into blocks of [`MEMBER_BLOCK_DOCS`] documents, each a
+//! holds every document. A membership longer than an eighth of
+//! [`MEMBER_BLOCK_DOCS`] in bytes (at most `docs/6` bytes: 2.2 KB on a
+//! 10k-page site, 18 KB at 106k documents) is cut into blocks of
+//! [`MEMBER_BLOCK_DOCS`] documents (or [`MemberBlocks`]' count), each a
 //! file (`m/`) holding a JSON string in the same two forms, numbered from
 //! the block's first document; `members` is then `[count, bytes, …]` of
 //! each block, so the client reads the blocks it evaluates and estimates
@@ -92,15 +93,14 @@ pub const WEIGHTED_POSTINGS: usize = 400;
 /// (`p/<bucket>.<n>.json`), so that a query for a rare term never downloads
 /// the postings of a common one that hashed to the same chunk.
 pub const OWN_FILE_BYTES: usize = 1_024;
-/// Documents per membership block: a membership list longer than
-/// [`INLINE_MEMBERS_BYTES`] is cut into blocks of this many documents, each
-/// a file of its own (`m/<bucket>.<n>.<block>.json`), so that a query
-/// fetches the blocks it evaluates and never the whole site's list (a
-/// bitmap is `docs/6` bytes: 22 KB a term at 130k documents). A block's
-/// bitmap is 1.4 KB.
+/// Documents per membership block: a membership list longer than an
+/// eighth of this in bytes (1 KB) is cut into blocks of this many
+/// documents, each a file of its own (`m/<bucket>.<n>.<block>.json`), so
+/// that a query fetches the blocks it evaluates and never the whole site's
+/// list (a bitmap is `docs/6` bytes: 22 KB a term at 130k documents). A
+/// block's bitmap is 1.4 KB.
 pub const MEMBER_BLOCK_DOCS: usize = 8_192;
-/// Longest membership list kept whole in the term's entry.
-pub const INLINE_MEMBERS_BYTES: usize = 1_024;
+
 /// Aimed-at size of one term chunk in bytes; sets the bucket count.
 pub const TARGET_CHUNK_BYTES: usize = 3_500;
 /// Characters of answer and body a fragment carries for the snippet: room
@@ -126,6 +126,32 @@ const BATCH: usize = 2_048;
 const TASK: usize = 32;
 /// Term partitions: each is merged by one thread at a time, without locks.
 const PARTITIONS: usize = 64;
+
+/// The membership block size a build uses: [`MEMBER_BLOCK_DOCS`], unless a
+/// test sets a smaller one to show on a small site, quickly, what blocks do
+/// on a large one. The manifest names it, so the client reads either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberBlocks {
+    docs: usize,
+}
+
+impl MemberBlocks {
+    /// Blocks of `docs` documents (at least one).
+    pub fn of(docs: usize) -> Self {
+        Self { docs: docs.max(1) }
+    }
+
+    /// Longest membership string kept whole in the term's entry.
+    fn inline_bytes(self) -> usize {
+        self.docs / 8
+    }
+}
+
+impl Default for MemberBlocks {
+    fn default() -> Self {
+        Self::of(MEMBER_BLOCK_DOCS)
+    }
+}
 
 /// A document's quantized BM25 factor per field (0: term absent).
 #[derive(Clone, Copy)]
@@ -332,12 +358,13 @@ pub(super) fn write(
     let postings = cache.enabled().then(|| basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)));
     let count = buckets.count;
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
+    let block_size = client.member_blocks;
     // Writing the saved postings (megabytes) waits on nothing the chunks need.
     let generation = std::thread::scope(|scope| {
         if let Some(postings) = postings {
             scope.spawn(move || cache.save_postings(postings.as_deref()));
         }
-        write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, dir, previous)
+        write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, block_size, dir, previous)
     })?;
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
@@ -604,6 +631,7 @@ fn write_generation(
     long: &[String],
     places: &[(&str, String)],
     chunks_per_group: usize,
+    block_size: MemberBlocks,
     dir: &Path,
     previous: Option<&Path>,
 ) -> io::Result<Generation> {
@@ -629,7 +657,7 @@ fn write_generation(
                     .collect();
                 chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
                 let mut out = Vec::new();
-                let own = chunk_json(&chunk, places, docs.len(), &mut out);
+                let own = chunk_json(&chunk, places, docs.len(), block_size, &mut out);
                 files.push((format!("t/{b}.json"), out));
                 for (i, own) in own.into_iter().enumerate() {
                     own_files.push((format!("p/{b}.{i}.json"), own.entry));
@@ -741,7 +769,7 @@ fn write_manifest(
         "docs": docs,
         "buckets": buckets,
         "fragment": FRAGMENT_DOCS,
-        "block": MEMBER_BLOCK_DOCS,
+        "block": client.member_blocks.docs,
         "groupRange": super::facets::GROUP_RANGE_DOCS,
         "fields": FIELDS,
         "boosts": BOOSTS,
@@ -852,16 +880,17 @@ fn push_members(out: &mut Vec<u8>, members: &[u32], first: u32, docs: usize) {
 }
 
 /// The membership of `members` among `docs` documents, cut into blocks of
-/// [`MEMBER_BLOCK_DOCS`]: `(count, string)` of every block, in order.
-fn member_blocks(members: &[u32], docs: usize) -> Vec<(usize, Vec<u8>)> {
-    (0..docs.div_ceil(MEMBER_BLOCK_DOCS))
+/// `block_size`: `(count, string)` of every block, in order.
+fn member_blocks(members: &[u32], docs: usize, block_size: MemberBlocks) -> Vec<(usize, Vec<u8>)> {
+    let size = block_size.docs;
+    (0..docs.div_ceil(size))
         .map(|block| {
-            let first = (block * MEMBER_BLOCK_DOCS) as u32;
-            let end = first + MEMBER_BLOCK_DOCS as u32;
+            let first = (block * size) as u32;
+            let end = first + size as u32;
             let from = members.partition_point(|&doc| doc < first);
             let to = members.partition_point(|&doc| doc < end);
             let mut out = Vec::new();
-            push_members(&mut out, &members[from..to], first, MEMBER_BLOCK_DOCS.min(docs - first as usize));
+            push_members(&mut out, &members[from..to], first, size.min(docs - first as usize));
             (to - from, out)
         })
         .collect()
@@ -883,6 +912,7 @@ fn chunk_json(
     terms: &[(TermText<'_>, &TermPostings)],
     places: &[(&str, &str)],
     docs: usize,
+    block_size: MemberBlocks,
     out: &mut Vec<u8>,
 ) -> Vec<OwnEntry> {
     let mut own = Vec::new();
@@ -897,7 +927,7 @@ fn chunk_json(
         out.extend_from_slice(text.as_str().as_bytes());
         out.extend_from_slice(b"\":");
         let mut entry = Vec::new();
-        let blocks = entry_json(term, docs, &mut entry);
+        let blocks = entry_json(term, docs, block_size, &mut entry);
         if entry.len() > OWN_FILE_BYTES || !blocks.is_empty() {
             out.push(b'[');
             push_number(out, u64::from(term.df));
@@ -923,10 +953,10 @@ fn chunk_json(
 }
 
 /// `[df, postings, members]` of one term. When the membership string would
-/// be longer than [`INLINE_MEMBERS_BYTES`], `members` is instead
-/// `[count, bytes, …]`, the documents and string length of each block of
-/// [`MEMBER_BLOCK_DOCS`], and the non-empty blocks are returned.
-fn entry_json(term: &TermPostings, docs: usize, out: &mut Vec<u8>) -> Vec<(usize, Vec<u8>)> {
+/// be longer than `block_size` keeps inline, `members` is instead
+/// `[count, bytes, …]`, the documents and string length of each block, and
+/// the non-empty blocks are returned.
+fn entry_json(term: &TermPostings, docs: usize, block_size: MemberBlocks, out: &mut Vec<u8>) -> Vec<(usize, Vec<u8>)> {
     out.push(b'[');
     push_number(out, u64::from(term.df));
     out.extend_from_slice(b",\"");
@@ -939,13 +969,13 @@ fn entry_json(term: &TermPostings, docs: usize, out: &mut Vec<u8>) -> Vec<(usize
         out.extend(p.weights.iter().filter(|w| **w > 0).map(|&w| DIGITS[usize::from(w)]));
     }
     out.extend_from_slice(b"\",");
-    if members_bytes(&term.members, docs) <= INLINE_MEMBERS_BYTES {
+    if members_bytes(&term.members, docs) <= block_size.inline_bytes() {
         out.push(b'"');
         push_members(out, &term.members, 0, docs);
         out.extend_from_slice(b"\"]");
         return Vec::new();
     }
-    let blocks = member_blocks(&term.members, docs);
+    let blocks = member_blocks(&term.members, docs, block_size);
     out.push(b'[');
     for (i, (count, text)) in blocks.iter().enumerate() {
         if i > 0 {

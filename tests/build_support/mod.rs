@@ -1,6 +1,5 @@
 //! Helpers shared by the `build_*` tests: the fixture site and small
 //! HTML/XML readers for checking the output.
-#![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};

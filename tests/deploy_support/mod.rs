@@ -1,6 +1,5 @@
 //! Helpers shared by the deploy tests: a copy of the bundled site that can
 //! be edited, rebuilt and deployed.
-#![allow(dead_code)] // each test binary uses its own subset
 
 use std::collections::BTreeMap;
 use std::fs;

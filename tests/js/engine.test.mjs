@@ -15,7 +15,7 @@ test('counts are exact on a 3,000-document site: every document with every term 
   // taken with the Rust tokenizer over the documents themselves.
   const dir = mkdtempSync(join(tmpdir(), 'policypress-exact-'));
   try {
-    execFileSync('cargo', ['test', '-q', '--test', 'search_site', 'exact_site'], {
+    execFileSync('cargo', ['test', '-q', '--test', 'integration', 'search_site::exact_site'], {
       cwd: REPO,
       env: { ...process.env, POLICYPRESS_WRITE_SITE: dir },
       stdio: 'ignore',
@@ -34,13 +34,14 @@ test('counts are exact on a 3,000-document site: every document with every term 
 });
 
 test('a query on a site twice as large fetches no more, and finds every match across membership blocks', async () => {
-  // tests/search_site.rs writes a 9,000- and an 18,000-document site (two
-  // and three membership blocks) with the true counts beside each.
+  // tests/search_site.rs writes a 1,125- and a 2,250-document site (two
+  // and three membership blocks of 1,024 documents) with the true counts
+  // beside each.
   const dir = mkdtempSync(join(tmpdir(), 'policypress-scale-'));
   try {
     execFileSync(
       'cargo',
-      ['test', '-q', '--test', 'search_site', 'doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was'],
+      ['test', '-q', '--test', 'integration', 'search_site::doubling_the_site_leaves_every_file_a_query_reads_as_large_as_it_was'],
       { cwd: REPO, env: { ...process.env, POLICYPRESS_WRITE_SITE: dir }, stdio: 'ignore' }
     );
     const fetched = {};
@@ -67,7 +68,7 @@ test('a query on a site twice as large fetches no more, and finds every match ac
         assert.equal(listed, truth[query], `${name} ${query}: every match is listed, or listed as similar to one`);
       }
     }
-    assert.ok(fetched.large <= fetched.small * 1.1, `bytes fetched: ${fetched.small} at 9,000 documents, ${fetched.large} at 18,000`);
+    assert.ok(fetched.large <= fetched.small * 1.1, `bytes fetched: ${fetched.small} at 1,125 documents, ${fetched.large} at 2,250`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

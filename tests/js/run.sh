@@ -31,7 +31,7 @@ cleanup=""
 if [ -z "${POLICYPRESS_SITE:-}" ]; then
   site="$(mktemp -d)"
   cleanup="$site"
-  (cd "$repo" && POLICYPRESS_WRITE_SITE="$site" cargo test -q --test search_site dev_site >/dev/null)
+  (cd "$repo" && POLICYPRESS_WRITE_SITE="$site" cargo test -q --test integration search_site::dev_site >/dev/null)
   export POLICYPRESS_SITE="$site"
 fi
 trap '[ -n "$cleanup" ] && rm -rf "$cleanup"' EXIT

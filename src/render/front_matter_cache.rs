@@ -27,14 +27,7 @@ pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, 
         .is_some_and(|rest| rest.lines().eq(lines.iter().map(|line| line.as_ref())));
     // Most lines are the previous file's own: they are copied only when
     // the file is written again.
-    let text = (!unchanged).then(|| {
-        let mut text = FrontMatterCache::header();
-        for line in &lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    });
+    let text = (!unchanged).then(|| FrontMatterCache::file(lines.iter().map(|line| line.as_ref())));
     (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), text })
 }
 
@@ -50,13 +43,8 @@ impl FrontMatterUpdate {
     /// Writes the cache if it changed. The cache only saves time, so
     /// failing to write it costs nothing but the next build's speed.
     pub fn save(self) {
-        let Some(text) = self.text else { return };
-        let Some(dir) = self.path.parent() else { return };
-        let tmp = self.path.with_extension("tmp");
-        let written =
-            fs::create_dir_all(dir).and_then(|()| fs::write(&tmp, text)).and_then(|()| fs::rename(&tmp, &self.path));
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
+        if let Some(text) = self.text {
+            crate::fsutil::write_cache(&self.path, text.as_bytes());
         }
     }
 }
@@ -87,12 +75,7 @@ impl FrontMatterLines {
         let mut lines: Vec<&str> = kept.chain(self.0.iter().map(String::as_str)).collect();
         lines.sort_unstable();
         lines.dedup();
-        let mut text = FrontMatterCache::header();
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        FrontMatterUpdate { path: cache_file.to_path_buf(), text: Some(text) }.save();
+        FrontMatterUpdate { path: cache_file.to_path_buf(), text: Some(FrontMatterCache::file(lines)) }.save();
     }
 }
 
@@ -125,6 +108,16 @@ impl<'a> FrontMatterCache<'a> {
             })
             .collect();
         FrontMatterCache { entries }
+    }
+
+    /// The cache file holding `lines`, which are sorted.
+    fn file<'l>(lines: impl IntoIterator<Item = &'l str>) -> String {
+        let mut text = FrontMatterCache::header();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text
     }
 
     /// `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.

@@ -81,7 +81,7 @@ impl Body {
         }
     }
 
-    fn html(&self, markdown: impl FnOnce() -> String) -> &str {
+    fn html<'m>(&self, markdown: impl FnOnce() -> std::borrow::Cow<'m, str>) -> &str {
         self.html.get_or_init(|| markdown_to_html::render(&markdown()).html)
     }
 }
@@ -245,12 +245,13 @@ impl<'a> Pages<'a> {
 
     /// The HTML of article `index`'s body.
     pub fn body_html(&self, index: usize) -> &str {
-        self.bodies[index].html(|| self.site.articles[index].loaded.item.body.clone())
+        self.bodies[index].html(|| self.site.articles[index].loaded.item.body.as_str().into())
     }
 
     /// The HTML of recommendation `index`'s excerpt.
     fn excerpt_html(&self, index: usize) -> &str {
-        self.excerpts[index].html(|| excerpt_with_ellipsis(&self.site.recommendations[index].loaded.item.excerpt))
+        self.excerpts[index]
+            .html(|| excerpt_with_ellipsis(&self.site.recommendations[index].loaded.item.excerpt).into())
     }
 
     /// The text cache's entries for every body and excerpt.
@@ -742,10 +743,9 @@ pub fn article_summary(answer: Option<&str>, body: &Body) -> String {
 /// A page's meta description: the short answer, then the body's first
 /// sentence (`lead`), never headings run into text.
 fn description(answer: Option<&str>, lead: &str) -> String {
-    let first = lead.to_string();
     match answer.map(str::trim).filter(|a| !a.is_empty()) {
-        Some(answer) => format!("{} {first}", markdown_to_html::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
-        None => first,
+        Some(answer) => format!("{} {lead}", markdown_to_html::truncate(answer, SUMMARY_CHARS)).trim_end().to_string(),
+        None => lead.to_string(),
     }
 }
 

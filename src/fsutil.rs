@@ -83,3 +83,54 @@ pub fn write_cache(path: &Path, bytes: &[u8]) {
         let _ = fs::remove_file(path);
     }
 }
+
+/// A cache kept as [`seal`]ed files `00.bin`, `01.bin`… in one directory,
+/// its entries spread over them by digest: an edit then rewrites the one
+/// or two files whose entries changed, not one file of every entry (tens
+/// of megabytes at 10k pages, rebuilt and written on every rebuild).
+#[derive(Debug, Clone)]
+pub struct ShardedCache {
+    dir: PathBuf,
+    magic: [u8; 8],
+    recipe: u64,
+}
+
+impl ShardedCache {
+    /// Files an entry may be in.
+    pub const SHARDS: usize = 32;
+
+    pub fn new(dir: PathBuf, magic: &[u8; 8], recipe: u64) -> ShardedCache {
+        ShardedCache { dir, magic: *magic, recipe }
+    }
+
+    /// The shard an entry with `digest` belongs in.
+    pub fn shard_of(digest: u128) -> usize {
+        (digest % Self::SHARDS as u128) as usize
+    }
+
+    /// Each shard's body, in order; empty when its file is missing, was
+    /// written by another version or is damaged.
+    pub fn read(&self) -> Vec<Vec<u8>> {
+        use rayon::prelude::*;
+        (0..Self::SHARDS)
+            .into_par_iter()
+            .map(|n| {
+                let Ok(mut bytes) = fs::read(self.path(n)) else { return Vec::new() };
+                if unseal(&bytes, &self.magic, self.recipe).is_none() {
+                    return Vec::new();
+                }
+                bytes.drain(..SEAL_LEN);
+                bytes
+            })
+            .collect()
+    }
+
+    /// Replaces shard `n` with `body`.
+    pub fn write(&self, n: usize, body: &[u8]) {
+        write_cache(&self.path(n), &seal(&self.magic, self.recipe, body));
+    }
+
+    fn path(&self, n: usize) -> PathBuf {
+        self.dir.join(format!("{n:02}.bin"))
+    }
+}

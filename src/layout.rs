@@ -106,7 +106,7 @@ impl SiteLayout {
     }
 
     pub fn front_matter_cache(&self) -> PathBuf {
-        self.cache_dir().join("front-matter.tsv")
+        self.cache_dir().join("front-matter")
     }
 
     /// `path` relative to the root, as messages print it.

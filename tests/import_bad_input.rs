@@ -304,7 +304,10 @@ fn import_takes_the_site_root_as_every_command_does() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     good_page_imported(&site.path().join("content"));
-    assert!(site.path().join(".policypress-cache/front-matter.tsv").is_file(), "the build's cache is primed");
+    assert!(
+        site.path().join(".policypress-cache/front-matter").read_dir().is_ok_and(|mut d| d.next().is_some()),
+        "the build's cache is primed"
+    );
     let classify =
         run_command(&[OsStr::new("classify"), OsStr::new("--root"), site.path().as_os_str(), OsStr::new("--check")]);
     assert_eq!(classify.code, 0, "{}", classify.stderr);

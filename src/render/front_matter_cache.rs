@@ -4,47 +4,90 @@
 //! ([`super::cache`]) and is as safe to delete.
 
 use std::borrow::Cow;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::content::format::written_checksum;
 use crate::content::{self, ContentError, ContentTree, ItemReader, Loaded};
+use crate::fsutil::ShardedCache;
 use crate::model::Item;
 
+/// The cache's files under `dir` (`.policypress-cache/front-matter/`):
+/// one line per file, `<kind>\t<digest>\t<pristine 0|1>\t<front matter as
+/// JSON>`, sorted, each line in the shard its digest picks.
+fn store(dir: &Path) -> ShardedCache {
+    // Another version may read front matter differently.
+    let recipe =
+        xxhash_rust::xxh3::xxh3_64(concat!("policypress-front-matter-v2 ", env!("CARGO_PKG_VERSION")).as_bytes());
+    ShardedCache::new(dir.to_path_buf(), b"PPFRONT2", recipe)
+}
+
+/// The shards' text; a shard that is not UTF-8 is damaged, and empty.
+fn read_shards(store: &ShardedCache) -> Vec<String> {
+    store.read().into_iter().map(|bytes| String::from_utf8(bytes).unwrap_or_default()).collect()
+}
+
+/// The shard of a cache line, by the digest in its second field.
+fn shard_of_line(line: &str) -> usize {
+    let digest = line.split('\t').nth(1).and_then(|hex| u128::from_str_radix(hex, 16).ok()).unwrap_or(0);
+    ShardedCache::shard_of(digest)
+}
+
+/// The text of each shard whose lines differ from `previous`, by number.
+fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l str>) -> Vec<(usize, String)> {
+    let mut by_shard: Vec<Vec<&str>> = vec![Vec::new(); ShardedCache::SHARDS];
+    for line in lines {
+        by_shard[shard_of_line(line)].push(line);
+    }
+    by_shard
+        .into_par_iter()
+        .enumerate()
+        .filter_map(|(n, mut lines)| {
+            lines.sort_unstable();
+            lines.dedup();
+            let old = previous.get(n).map_or("", String::as_str);
+            if old.lines().eq(lines.iter().copied()) {
+                return None;
+            }
+            let mut text = String::with_capacity(lines.iter().map(|line| line.len() + 1).sum());
+            for line in lines {
+                text.push_str(line);
+                text.push('\n');
+            }
+            Some((n, text))
+        })
+        .collect()
+}
+
 /// [`load_tree`] for a build: front matter that an earlier build parsed is
-/// taken from `cache_file` instead of parsed again. YAML parsing is most of
-/// the cost of loading a large site, and most files are unchanged from one
-/// build to the next. The returned update brings the file up to date.
-pub fn load_tree_cached(content_dir: &Path, cache_file: &Path) -> (ContentTree, FrontMatterUpdate) {
-    let previous = fs::read_to_string(cache_file).unwrap_or_default();
+/// taken from the cache in `dir` instead of parsed again. YAML parsing is
+/// most of the cost of loading a large site, and most files are unchanged
+/// from one build to the next. The returned update brings the cache up to
+/// date.
+pub fn load_tree_cached(content_dir: &Path, dir: &Path) -> (ContentTree, FrontMatterUpdate) {
+    let store = store(dir);
+    let previous = read_shards(&store);
     let cache = FrontMatterCache::parse(&previous);
-    let (tree, mut lines) = content::load_tree_with(content_dir, &cache);
-    lines.par_sort_unstable();
-    let unchanged = previous
-        .strip_prefix(FrontMatterCache::header().as_str())
-        .is_some_and(|rest| rest.lines().eq(lines.iter().map(|line| line.as_ref())));
-    // Most lines are the previous file's own: they are copied only when
-    // the file is written again.
-    let text = (!unchanged).then(|| FrontMatterCache::file(lines.iter().map(|line| line.as_ref())));
-    (tree, FrontMatterUpdate { path: cache_file.to_path_buf(), text })
+    let (tree, lines) = content::load_tree_with(content_dir, &cache);
+    let changed = changed_shards(&previous, lines.iter().map(|line| line.as_ref()));
+    (tree, FrontMatterUpdate { store, changed })
 }
 
 /// The front-matter cache as the last load left it, to be saved when
-/// convenient (it is tens of megabytes on a large site).
+/// convenient.
 pub struct FrontMatterUpdate {
-    path: PathBuf,
-    /// The whole file; `None` when it is up to date.
-    text: Option<String>,
+    store: ShardedCache,
+    /// The shards whose lines changed, with their new text.
+    changed: Vec<(usize, String)>,
 }
 
 impl FrontMatterUpdate {
-    /// Writes the cache if it changed. The cache only saves time, so
+    /// Writes the shards that changed. The cache only saves time, so
     /// failing to write it costs nothing but the next build's speed.
     pub fn save(self) {
-        if let Some(text) = self.text {
-            crate::fsutil::write_cache(&self.path, text.as_bytes());
+        for (n, text) in &self.changed {
+            self.store.write(*n, text.as_bytes());
         }
     }
 }
@@ -68,19 +111,17 @@ impl FrontMatterLines {
         self.0.extend(other.0);
     }
 
-    /// Adds the lines to the cache file, keeping what it holds.
-    pub fn merge_into(self, cache_file: &Path) {
-        let previous = fs::read_to_string(cache_file).unwrap_or_default();
-        let kept = previous.strip_prefix(FrontMatterCache::header().as_str()).unwrap_or_default().lines();
-        let mut lines: Vec<&str> = kept.chain(self.0.iter().map(String::as_str)).collect();
-        lines.sort_unstable();
-        lines.dedup();
-        FrontMatterUpdate { path: cache_file.to_path_buf(), text: Some(FrontMatterCache::file(lines)) }.save();
+    /// Adds the lines to the cache in `dir`, keeping what it holds.
+    pub fn merge_into(self, dir: &Path) {
+        let store = store(dir);
+        let previous = read_shards(&store);
+        let kept = previous.iter().flat_map(|shard| shard.lines());
+        let changed = changed_shards(&previous, kept.chain(self.0.iter().map(String::as_str)));
+        FrontMatterUpdate { store, changed }.save();
     }
 }
 
-/// Parsed front matter by kind and digest of the whole file, one line per
-/// file: `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
+/// Parsed front matter by kind and digest of the whole file.
 #[derive(Default)]
 struct FrontMatterCache<'a> {
     /// By kind and digest: whether the file is pristine, its front matter,
@@ -89,18 +130,10 @@ struct FrontMatterCache<'a> {
 }
 
 impl<'a> FrontMatterCache<'a> {
-    /// Names the format and the program: another version may read front
-    /// matter differently.
-    fn header() -> String {
-        format!("policypress-front-matter-v1\t{}\n", env!("CARGO_PKG_VERSION"))
-    }
-
-    fn parse(text: &'a str) -> FrontMatterCache<'a> {
-        let Some(rest) = text.strip_prefix(FrontMatterCache::header().as_str()) else {
-            return FrontMatterCache::default();
-        };
-        let entries = rest
-            .par_lines()
+    fn parse(shards: &'a [String]) -> FrontMatterCache<'a> {
+        let entries = shards
+            .par_iter()
+            .flat_map_iter(|shard| shard.lines())
             .filter_map(|line| {
                 let mut fields = line.splitn(4, '\t');
                 let (kind, digest, pristine, json) = (fields.next()?, fields.next()?, fields.next()?, fields.next()?);
@@ -108,16 +141,6 @@ impl<'a> FrontMatterCache<'a> {
             })
             .collect();
         FrontMatterCache { entries }
-    }
-
-    /// The cache file holding `lines`, which are sorted.
-    fn file<'l>(lines: impl IntoIterator<Item = &'l str>) -> String {
-        let mut text = FrontMatterCache::header();
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
     }
 
     /// `<kind>\t<digest>\t<pristine 0|1>\t<front matter as JSON>`.
@@ -165,6 +188,8 @@ mod tests {
     use super::*;
     use crate::content::{load_tree, render_document};
     use crate::model::ArticleMeta;
+    use std::fs;
+    use std::path::PathBuf;
 
     fn meta() -> ArticleMeta {
         ArticleMeta {
@@ -198,7 +223,7 @@ mod tests {
     fn cached_front_matter_loads_exactly_what_parsing_does() {
         let dir = tempfile::tempdir().unwrap();
         let content = dir.path().join("content");
-        let cache = dir.path().join("cache/front-matter.tsv");
+        let cache = dir.path().join("cache/front-matter");
         fs::create_dir_all(content.join("articles")).unwrap();
         fs::create_dir_all(content.join("recommendations")).unwrap();
         let mut full = meta();
@@ -212,25 +237,40 @@ mod tests {
         fs::write(content.join("recommendations/r.md"), "---\ntitle: 片段\nslug: r\noccurrences: 3\n---\n 摘要 \n")
             .unwrap();
         let parsed = snapshot(&load_tree(&content));
+        let files = || -> Vec<(PathBuf, Vec<u8>)> {
+            let mut files: Vec<_> = fs::read_dir(&cache)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .map(|path| (path.clone(), fs::read(path).unwrap()))
+                .collect();
+            files.sort();
+            files
+        };
 
         let (cold, update) = load_tree_cached(&content, &cache);
         update.save();
-        let written = fs::read_to_string(&cache).unwrap();
-        assert_eq!(written.lines().count(), 4, "a header and one line per parsed file: {written}");
+        let lines: usize = read_shards(&store(&cache)).iter().map(|shard| shard.lines().count()).sum();
+        assert_eq!(lines, 3, "one line per parsed file");
+        let written = files();
         let (warm, update) = load_tree_cached(&content, &cache);
         update.save();
         assert_eq!(snapshot(&cold), parsed);
         assert_eq!(snapshot(&warm), parsed);
-        assert_eq!(fs::read_to_string(&cache).unwrap(), written, "nothing changed, nothing to save");
+        assert_eq!(files(), written, "nothing changed, nothing to save");
 
         fs::write(content.join("articles/b.md"), "---\ntitle: 改过\nslug: b\n---\n正文\n").unwrap();
         let (edited, update) = load_tree_cached(&content, &cache);
         update.save();
         assert_eq!(snapshot(&edited), snapshot(&load_tree(&content)));
         assert!(snapshot(&edited).iter().any(|item| item.contains("改过")));
+        let rewritten = files().iter().zip(&written).filter(|(now, before)| now != before).count();
+        assert!((1..=2).contains(&rewritten), "an edit rewrites the shards of its old and new line: {rewritten}");
 
         // A damaged cache costs a parse, never a wrong item.
-        fs::write(&cache, written.replace("\"title\"", "\"titel\"")).unwrap();
+        for (path, bytes) in files() {
+            let text = String::from_utf8_lossy(&bytes).replace("\"title\"", "\"titel\"");
+            fs::write(path, text).unwrap();
+        }
         assert_eq!(snapshot(&load_tree_cached(&content, &cache).0), snapshot(&load_tree(&content)));
     }
 }

@@ -318,12 +318,10 @@ fn pages_with_cached_texts<'a>(
 ) -> (Pages<'a>, Option<std::thread::JoinHandle<()>>) {
     let favicon = theme.statics.contains_key("favicon.svg");
     let share_image = theme.statics.contains_key(pages::SHARE_IMAGE);
-    let texts_file = layout.cache_dir().join("body-text.bin");
-    let texts = if fresh { text_cache::TextCache::default() } else { text_cache::TextCache::load(&texts_file) };
+    let texts = text_cache::TextCache::load(&layout.cache_dir().join("body-text"), fresh);
     let pages = Pages::new(config, site, gazetteer, vocabulary, favicon, share_image, &texts);
-    let saving = texts
-        .update(&pages.texts())
-        .map(|bytes| std::thread::spawn(move || crate::fsutil::write_cache(&texts_file, &bytes)));
+    let update = texts.update(&pages.texts());
+    let saving = (!update.is_empty()).then(|| std::thread::spawn(move || update.save()));
     (pages, saving)
 }
 
@@ -359,7 +357,11 @@ fn load_content(
     let vocabulary = TopicVocabulary::load_or_bundled(layout);
     let cache_file = layout.front_matter_cache();
     if fresh {
-        let _ = std::fs::remove_file(&cache_file);
+        let _ = std::fs::remove_dir_all(&cache_file);
+    }
+    // Earlier builds kept each of these caches in one file.
+    for retired in ["front-matter.tsv", "body-text.bin"] {
+        let _ = std::fs::remove_file(layout.cache_dir().join(retired));
     }
     let (mut tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
     let saving = std::thread::spawn(move || front_matter.save());

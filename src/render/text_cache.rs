@@ -1,25 +1,29 @@
 //! The plain text and the lead sentence of every rendered body and
-//! excerpt, by digest of its Markdown, in `.policypress-cache/body-text.bin`.
+//! excerpt, by digest of its Markdown, in `.policypress-cache/body-text/`.
 //! The search index, the cards and the nesting check need only these, so a
 //! rebuild parses Markdown for the pages it writes instead of for every body.
-//! Safe to delete: the file is trusted only whole, under a header naming
-//! the renderer (what it makes of a fixed sample) and a checksum.
+//! Safe to delete: each of its files is trusted only whole, under a header
+//! naming the renderer (what it makes of a fixed sample) and a checksum.
 //!
 //! ```text
-//! header   MAGIC, xxh3 of the sample's text and nesting, xxh3 of the body
-//! entry    digest (16 bytes), nesting offset + 1 or 0 (u64), text length (u64),
-//!          lead length (u64), UTF-8 text, UTF-8 lead
+//! <nn>.bin  entries whose digest % SHARDS == nn (see [`ShardedCache`])
+//! header    MAGIC, xxh3 of the sample's text and nesting, xxh3 of the body
+//! entry     digest (16 bytes), nesting offset + 1 or 0 (u64), text length (u64),
+//!           lead length (u64), UTF-8 text, UTF-8 lead
 //! ```
 
-use std::fs;
 use std::path::Path;
+
+use rayon::prelude::*;
 
 use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use super::markdown_to_html;
 
-const MAGIC: &[u8; 8] = b"PPBODY02";
+use crate::fsutil::ShardedCache;
+
+const MAGIC: &[u8; 8] = b"PPBODY03";
 const ENTRY_HEAD: usize = 16 + 8 + 8 + 8;
 /// Nests, links, escapes and breaks lines, as bodies do.
 const SAMPLE: &str = "## 一、标题\n\n> 引用 **加粗** [链接](https://example.org) <b>x</b>\n\n1. 项\n   - 子项\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
@@ -34,28 +38,29 @@ pub struct Entry<'a> {
     pub too_deep_at: Option<usize>,
 }
 
-/// Where an entry's text and lead lie in the file, and its nesting.
+/// Where an entry's text and lead lie in its shard, and its nesting.
 struct Location {
+    shard: usize,
     text: std::ops::Range<usize>,
     lead: std::ops::Range<usize>,
     too_deep_at: Option<usize>,
 }
 
 /// The texts a build rendered before.
-#[derive(Default)]
 pub struct TextCache {
-    bytes: Vec<u8>,
+    store: ShardedCache,
+    shards: Vec<Vec<u8>>,
     index: HashMap<u128, Location>,
 }
 
 impl TextCache {
-    /// The cache at `path`; empty when missing, foreign or damaged.
-    pub fn load(path: &Path) -> TextCache {
-        let Ok(bytes) = fs::read(path) else { return TextCache::default() };
-        match index(&bytes) {
-            Some(index) => TextCache { bytes, index },
-            None => TextCache::default(),
-        }
+    /// The cache in `dir`; `fresh` ignores what it holds.
+    pub fn load(dir: &Path, fresh: bool) -> TextCache {
+        let store = ShardedCache::new(dir.to_path_buf(), MAGIC, renderer());
+        let shards = if fresh { vec![Vec::new(); ShardedCache::SHARDS] } else { store.read() };
+        let indexes: Vec<Vec<(u128, Location)>> =
+            shards.par_iter().enumerate().map(|(n, body)| index(n, body).unwrap_or_default()).collect();
+        TextCache { store, shards, index: indexes.into_iter().flatten().collect() }
     }
 
     pub fn digest(markdown: &str) -> u128 {
@@ -65,32 +70,65 @@ impl TextCache {
     /// The entry recorded for Markdown with `digest`.
     pub fn get(&self, digest: u128) -> Option<Entry<'_>> {
         let location = self.index.get(&digest)?;
-        let text = std::str::from_utf8(self.bytes.get(location.text.clone())?).ok()?;
-        let lead = std::str::from_utf8(self.bytes.get(location.lead.clone())?).ok()?;
+        let bytes = self.shards.get(location.shard)?;
+        let text = std::str::from_utf8(bytes.get(location.text.clone())?).ok()?;
+        let lead = std::str::from_utf8(bytes.get(location.lead.clone())?).ok()?;
         Some(Entry { digest, text, lead, too_deep_at: location.too_deep_at })
     }
 
-    /// The file holding `entries`, unless this cache holds exactly them.
-    pub fn update(&self, entries: &[Entry<'_>]) -> Option<Vec<u8>> {
-        let mut digests: Vec<u128> = entries.iter().map(|e| e.digest).collect();
-        digests.sort_unstable();
-        digests.dedup();
-        if digests.len() == self.index.len() && digests.iter().all(|d| self.index.contains_key(d)) {
-            return None;
-        }
-        let mut body = Vec::with_capacity(entries.iter().map(|e| ENTRY_HEAD + e.text.len() + e.lead.len()).sum());
-        let mut written = rustc_hash::FxHashSet::default();
+    /// The shards that must change to hold exactly `entries`.
+    pub fn update(&self, entries: &[Entry<'_>]) -> TextUpdate {
+        let mut by_shard: Vec<Vec<&Entry<'_>>> = vec![Vec::new(); ShardedCache::SHARDS];
         for entry in entries {
-            if written.insert(entry.digest) {
-                body.extend_from_slice(&entry.digest.to_le_bytes());
-                body.extend_from_slice(&entry.too_deep_at.map_or(0, |at| at as u64 + 1).to_le_bytes());
-                body.extend_from_slice(&(entry.text.len() as u64).to_le_bytes());
-                body.extend_from_slice(&(entry.lead.len() as u64).to_le_bytes());
-                body.extend_from_slice(entry.text.as_bytes());
-                body.extend_from_slice(entry.lead.as_bytes());
-            }
+            by_shard[ShardedCache::shard_of(entry.digest)].push(entry);
         }
-        Some(crate::fsutil::seal(MAGIC, renderer(), &body))
+        let mut held = vec![0usize; ShardedCache::SHARDS];
+        for location in self.index.values() {
+            held[location.shard] += 1;
+        }
+        let changed = by_shard
+            .into_par_iter()
+            .enumerate()
+            .filter_map(|(n, mut entries)| {
+                entries.sort_unstable_by_key(|e| e.digest);
+                entries.dedup_by_key(|e| e.digest);
+                if entries.len() == held[n] && entries.iter().all(|e| self.index.contains_key(&e.digest)) {
+                    return None;
+                }
+                let mut body =
+                    Vec::with_capacity(entries.iter().map(|e| ENTRY_HEAD + e.text.len() + e.lead.len()).sum());
+                for entry in entries {
+                    body.extend_from_slice(&entry.digest.to_le_bytes());
+                    body.extend_from_slice(&entry.too_deep_at.map_or(0, |at| at as u64 + 1).to_le_bytes());
+                    body.extend_from_slice(&(entry.text.len() as u64).to_le_bytes());
+                    body.extend_from_slice(&(entry.lead.len() as u64).to_le_bytes());
+                    body.extend_from_slice(entry.text.as_bytes());
+                    body.extend_from_slice(entry.lead.as_bytes());
+                }
+                Some((n, body))
+            })
+            .collect();
+        TextUpdate { store: self.store.clone(), changed }
+    }
+}
+
+/// The shards of a [`TextCache`] that changed, to be saved when convenient.
+pub struct TextUpdate {
+    store: ShardedCache,
+    changed: Vec<(usize, Vec<u8>)>,
+}
+
+impl TextUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+
+    /// Writes the changed shards; a cache only saves time, so one that
+    /// cannot be written is removed rather than reported.
+    pub fn save(self) {
+        for (n, body) in &self.changed {
+            self.store.write(*n, body);
+        }
     }
 }
 
@@ -103,10 +141,10 @@ fn renderer() -> u64 {
     xxh3_64(&named)
 }
 
-fn index(bytes: &[u8]) -> Option<HashMap<u128, Location>> {
-    crate::fsutil::unseal(bytes, MAGIC, renderer())?;
-    let mut index = HashMap::default();
-    let mut at = crate::fsutil::SEAL_LEN;
+/// The entries of shard `shard`, whose body is `bytes`; none if it is damaged.
+fn index(shard: usize, bytes: &[u8]) -> Option<Vec<(u128, Location)>> {
+    let mut index = Vec::new();
+    let mut at = 0;
     while at < bytes.len() {
         let head = bytes.get(at..at.checked_add(ENTRY_HEAD)?)?;
         let digest = u128::from_le_bytes(head[..16].try_into().ok()?);
@@ -116,7 +154,7 @@ fn index(bytes: &[u8]) -> Option<HashMap<u128, Location>> {
         let lead_start = text_start.checked_add(len(24)?)?;
         let end = lead_start.checked_add(len(32)?).filter(|&end| end <= bytes.len())?;
         let too_deep_at = nesting.checked_sub(1).map(usize::try_from).transpose().ok()?;
-        index.insert(digest, Location { text: text_start..lead_start, lead: lead_start..end, too_deep_at });
+        index.push((digest, Location { shard, text: text_start..lead_start, lead: lead_start..end, too_deep_at }));
         at = end;
     }
     Some(index)
@@ -129,7 +167,6 @@ mod tests {
     #[test]
     fn cached_texts_are_what_rendering_gives_and_a_damaged_file_gives_none() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("body-text.bin");
         let deep = format!("{}x", "> ".repeat(markdown_to_html::MAX_NESTING + 2));
         let bodies = ["正文 **加粗**\n\n- 项", "", deep.as_str()];
         let rendered: Vec<_> = bodies.iter().map(|b| markdown_to_html::render(b)).collect();
@@ -145,18 +182,25 @@ mod tests {
                 too_deep_at: r.too_deep_at,
             })
             .collect();
-        crate::fsutil::write_cache(&path, &TextCache::default().update(&entries).unwrap());
-        let cache = TextCache::load(&path);
+        let update = TextCache::load(dir.path(), false).update(&entries);
+        assert!(!update.is_empty());
+        update.save();
+        let cache = TextCache::load(dir.path(), false);
         for entry in &entries {
             assert_eq!(cache.get(entry.digest).as_ref(), Some(entry));
         }
-        assert!(cache.update(&entries).is_none(), "nothing changed, nothing to save");
-        assert!(cache.update(&entries[..2]).is_some(), "a body gone, the file shrinks");
+        assert!(TextCache::load(dir.path(), true).get(entries[0].digest).is_none(), "fresh reads nothing");
+        assert!(cache.update(&entries).is_empty(), "nothing changed, nothing to save");
+        let shrunk = cache.update(&entries[..2]);
+        assert_eq!(shrunk.changed.len(), 1, "a body gone, its shard alone is rewritten");
 
-        let mut bytes = fs::read(&path).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
-        fs::write(&path, bytes).unwrap();
-        assert!(TextCache::load(&path).get(TextCache::digest(bodies[0])).is_none());
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            let path = file.unwrap().path();
+            let mut bytes = std::fs::read(&path).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+        }
+        assert!(TextCache::load(dir.path(), false).get(TextCache::digest(bodies[0])).is_none());
     }
 }

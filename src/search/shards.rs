@@ -352,20 +352,43 @@ pub(super) fn write(
     }
     // The place table needs no postings: it is built while the serial
     // steps of collecting them leave a core idle.
-    let (Collected { mut partitions, long, basis, merged_terms }, (places, place_context)) =
+    let (Collected { mut partitions, long, basis, merged_terms, tokens }, (places, place_context)) =
         rayon::join(|| collect_postings(docs, cache), crate::taxonomy::client_places);
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
-    let postings = cache.enabled().then(|| basis.map(|basis| postings_cache::encode(&basis, &partitions, &long)));
     let count = buckets.count;
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);
     let block_size = client.member_blocks;
-    // Writing the saved postings (megabytes) waits on nothing the chunks need.
-    let generation = std::thread::scope(|scope| {
-        if let Some(postings) = postings {
-            scope.spawn(move || cache.save_postings(postings.as_deref()));
-        }
-        write_generation(docs, partitions, buckets, &long, &places, chunks_per_group, block_size, dir, previous)
-    })?;
+    // What the next build reads (the token entries, the merged postings)
+    // is saved beside the chunks, which wait on none of it. The token
+    // entries are saved on the pool, not on a thread of their own: saving
+    // uses the pool, and a worker waiting on a thread that waits on the
+    // pool deadlocks when every worker does (concurrent builds in one
+    // process).
+    let save_tokens = || tokens.map(|tokens| cache.save(&tokens));
+    let (generation, _) = rayon::join(
+        || {
+            std::thread::scope(|scope| {
+                let save_postings = |partitions: &[Partition]| {
+                    if cache.enabled() {
+                        let postings = basis.map(|basis| postings_cache::encode(&basis, partitions, &long));
+                        scope.spawn(move || cache.save_postings(postings.as_deref()));
+                    }
+                };
+                write_generation(
+                    docs,
+                    partitions,
+                    buckets,
+                    &long,
+                    &places,
+                    (chunks_per_group, block_size),
+                    (dir, previous),
+                    save_postings,
+                )
+            })
+        },
+        save_tokens,
+    );
+    let generation = generation?;
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
     Ok(Written { files, bytes: generation.bytes + manifest, merged_terms })
@@ -382,6 +405,9 @@ struct Collected {
     /// Terms whose postings were worked out rather than taken as the last
     /// build left them.
     merged_terms: usize,
+    /// Every document's token-cache digest, with its entry when it was
+    /// tokenized this build, for [`TokenCache::save`].
+    tokens: Option<Vec<(DocDigest, Option<Vec<u8>>)>>,
 }
 
 /// Every term's capped, weighted postings, by partition. Documents found
@@ -445,18 +471,17 @@ fn collect_postings(docs: &[&SearchDoc], cache: &TokenCache) -> Collected {
             (partitions, merged_terms)
         }
     };
-    if use_cache {
-        let entries: Vec<(DocDigest, Option<Vec<u8>>)> = digests
+    let tokens = use_cache.then(|| {
+        digests
             .into_iter()
             .zip(sources)
             .map(|(digest, source)| match source {
                 Source::Fresh(bytes) => (digest, Some(bytes)),
                 Source::Cached(_) | Source::Text => (digest, None),
             })
-            .collect();
-        cache.save(&entries);
-    }
-    Collected { partitions, long: long.into_words(), basis, merged_terms }
+            .collect()
+    });
+    Collected { partitions, long: long.into_words(), basis, merged_terms, tokens }
 }
 
 /// Pass 2: the postings of every document (of the terms in `only`, if
@@ -621,8 +646,9 @@ struct Generation {
 }
 
 /// Builds the chunk, own-postings, fragment and facet files and writes
-/// them in their groups. The postings are freed once the chunk files hold
-/// them.
+/// them in their groups (into `dir`, linking what `previous` holds).
+/// `alongside` gets the postings while the chunks are built; they are freed
+/// once the chunk files hold them.
 #[allow(clippy::too_many_arguments)]
 fn write_generation(
     docs: &[&SearchDoc],
@@ -630,51 +656,18 @@ fn write_generation(
     buckets: Buckets,
     long: &[String],
     places: &[(&str, String)],
-    chunks_per_group: usize,
-    block_size: MemberBlocks,
-    dir: &Path,
-    previous: Option<&Path>,
+    (chunks_per_group, block_size): (usize, MemberBlocks),
+    (dir, previous): (&Path, Option<&Path>),
+    alongside: impl FnOnce(&[Partition]) + Send,
 ) -> io::Result<Generation> {
     let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];
     for (bigram, json) in places {
         places_of[fnv1a_32(bigram) as usize % buckets.count].push((bigram, json));
     }
-    let chunk_groups: Vec<Group> = (0..buckets.count.div_ceil(chunks_per_group))
-        .into_par_iter()
-        .map(|g| {
-            let mut files = Vec::new();
-            let mut own_files = Vec::new();
-            let first = g * chunks_per_group;
-            let last = ((g + 1) * chunks_per_group).min(buckets.count);
-            for (b, places) in places_of.iter().enumerate().take(last).skip(first) {
-                let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
-                    [buckets.starts[b]..buckets.starts[b + 1]]
-                    .iter()
-                    .map(|&(p, t)| {
-                        let term = &partitions[p as usize].terms[t as usize];
-                        (terms::text(term.key, long), term)
-                    })
-                    .collect();
-                chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
-                let mut out = Vec::new();
-                let own = chunk_json(&chunk, places, docs.len(), block_size, &mut out);
-                files.push((format!("t/{b}.json"), out));
-                for (i, own) in own.into_iter().enumerate() {
-                    own_files.push((format!("p/{b}.{i}.json"), own.entry));
-                    // A block file is a JSON string of the digits.
-                    own_files.extend(own.blocks.into_iter().map(|(block, text)| {
-                        let mut quoted = Vec::with_capacity(text.len() + 2);
-                        quoted.push(b'"');
-                        quoted.extend(text);
-                        quoted.push(b'"');
-                        (format!("m/{b}.{i}.{block}.json"), quoted)
-                    }));
-                }
-            }
-            files.extend(own_files);
-            Group::new(files)
-        })
-        .collect();
+    let (chunk_groups, ()) = rayon::join(
+        || chunk_groups(&partitions, &buckets, long, &places_of, chunks_per_group, docs.len(), block_size),
+        || alongside(&partitions),
+    );
     drop(buckets);
     drop(partitions);
     let fragments = docs.len().div_ceil(FRAGMENT_DOCS);
@@ -707,6 +700,55 @@ fn write_generation(
         files,
         bytes,
     })
+}
+
+/// The chunk groups: each bucket's terms (`t/`), with the postings of the
+/// largest in files of their own (`p/`, `m/`).
+fn chunk_groups(
+    partitions: &[Partition],
+    buckets: &Buckets,
+    long: &[String],
+    places_of: &[Vec<(&str, &str)>],
+    chunks_per_group: usize,
+    docs: usize,
+    block_size: MemberBlocks,
+) -> Vec<Group> {
+    (0..buckets.count.div_ceil(chunks_per_group))
+        .into_par_iter()
+        .map(|g| {
+            let mut files = Vec::new();
+            let mut own_files = Vec::new();
+            let first = g * chunks_per_group;
+            let last = ((g + 1) * chunks_per_group).min(buckets.count);
+            for (b, places) in places_of.iter().enumerate().take(last).skip(first) {
+                let mut chunk: Vec<(TermText<'_>, &TermPostings)> = buckets.members
+                    [buckets.starts[b]..buckets.starts[b + 1]]
+                    .iter()
+                    .map(|&(p, t)| {
+                        let term = &partitions[p as usize].terms[t as usize];
+                        (terms::text(term.key, long), term)
+                    })
+                    .collect();
+                chunk.sort_unstable_by(|x, y| x.0.as_str().cmp(y.0.as_str()));
+                let mut out = Vec::new();
+                let own = chunk_json(&chunk, places, docs, block_size, &mut out);
+                files.push((format!("t/{b}.json"), out));
+                for (i, own) in own.into_iter().enumerate() {
+                    own_files.push((format!("p/{b}.{i}.json"), own.entry));
+                    // A block file is a JSON string of the digits.
+                    own_files.extend(own.blocks.into_iter().map(|(block, text)| {
+                        let mut quoted = Vec::with_capacity(text.len() + 2);
+                        quoted.push(b'"');
+                        quoted.extend(text);
+                        quoted.push(b'"');
+                        (format!("m/{b}.{i}.{block}.json"), quoted)
+                    }));
+                }
+            }
+            files.extend(own_files);
+            Group::new(files)
+        })
+        .collect()
 }
 
 /// Makes `dir/<name>/` hold each group's files and removes every other

@@ -328,23 +328,27 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         })
         .unzip();
 
-    let mut recommendations = Vec::with_capacity(own_pages.len());
-    for &index in &own_pages {
-        let loaded = &input.tree.recommendations[index];
-        let meta = &loaded.item.meta;
-        let (regions, topics) = (resolver.regions(&meta.regions), resolver.topics(&meta.topics));
-        // `seen_on` records where import saw the snippet; an article deleted
-        // since then is history rather than a broken link, so it is skipped.
-        let mut seen_on: Vec<usize> = meta
-            .seen_on
-            .iter()
-            .filter_map(|slug| articles_by_slug.get(slug.as_str()))
-            .filter_map(|article| site_article_of.get(article).copied())
-            .collect();
-        seen_on.sort_unstable();
-        seen_on.dedup();
-        recommendations.push(SiteRecommendation { loaded, regions, topics, seen_on, answered_by: None });
-    }
+    // Snippets resolve independently too: a popular one was seen on
+    // hundreds of articles.
+    let recommendations: Vec<SiteRecommendation<'_>> = own_pages
+        .par_iter()
+        .map(|&index| {
+            let loaded = &input.tree.recommendations[index];
+            let meta = &loaded.item.meta;
+            let (regions, topics) = (resolver.regions(&meta.regions), resolver.topics(&meta.topics));
+            // `seen_on` records where import saw the snippet; an article deleted
+            // since then is history rather than a broken link, so it is skipped.
+            let mut seen_on: Vec<usize> = meta
+                .seen_on
+                .iter()
+                .filter_map(|slug| articles_by_slug.get(slug.as_str()))
+                .filter_map(|article| site_article_of.get(article).copied())
+                .collect();
+            seen_on.sort_unstable();
+            seen_on.dedup();
+            SiteRecommendation { loaded, regions, topics, seen_on, answered_by: None }
+        })
+        .collect();
 
     let mut site = Site {
         articles,

@@ -171,14 +171,17 @@ pub fn write_index(
 /// ([`facets::order_key`]) then by URL. Document numbers in the shards are
 /// positions in this list.
 fn canonical<'d, 'a>(docs: &'d [SearchDoc<'a>]) -> Vec<&'d SearchDoc<'a>> {
+    use rayon::prelude::*;
     let mut sorted: Vec<&SearchDoc<'a>> = docs.iter().collect();
-    sorted.sort_by(|a, b| {
+    sorted.par_sort_by(|a, b| {
         (&a.url, &a.title, &a.answer, &a.body, &a.regions, &a.topics, &a.kind, &a.summary, &a.date, &a.group)
             .cmp(&(&b.url, &b.title, &b.answer, &b.body, &b.regions, &b.topics, &b.kind, &b.summary, &b.date, &b.group))
     });
     sorted.dedup_by(|later, first| later.url == first.url);
-    sorted.sort_by_cached_key(|d| (facets::order_key(d), d.url.clone()));
-    sorted
+    // URLs are unique now, so the keys are, and any sort gives one order.
+    let mut keyed: Vec<_> = sorted.into_par_iter().map(|d| ((facets::order_key(d), d.url.clone()), d)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, d)| d).collect()
 }
 
 /// Field values of `doc` in [`FIELDS`] order, lists joined by spaces, as

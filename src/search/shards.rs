@@ -350,10 +350,11 @@ pub(super) fn write(
     if u32::try_from(docs.len()).is_err() {
         return Err(io::Error::other("more than 2^32 search documents"));
     }
-    // The place table needs no postings: it is built while the serial
-    // steps of collecting them leave a core idle.
+    // The place table needs no postings: unless the build made it already,
+    // it is made while the serial steps of collecting them leave a core idle.
     let (Collected { mut partitions, long, basis, merged_terms, tokens }, (places, place_context)) =
         rayon::join(|| collect_postings(docs, cache), crate::taxonomy::client_places);
+    let place_context = *place_context;
     let buckets = assign_buckets(&mut partitions, docs.len(), &long);
     let count = buckets.count;
     let chunks_per_group = count.div_ceil(CHUNK_GROUPS);

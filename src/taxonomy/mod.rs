@@ -12,11 +12,17 @@ pub use topics::{BUNDLED_TOPICS, OffTopicRule, Topic, TopicVocabulary};
 
 use regions::RegionMatcher;
 
+/// What [`client_places`] returns.
+pub type ClientPlaces = (Vec<(&'static str, String)>, &'static [&'static str]);
+
 /// The region matcher as the search client runs it on a query: its
 /// patterns by first two characters ([`RegionMatcher`]'s client table, as
-/// JSON) and the words after a weak name that make it a place.
-pub fn client_places() -> (Vec<(&'static str, String)>, &'static [&'static str]) {
-    (RegionMatcher::embedded().client_table(Gazetteer::embedded()), regions::PLACE_CONTEXT)
+/// JSON) and the words after a weak name that make it a place. It depends
+/// on the embedded gazetteer alone, so it is made once per process: a build
+/// starts making it while the content loads, and `serve` keeps it.
+pub fn client_places() -> &'static ClientPlaces {
+    static PLACES: std::sync::OnceLock<ClientPlaces> = std::sync::OnceLock::new();
+    PLACES.get_or_init(|| (RegionMatcher::embedded().client_table(Gazetteer::embedded()), regions::PLACE_CONTEXT))
 }
 
 /// Gazetteer paths of the places a search query names, found where `known`

@@ -290,8 +290,11 @@ fn build_prepared(
     staging.record(index.files);
     // Saved before the site is installed: a build killed in between then
     // finds either site in place and still knows every file it may hold.
-    save_cache(&layout.cache_dir(), &staging, written, index.elasticlunr_digest, previous_files);
-    staging.commit()?;
+    let (staged, out) = (staging.dir().to_path_buf(), staging.out().to_path_buf());
+    let cache_dir = layout.cache_dir();
+    staging.commit(|files| {
+        save_cache(&cache_dir, (&staged, &out), files, written, index.elasticlunr_digest, previous_files)
+    })?;
     let _ = saving_front_matter.join();
     let _ = saving_texts.map(std::thread::JoinHandle::join);
     Ok(BuildReport {
@@ -330,26 +333,27 @@ fn pages_with_cached_texts<'a>(
     (pages, saving)
 }
 
-/// Records every file in `staging` and the entries of the pages written
-/// (and of the elasticlunr file), with the files of the previous build that
-/// this one drops; a cache that cannot be saved is removed.
+/// Records `files` (the new site's, sorted, staged in `staged` for `out`)
+/// and the entries of the pages written (and of the elasticlunr file), with
+/// the files of the previous build that this one drops; a cache that cannot
+/// be saved is removed.
 fn save_cache(
     cache_dir: &Path,
-    staging: &Staging,
+    (staged, out): (&Path, &Path),
+    files: &[String],
     written: Vec<(String, Entry, bool)>,
     elasticlunr_digest: Option<[u8; 16]>,
     previous_files: Option<(Vec<String>, Vec<String>)>,
 ) {
-    let files = staging.files();
     let mut entries: HashMap<String, Entry> = written.into_iter().map(|(rel, entry, _)| (rel, entry)).collect();
-    if let Some(entry) = elasticlunr_digest.and_then(|d| Entry::of(&staging.dir().join(search::MONOLITHIC_FILE), d)) {
+    if let Some(entry) = elasticlunr_digest.and_then(|d| Entry::of(&staged.join(search::MONOLITHIC_FILE), d)) {
         entries.insert(search::MONOLITHIC_FILE.to_string(), entry);
     }
     let retired: Vec<String> = previous_files
         .map(|(previous, _)| previous.into_iter().filter(|rel| files.binary_search(rel).is_err()).collect())
         .unwrap_or_default();
-    if Cache::save(cache_dir, staging.out(), &files, &retired, &entries).is_err() {
-        Cache::invalidate(cache_dir, staging.out());
+    if Cache::save(cache_dir, out, files, &retired, &entries).is_err() {
+        Cache::invalidate(cache_dir, out);
     }
 }
 

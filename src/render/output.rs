@@ -264,43 +264,21 @@ impl Staging {
         self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(rels);
     }
 
-    /// Every file of the new site so far, sorted.
-    pub fn files(&self) -> Vec<String> {
-        let mut files = self.files.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        files.sort_unstable();
-        files.dedup();
-        files
-    }
-
     /// Installs the new site: carries over other tools' files, removes what
     /// the staging directory held that the new site lacks, and exchanges
-    /// the staging and output directories.
-    pub fn commit(mut self) -> Result<(), BuildError> {
-        // The sets of the new site's files and directories are built once:
-        // at 10k pages each holds tens of thousands of paths, and commit is
-        // the one step of a rebuild that nothing runs beside.
+    /// the staging and output directories. `before_install` gets the new
+    /// site's files, sorted, and runs beside the first two steps; the
+    /// exchange waits for it.
+    pub fn commit(mut self, before_install: impl FnOnce(&[String]) + Send) -> Result<(), BuildError> {
         let mut files = std::mem::take(self.files.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()));
         files.sort_unstable();
         files.dedup();
-        let mut tree: HashSet<&str> = files.iter().map(String::as_str).collect();
-        let mut dirs = directories(&files);
-        let carried = self.carry_foreign(&tree, &dirs)?;
-        tree.extend(carried.iter().map(String::as_str));
-        dirs.extend(directories(&carried));
-        let mut stale: Vec<&str> =
-            self.held.keys().map(String::as_str).filter(|rel| !tree.contains(rel) && !dirs.contains(rel)).collect();
-        stale.sort_unstable();
-        // Parents sort before their contents: removing a directory whole
-        // makes its contents' entries moot.
-        let mut removed: Vec<&str> = Vec::new();
-        for rel in stale {
-            if removed.last().is_some_and(|dir| rel.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))) {
-                continue;
-            }
-            let path = self.dir.join(rel);
-            remove_entry(&path).map_err(io_err(&path))?;
-            removed.push(rel);
-        }
+        std::thread::scope(|scope| {
+            let before = scope.spawn(|| before_install(&files));
+            let tidied = self.tidy(&files);
+            before.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            tidied
+        })?;
         if let Some(sweeping) = self.sweeping.take() {
             let _ = sweeping.join();
         }
@@ -319,6 +297,34 @@ impl Staging {
                     let _ = remove_tree(&self.dir);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Carries other tools' files over from the previous site and removes
+    /// what the staging directory held that the new site (`files`) lacks.
+    fn tidy(&self, files: &[String]) -> Result<(), BuildError> {
+        // The sets of the new site's files and directories are built once:
+        // at 10k pages each holds tens of thousands of paths, and commit is
+        // the one step of a rebuild that nothing runs beside.
+        let mut tree: HashSet<&str> = files.iter().map(String::as_str).collect();
+        let mut dirs = directories(files);
+        let carried = self.carry_foreign(&tree, &dirs)?;
+        tree.extend(carried.iter().map(String::as_str));
+        dirs.extend(directories(&carried));
+        let mut stale: Vec<&str> =
+            self.held.keys().map(String::as_str).filter(|rel| !tree.contains(rel) && !dirs.contains(rel)).collect();
+        stale.sort_unstable();
+        // Parents sort before their contents: removing a directory whole
+        // makes its contents' entries moot.
+        let mut removed: Vec<&str> = Vec::new();
+        for rel in stale {
+            if removed.last().is_some_and(|dir| rel.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))) {
+                continue;
+            }
+            let path = self.dir.join(rel);
+            remove_entry(&path).map_err(io_err(&path))?;
+            removed.push(rel);
         }
         Ok(())
     }
@@ -608,7 +614,7 @@ mod tests {
         for (rel, text) in files {
             staging.put(rel, text.as_bytes())?;
         }
-        staging.commit()
+        staging.commit(|_| ())
     }
 
     #[test]
@@ -628,7 +634,7 @@ mod tests {
         assert!(foreign.join("notes.txt").exists());
         staging.prepare(true, None).unwrap();
         staging.put("index.html", b"new").unwrap();
-        staging.commit().unwrap();
+        staging.commit(|_| ()).unwrap();
         assert_eq!(listing(&foreign), ["index.html"]);
     }
 

@@ -39,17 +39,41 @@ pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
     errors.par_extend(tree.recommendations.par_iter().flat_map_iter(|r| items.check(r)));
     errors.extend(tree.salvaged.articles.iter().flat_map(|a| items.check(a)));
     errors.extend(tree.salvaged.recommendations.iter().flat_map(|r| items.check(r)));
-    let known = KnownSlugs::of(tree);
-    duplicate_slugs(input.layout, tree.checked_articles(), &mut errors);
-    duplicate_slugs(input.layout, tree.checked_recommendations(), &mut errors);
-    for article in tree.checked_articles() {
+    // Tens of thousands of slugs are hashed and looked up here: the slug
+    // table, the duplicate checks and each file's references run in
+    // parallel.
+    let (known, (articles, recommendations)) = rayon::join(
+        || KnownSlugs::of(tree),
+        || {
+            rayon::join(
+                || {
+                    let mut found = Vec::new();
+                    duplicate_slugs(input.layout, tree.checked_articles(), &mut found);
+                    found
+                },
+                || {
+                    let mut found = Vec::new();
+                    duplicate_slugs(input.layout, tree.checked_recommendations(), &mut found);
+                    found
+                },
+            )
+        },
+    );
+    errors.extend(articles);
+    errors.extend(recommendations);
+    let checked_articles = tree.articles.par_iter().chain(tree.salvaged.articles.par_iter());
+    errors.par_extend(checked_articles.flat_map_iter(|article| {
+        let mut found = Vec::new();
         let at = Locator::new(&article.path);
         for slug in &article.item.meta.recommendations {
             let what = || text!("reference-recommendation", slug = slug);
-            known.require(ItemKind::Recommendation, slug, &at, "recommendations", what, &mut errors);
+            known.require(ItemKind::Recommendation, slug, &at, "recommendations", what, &mut found);
         }
-    }
-    for rec in tree.checked_recommendations() {
+        found
+    }));
+    let checked_recommendations = tree.recommendations.par_iter().chain(tree.salvaged.recommendations.par_iter());
+    errors.par_extend(checked_recommendations.flat_map_iter(|rec| {
+        let mut found = Vec::new();
         if let Some(slug) = &rec.item.meta.article {
             let at = Locator::new(&rec.path);
             known.require(
@@ -58,10 +82,11 @@ pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
                 &at,
                 "article",
                 || text!("reference-article", slug = slug),
-                &mut errors,
+                &mut found,
             );
         }
-    }
+        found
+    }));
     errors
 }
 

@@ -380,7 +380,7 @@ pub(super) fn write(
                     partitions,
                     buckets,
                     &long,
-                    &places,
+                    places,
                     (chunks_per_group, block_size),
                     (dir, previous),
                     save_postings,

@@ -306,7 +306,7 @@ impl Staging {
     fn tidy(&self, files: &[String]) -> Result<(), BuildError> {
         // The sets of the new site's files and directories are built once:
         // at 10k pages each holds tens of thousands of paths, and commit is
-        // the one step of a rebuild that nothing runs beside.
+        // on the serial tail of a rebuild.
         let mut tree: HashSet<&str> = files.iter().map(String::as_str).collect();
         let mut dirs = directories(files);
         let carried = self.carry_foreign(&tree, &dirs)?;

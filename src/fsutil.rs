@@ -125,12 +125,38 @@ impl ShardedCache {
             .collect()
     }
 
-    /// Replaces shard `n` with `body`.
-    pub fn write(&self, n: usize, body: &[u8]) {
-        write_cache(&self.path(n), &seal(&self.magic, self.recipe, body));
+    /// The new bodies of the shards in `changed` (by number), to be
+    /// written when convenient.
+    pub fn writes(&self, changed: Vec<(usize, Vec<u8>)>) -> ShardWrites {
+        ShardWrites { store: self.clone(), changed }
     }
 
     fn path(&self, n: usize) -> PathBuf {
         self.dir.join(format!("{n:02}.bin"))
+    }
+}
+
+/// Shards of a [`ShardedCache`] whose entries changed, with their new bodies.
+pub struct ShardWrites {
+    store: ShardedCache,
+    changed: Vec<(usize, Vec<u8>)>,
+}
+
+impl ShardWrites {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+
+    /// How many shards change.
+    pub fn len(&self) -> usize {
+        self.changed.len()
+    }
+
+    /// Writes the changed shards. A cache only saves time, so one that
+    /// cannot be written is removed rather than reported.
+    pub fn save(self) {
+        for (n, body) in &self.changed {
+            write_cache(&self.store.path(*n), &seal(&self.store.magic, self.store.recipe, body));
+        }
     }
 }

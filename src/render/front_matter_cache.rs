@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::content::format::written_checksum;
 use crate::content::{self, ContentError, ContentTree, ItemReader, Loaded};
-use crate::fsutil::ShardedCache;
+use crate::fsutil::{ShardWrites, ShardedCache};
 use crate::model::Item;
 
 /// The cache's files under `dir` (`.policypress-cache/front-matter/`):
@@ -35,7 +35,7 @@ fn shard_of_line(line: &str) -> usize {
 }
 
 /// The text of each shard whose lines differ from `previous`, by number.
-fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l str>) -> Vec<(usize, String)> {
+fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l str>) -> Vec<(usize, Vec<u8>)> {
     let mut by_shard: Vec<Vec<&str>> = vec![Vec::new(); ShardedCache::SHARDS];
     for line in lines {
         by_shard[shard_of_line(line)].push(line);
@@ -55,7 +55,7 @@ fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l s
                 text.push_str(line);
                 text.push('\n');
             }
-            Some((n, text))
+            Some((n, text.into_bytes()))
         })
         .collect()
 }
@@ -65,31 +65,13 @@ fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l s
 /// most of the cost of loading a large site, and most files are unchanged
 /// from one build to the next. The returned update brings the cache up to
 /// date.
-pub fn load_tree_cached(content_dir: &Path, dir: &Path) -> (ContentTree, FrontMatterUpdate) {
+pub fn load_tree_cached(content_dir: &Path, dir: &Path) -> (ContentTree, ShardWrites) {
     let store = store(dir);
     let previous = read_shards(&store);
     let cache = FrontMatterCache::parse(&previous);
     let (tree, lines) = content::load_tree_with(content_dir, &cache);
     let changed = changed_shards(&previous, lines.iter().map(|line| line.as_ref()));
-    (tree, FrontMatterUpdate { store, changed })
-}
-
-/// The front-matter cache as the last load left it, to be saved when
-/// convenient.
-pub struct FrontMatterUpdate {
-    store: ShardedCache,
-    /// The shards whose lines changed, with their new text.
-    changed: Vec<(usize, String)>,
-}
-
-impl FrontMatterUpdate {
-    /// Writes the shards that changed. The cache only saves time, so
-    /// failing to write it costs nothing but the next build's speed.
-    pub fn save(self) {
-        for (n, text) in &self.changed {
-            self.store.write(*n, text.as_bytes());
-        }
-    }
+    (tree, store.writes(changed))
 }
 
 /// Front matter of files just written, for [`FrontMatterLines::merge_into`]
@@ -117,7 +99,7 @@ impl FrontMatterLines {
         let previous = read_shards(&store);
         let kept = previous.iter().flat_map(|shard| shard.lines());
         let changed = changed_shards(&previous, kept.chain(self.0.iter().map(String::as_str)));
-        FrontMatterUpdate { store, changed }.save();
+        store.writes(changed).save();
     }
 }
 

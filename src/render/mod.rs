@@ -295,8 +295,9 @@ fn build_prepared(
     staging.commit(|files| {
         save_cache(&cache_dir, (&staged, &out), files, written, index.elasticlunr_digest, previous_files)
     })?;
-    let _ = saving_front_matter.join();
-    let _ = saving_texts.map(std::thread::JoinHandle::join);
+    for saving in [saving_front_matter, saving_texts].into_iter().flatten() {
+        let _ = saving.join();
+    }
     Ok(BuildReport {
         out_dir,
         pages: specs.len(),
@@ -362,7 +363,7 @@ fn save_cache(
 fn load_content(
     layout: &SiteLayout,
     fresh: bool,
-) -> Result<(TopicVocabulary, ContentTree, std::thread::JoinHandle<()>), BuildError> {
+) -> Result<(TopicVocabulary, ContentTree, Option<std::thread::JoinHandle<()>>), BuildError> {
     let vocabulary = TopicVocabulary::load_or_bundled(layout);
     let cache_file = layout.front_matter_cache();
     if fresh {
@@ -373,7 +374,7 @@ fn load_content(
         let _ = std::fs::remove_file(layout.cache_dir().join(retired));
     }
     let (mut tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
-    let saving = std::thread::spawn(move || front_matter.save());
+    let saving = (!front_matter.is_empty()).then(|| std::thread::spawn(move || front_matter.save()));
     // Without the vocabulary every topic would be reported unknown; the
     // vocabulary's own error and the files that do not parse say enough.
     let vocabulary = vocabulary.map_err(|err| {

@@ -21,7 +21,7 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use super::markdown_to_html;
 
-use crate::fsutil::ShardedCache;
+use crate::fsutil::{ShardWrites, ShardedCache};
 
 const MAGIC: &[u8; 8] = b"PPBODY03";
 const ENTRY_HEAD: usize = 16 + 8 + 8 + 8;
@@ -77,7 +77,7 @@ impl TextCache {
     }
 
     /// The shards that must change to hold exactly `entries`.
-    pub fn update(&self, entries: &[Entry<'_>]) -> TextUpdate {
+    pub fn update(&self, entries: &[Entry<'_>]) -> ShardWrites {
         let mut by_shard: Vec<Vec<&Entry<'_>>> = vec![Vec::new(); ShardedCache::SHARDS];
         for entry in entries {
             by_shard[ShardedCache::shard_of(entry.digest)].push(entry);
@@ -108,27 +108,7 @@ impl TextCache {
                 Some((n, body))
             })
             .collect();
-        TextUpdate { store: self.store.clone(), changed }
-    }
-}
-
-/// The shards of a [`TextCache`] that changed, to be saved when convenient.
-pub struct TextUpdate {
-    store: ShardedCache,
-    changed: Vec<(usize, Vec<u8>)>,
-}
-
-impl TextUpdate {
-    pub fn is_empty(&self) -> bool {
-        self.changed.is_empty()
-    }
-
-    /// Writes the changed shards; a cache only saves time, so one that
-    /// cannot be written is removed rather than reported.
-    pub fn save(self) {
-        for (n, body) in &self.changed {
-            self.store.write(*n, body);
-        }
+        self.store.writes(changed)
     }
 }
 
@@ -192,7 +172,7 @@ mod tests {
         assert!(TextCache::load(dir.path(), true).get(entries[0].digest).is_none(), "fresh reads nothing");
         assert!(cache.update(&entries).is_empty(), "nothing changed, nothing to save");
         let shrunk = cache.update(&entries[..2]);
-        assert_eq!(shrunk.changed.len(), 1, "a body gone, its shard alone is rewritten");
+        assert_eq!(shrunk.len(), 1, "a body gone, its shard alone is rewritten");
 
         for file in std::fs::read_dir(dir.path()).unwrap() {
             let path = file.unwrap().path();

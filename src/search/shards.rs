@@ -1048,8 +1048,9 @@ fn passage(doc: &SearchDoc) -> String {
     // break for the 160 characters wanted (3 % of a one-edit rebuild).
     let mut folded = String::new();
     let mut chars = 0;
-    // Characters the current word may still take before it is cut.
-    let mut room = None;
+    // Characters the current word may still take before it is cut; set
+    // when a word starts, which comes before any of its characters.
+    let mut room = 0;
     'texts: for text in [doc.answer.as_str(), &doc.body] {
         let mut in_word = false;
         for c in text.chars() {
@@ -1067,13 +1068,12 @@ fn passage(doc: &SearchDoc) -> String {
                     break 'texts;
                 }
                 // One character past the clip tells it to cut.
-                room = Some(PASSAGE_CHARS + 1 - chars);
+                room = PASSAGE_CHARS + 1 - chars;
             }
-            match room {
-                Some(0) => break 'texts,
-                Some(ref mut left) => *left -= 1,
-                None => {}
+            if room == 0 {
+                break 'texts;
             }
+            room -= 1;
             folded.push(c);
             chars += 1;
         }

@@ -331,7 +331,7 @@ pub struct ClassificationFields<'a> {
 /// An article or a recommendation: what loading, checking, classifying and
 /// writing `content/` need to know of either, so that none of them matches
 /// on the kind.
-pub trait Item: Clone + Send + Sync + Sized {
+pub trait Item: Clone + Send + Sync + Sized + 'static {
     type Meta: Serialize + DeserializeOwned + Send + Sync;
     const KIND: ItemKind;
 

@@ -21,6 +21,7 @@ use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use serde::Serialize;
 
+use crate::content::resident::ResidentContent;
 use crate::layout::SiteLayout;
 
 use http::{Reply, Request, Response};
@@ -92,14 +93,18 @@ pub type Builder = dyn Fn(&BuildRequest<'_>) -> Result<String, String> + Sync;
 /// Serves the site under `options.root` until Ctrl-C, built by
 /// [`crate::render::build`].
 pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
-    serve_with(options, &|request: &BuildRequest<'_>| {
+    // The content loaded by one build, for the next: a rebuild reads only
+    // the files that changed.
+    let memory = Mutex::new(ResidentContent::default());
+    serve_with(options, &move |request: &BuildRequest<'_>| {
         let mut build = crate::render::BuildOptions::new(request.root);
         build.out = Some(request.out.to_path_buf());
         build.base_url = Some(request.base_url.to_string());
         build.quiet = true;
         // The preview shows what an editor is still writing.
         build.drafts = true;
-        crate::render::build(&build)
+        let mut memory = memory.lock().unwrap_or_else(|e| e.into_inner());
+        crate::render::build_remembering(&build, &mut memory)
             .map(|report| {
                 crate::text!("serve-built-summary", pages = report.pages, articles = report.articles).to_string()
             })

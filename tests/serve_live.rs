@@ -349,6 +349,46 @@ fn rebuilds_on_every_kind_of_change(server: &Server, site: &Path) {
     assert!(server.stderr().lines().any(|l| l.starts_with("changed: ") && l.contains("config.toml")));
 }
 
+/// `serve` keeps what it read in memory and reads again only files whose
+/// stamp changed: after edits, a new file and a removed one, the preview
+/// is byte for byte what a clean build of the same files makes.
+#[test]
+fn a_preview_after_edits_is_the_site_a_clean_build_makes() {
+    let site = small_site();
+    // A file's stamp is trusted only if it changed at least two seconds
+    // before the build that read it; older files are what memory serves.
+    std::thread::sleep(Duration::from_millis(2_500));
+    let server = Server::start(site.path());
+    let article = site.path().join(ARTICLE);
+    let text = std::fs::read_to_string(&article).unwrap();
+    std::fs::write(&article, text.replace("第一版正文", "第二版正文")).unwrap();
+    assert!(eventually(REBUILD_LIMIT, || server.get("/articles/yi-di-jiu-yi-bei-an/").2.contains("第二版正文")));
+    std::fs::remove_file(site.path().join("content/articles/yi-bao-ka-ji-huo.md")).unwrap();
+    assert!(eventually(REBUILD_LIMIT, || server.get("/articles/yi-bao-ka-ji-huo/").0 == 404));
+    std::fs::write(
+        site.path().join("content/articles/men-zhen-bao-xiao.md"),
+        "---\ntitle: 门诊费用怎么报销\nslug: men-zhen-bao-xiao\ndate: 2025-04-22\n---\n持医保卡直接结算。\n",
+    )
+    .unwrap();
+    assert!(eventually(REBUILD_LIMIT, || server.get("/articles/men-zhen-bao-xiao/").0 == 200));
+
+    let clean = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_policypress"))
+        .args(["build", "--fresh", "--drafts", "--quiet", "--base-url", &server.base, "--root"])
+        .arg(site.path())
+        .arg("--out")
+        .arg(clean.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let served = build_support::read_tree(&server.workspace().join("site"));
+    let built = build_support::read_tree(clean.path());
+    assert_eq!(served.keys().collect::<Vec<_>>(), built.keys().collect::<Vec<_>>());
+    let differing: Vec<&String> =
+        served.iter().filter(|(rel, bytes)| built[*rel] != **bytes).map(|(rel, _)| rel).collect();
+    assert!(differing.is_empty(), "served and clean differ in {differing:?}");
+}
+
 #[test]
 fn rebuilds_when_started_in_the_site_root_as_the_readme_says() {
     let site = small_site();

@@ -5,6 +5,7 @@
 
 pub mod format;
 pub mod front_matter;
+pub mod resident;
 
 use std::fs;
 use std::io;
@@ -266,12 +267,17 @@ impl ContentTree {
 pub trait ItemReader: Sync {
     /// What the reader keeps of each file it read (a cache entry).
     type Line: Send;
+    /// The item of `path` without reading the file, if the reader knows it
+    /// unchanged.
+    fn reuse<T: Item>(&self, _path: &Path) -> Option<Loaded<T>> {
+        None
+    }
     /// The item, and the line the reader wants to keep for it.
     fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<Self::Line>), ContentError>;
 }
 
 /// Parses every file.
-struct Parse;
+pub struct Parse;
 
 impl ItemReader for Parse {
     type Line = ();
@@ -312,6 +318,9 @@ fn load_dir<T: Item, R: ItemReader>(
     let results: Vec<(PathBuf, ReadResult<T, R::Line>)> = markdown_files(dir)
         .into_par_iter()
         .map(|path| {
+            if let Some(loaded) = reader.reuse::<T>(&path) {
+                return (path, Ok((loaded, None)));
+            }
             let result = match read_text(&path) {
                 Err(err) => Err((front_matter::Explained { errors: vec![err], salvaged: None }, None)),
                 Ok(text) => reader.read::<T>(&path, &text).map_err(|failure| {

@@ -17,12 +17,13 @@ mod theme;
 use rustc_hash::FxHashMap as HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::content::{ContentError, ContentTree};
+use crate::content::resident::ResidentContent;
+use crate::content::{ContentError, ContentTree, Parse};
 use crate::layout::SiteLayout;
 use crate::search::{self, ClientData, SearchDoc, SearchStats};
 use crate::site::{self, ItemRef, Site, SiteInput};
@@ -112,6 +113,17 @@ const LARGE_FILE_BYTES: u64 = 25 * 1024 * 1024;
 
 /// Builds the site under `options.root` into the output directory.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(options, None)
+}
+
+/// [`build`] for a process that builds again and again (`serve`): files
+/// unchanged since the last build are taken from `memory` instead of read,
+/// and what this build loaded is kept there for the next.
+pub fn build_remembering(options: &BuildOptions, memory: &mut ResidentContent) -> Result<BuildReport, BuildError> {
+    build_with(options, Some(memory))
+}
+
+fn build_with(options: &BuildOptions, memory: Option<&mut ResidentContent>) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     // The search index's place table depends on nothing the build reads;
     // made now, it is ready when the index needs it instead of on the
@@ -131,7 +143,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh));
         let strays = scope.spawn(|| crate::content::stray_files(layout.content()));
         let background = Background { output, strays };
-        build_prepared(options, &layout, &config, &theme, out_dir.clone(), background, started)
+        build_prepared(options, &layout, &config, &theme, out_dir.clone(), background, (started, memory))
     })
 }
 
@@ -171,10 +183,11 @@ fn build_prepared(
     theme: &Theme,
     out_dir: PathBuf,
     background: Background<'_>,
-    started: Instant,
+    (started, memory): (Instant, Option<&mut ResidentContent>),
 ) -> Result<BuildReport, BuildError> {
     let gazetteer = Gazetteer::embedded();
-    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh)?;
+    let loading = SystemTime::now();
+    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh, memory.as_deref())?;
     let loading_tokens = load_token_cache(layout, options.fresh);
     let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
@@ -298,7 +311,7 @@ fn build_prepared(
     for saving in [saving_front_matter, saving_texts].into_iter().flatten() {
         let _ = saving.join();
     }
-    Ok(BuildReport {
+    let report = BuildReport {
         out_dir,
         pages: specs.len(),
         files: specs.len() + theme.statics.len() + extra.len(),
@@ -310,7 +323,13 @@ fn build_prepared(
         search: index.stats,
         warnings,
         stray_files: joined(background.strays).into_iter().map(|stray| stray.error).collect(),
-    })
+    };
+    drop(pages);
+    drop(site);
+    if let Some(memory) = memory {
+        memory.remember(tree, loading);
+    }
+    Ok(report)
 }
 
 /// The pages of `site`, their bodies' text taken from the previous build's
@@ -358,13 +377,35 @@ fn save_cache(
     }
 }
 
-/// The vocabulary and the content tree, loaded with the front-matter
-/// cache (ignored when `fresh`), and the thread saving the cache's update.
+/// The vocabulary and the content tree, loaded with the files unchanged
+/// since the build that filled `memory` taken from it, or else with the
+/// front-matter cache (ignored when `fresh`); and the thread saving the
+/// cache's update.
 fn load_content(
     layout: &SiteLayout,
     fresh: bool,
+    memory: Option<&ResidentContent>,
 ) -> Result<(TopicVocabulary, ContentTree, Option<std::thread::JoinHandle<()>>), BuildError> {
     let vocabulary = TopicVocabulary::load_or_bundled(layout);
+    let (mut tree, saving) = match memory.filter(|memory| !fresh && !memory.is_empty()) {
+        // The front-matter cache is left as it is: its lines for the files
+        // kept in memory are not at hand, and the next `build` parses the
+        // YAML of only the files edited meanwhile.
+        Some(memory) => (crate::content::load_tree_with(layout.content(), &memory.reader(Parse)).0, None),
+        None => load_content_cached(layout, fresh),
+    };
+    // Without the vocabulary every topic would be reported unknown; the
+    // vocabulary's own error and the files that do not parse say enough.
+    let vocabulary = vocabulary.map_err(|err| {
+        tree.errors.push(err);
+        BuildError::Content(std::mem::take(&mut tree.errors))
+    })?;
+    Ok((vocabulary, tree, saving))
+}
+
+/// The content tree through the front-matter cache (started over when
+/// `fresh`), and the thread saving the cache's update.
+fn load_content_cached(layout: &SiteLayout, fresh: bool) -> (ContentTree, Option<std::thread::JoinHandle<()>>) {
     let cache_file = layout.front_matter_cache();
     if fresh {
         let _ = std::fs::remove_dir_all(&cache_file);
@@ -373,15 +414,9 @@ fn load_content(
     for retired in ["front-matter.tsv", "body-text.bin"] {
         let _ = std::fs::remove_file(layout.cache_dir().join(retired));
     }
-    let (mut tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
+    let (tree, front_matter) = front_matter_cache::load_tree_cached(layout.content(), &cache_file);
     let saving = (!front_matter.is_empty()).then(|| std::thread::spawn(move || front_matter.save()));
-    // Without the vocabulary every topic would be reported unknown; the
-    // vocabulary's own error and the files that do not parse say enough.
-    let vocabulary = vocabulary.map_err(|err| {
-        tree.errors.push(err);
-        BuildError::Content(std::mem::take(&mut tree.errors))
-    })?;
-    Ok((vocabulary, tree, saving))
+    (tree, saving)
 }
 
 /// Reads the search index's token cache in the background while the site

@@ -11,6 +11,7 @@
 
 mod build_support;
 mod common;
+#[cfg(feature = "deploy")]
 mod deploy_support;
 mod search_support;
 
@@ -24,7 +25,10 @@ mod classify_refresh;
 mod cli_paths;
 mod contributing_examples;
 mod dedup_labeled;
+// The `deploy` feature's tests: `cargo test --features deploy`.
+#[cfg(feature = "deploy")]
 mod deploy;
+#[cfg(feature = "deploy")]
 mod deploy_s3;
 mod import_bad_input;
 mod import_fuzz;

@@ -12,13 +12,14 @@
 use std::any::Any;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::{ContentError, ContentTree, ItemReader, Loaded};
-use crate::model::{Article, Item, Recommendation};
+use crate::model::{Article, Item, ItemKind, Recommendation};
 
 /// How long before a load a file must have last changed for its stamp to
 /// be trusted. File times come from a coarse kernel clock, and network
@@ -49,75 +50,97 @@ impl Stamp {
     }
 }
 
+/// An item as loaded, until a load takes it (moved, not copied).
+type Slot<T> = Mutex<Option<Loaded<T>>>;
+
 /// Items as loaded, by path, with their files' stamps.
 struct Kept<T> {
-    by_path: FxHashMap<PathBuf, (Stamp, Loaded<T>)>,
-}
-
-impl<T> Default for Kept<T> {
-    fn default() -> Self {
-        Kept { by_path: FxHashMap::default() }
-    }
+    by_path: FxHashMap<PathBuf, (Stamp, Slot<T>)>,
 }
 
 impl<T: Item> Kept<T> {
-    fn from_loaded(items: Vec<Loaded<T>>) -> Kept<T> {
+    fn of(items: Vec<Loaded<T>>) -> Kept<T> {
         let by_path = items
-            .into_par_iter()
-            .filter_map(|loaded| Some((loaded.path.clone(), (Stamp::of(&loaded.path)?, loaded))))
+            .into_iter()
+            .filter_map(|loaded| Some((loaded.path.clone(), (Stamp::of(&loaded.path)?, Mutex::new(Some(loaded))))))
             .collect();
         Kept { by_path }
     }
 }
 
-/// The items of the last load, to be reused by the next.
-#[derive(Default)]
-pub struct ResidentContent {
+/// What the last load gave.
+struct Items {
     articles: Kept<Article>,
     recommendations: Kept<Recommendation>,
     /// Stamps changed before this are trusted.
-    trusted_before: Option<i128>,
+    trusted_before: i128,
+}
+
+impl Items {
+    fn kept<T: Item>(&self) -> Option<&Kept<T>> {
+        let kept: &dyn Any = match T::KIND {
+            ItemKind::Article => &self.articles,
+            ItemKind::Recommendation => &self.recommendations,
+        };
+        kept.downcast_ref()
+    }
+
+    fn take<T: Item>(&self, path: &Path) -> Option<Loaded<T>> {
+        let (stamp, loaded) = self.kept::<T>()?.by_path.get(path)?;
+        if stamp.changed_ns >= self.trusted_before || Stamp::of(path) != Some(*stamp) {
+            return None;
+        }
+        loaded.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+enum Remembered {
+    Ready(Items),
+    /// A thread stamping the items, off the build's critical path.
+    Stamping(JoinHandle<Items>),
+}
+
+/// The items of the last load, to be taken by the next.
+#[derive(Default)]
+pub struct ResidentContent {
+    items: Option<Remembered>,
 }
 
 impl ResidentContent {
     /// Remembers the items of `tree`, loaded by a load that began at
     /// `started`. Files that did not load are not kept: they are read again.
+    /// Stamping them, and freeing what the last load left, happens on a
+    /// thread of its own; the next load waits for it.
     pub fn remember(&mut self, tree: ContentTree, started: SystemTime) {
         let since_epoch = started.checked_sub(RACY_MARGIN).and_then(|t| t.duration_since(UNIX_EPOCH).ok());
-        self.trusted_before = since_epoch.map(|d| d.as_nanos() as i128);
-        let (articles, recommendations) =
-            rayon::join(|| Kept::from_loaded(tree.articles), || Kept::from_loaded(tree.recommendations));
-        (self.articles, self.recommendations) = (articles, recommendations);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.articles.by_path.is_empty() && self.recommendations.by_path.is_empty()
+        let Some(trusted_before) = since_epoch.map(|d| d.as_nanos() as i128) else {
+            self.items = None;
+            return;
+        };
+        let left = self.items.take();
+        self.items = Some(Remembered::Stamping(std::thread::spawn(move || {
+            drop(left);
+            Items { articles: Kept::of(tree.articles), recommendations: Kept::of(tree.recommendations), trusted_before }
+        })));
     }
 
     /// A reader that takes unchanged files from memory and reads the rest
-    /// with `inner`.
-    pub fn reader<R: ItemReader>(&self, inner: R) -> Reader<'_, R> {
-        Reader { memory: self, inner }
-    }
-
-    fn kept<T: Item>(&self) -> Option<&Kept<T>> {
-        let kept: &dyn Any = match T::KIND {
-            crate::model::ItemKind::Article => &self.articles,
-            crate::model::ItemKind::Recommendation => &self.recommendations,
+    /// with `inner`; `None` when nothing is remembered.
+    pub fn reader<R: ItemReader>(&mut self, inner: R) -> Option<Reader<'_, R>> {
+        self.items = match self.items.take() {
+            Some(Remembered::Stamping(stamping)) => stamping.join().ok().map(Remembered::Ready),
+            settled => settled,
         };
-        kept.downcast_ref()
-    }
-
-    fn reuse<T: Item>(&self, path: &Path) -> Option<Loaded<T>> {
-        let trusted_before = self.trusted_before?;
-        let (stamp, loaded) = self.kept::<T>()?.by_path.get(path)?;
-        (stamp.changed_ns < trusted_before && Stamp::of(path) == Some(*stamp)).then(|| loaded.clone())
+        match &self.items {
+            Some(Remembered::Ready(items)) => Some(Reader { items, inner }),
+            _ => None,
+        }
     }
 }
 
 /// See [`ResidentContent::reader`].
 pub struct Reader<'m, R> {
-    memory: &'m ResidentContent,
+    items: &'m Items,
     inner: R,
 }
 
@@ -125,7 +148,7 @@ impl<R: ItemReader> ItemReader for Reader<'_, R> {
     type Line = R::Line;
 
     fn reuse<T: Item>(&self, path: &Path) -> Option<Loaded<T>> {
-        self.memory.reuse(path)
+        self.items.take(path)
     }
 
     fn read<T: Item>(&self, path: &Path, text: &str) -> Result<(Loaded<T>, Option<R::Line>), ContentError> {
@@ -163,10 +186,21 @@ mod tests {
     }
 
     /// Loads `content` through `memory`: the tree, and how many files were read.
-    fn load(memory: &ResidentContent, content: &Path) -> (ContentTree, usize) {
+    fn load(memory: &mut ResidentContent, content: &Path) -> (ContentTree, usize) {
         let counting = Counting::default();
-        let tree = load_tree_with(content, &memory.reader(&counting)).0;
+        let tree = match memory.reader(&counting) {
+            Some(reader) => load_tree_with(content, &reader).0,
+            None => load_tree_with(content, &&counting).0,
+        };
         (tree, counting.0.into_inner())
+    }
+
+    /// Remembers `tree` as if its files had been written long before the
+    /// load, and waits for the stamps: with the racy margin out of the way,
+    /// an edit made while they were taken would go unseen.
+    fn remember_as_old(memory: &mut ResidentContent, tree: ContentTree) {
+        memory.remember(tree, SystemTime::now() + Duration::from_secs(60));
+        assert!(memory.reader(Parse).is_some());
     }
 
     #[test]
@@ -182,14 +216,13 @@ mod tests {
         fs::write(content.join("recommendations/r.md"), "---\ntitle: 片段\nslug: r\n---\n摘要\n").unwrap();
 
         let mut memory = ResidentContent::default();
-        let (tree, read) = load(&memory, content);
+        let (tree, read) = load(&mut memory, content);
         assert_eq!(read, 7, "an empty memory reads every file");
-        // As if the files had been written long before this load.
-        memory.remember(tree, SystemTime::now() + Duration::from_secs(60));
-        let (tree, read) = load(&memory, content);
+        remember_as_old(&mut memory, tree);
+        let (tree, read) = load(&mut memory, content);
         assert_eq!(read, 1, "only the broken file, which memory does not keep, is read");
         assert_eq!(snapshot(&tree), snapshot(&load_tree(content)));
-        memory.remember(tree, SystemTime::now() + Duration::from_secs(60));
+        remember_as_old(&mut memory, tree);
 
         fs::write(content.join("articles/a2.md"), article("a2", "改过的正文")).unwrap();
         fs::remove_file(content.join("articles/a3.md")).unwrap();
@@ -200,10 +233,13 @@ mod tests {
         fs::write(content.join("recommendations/r.md"), "---\ntitle: 片段\nslug: r\n---\n摘抄\n").unwrap();
         let file = fs::File::options().write(true).open(content.join("recommendations/r.md")).unwrap();
         file.set_modified(UNIX_EPOCH + Duration::from_secs(1_000_000)).unwrap();
-        let (tree, read) = load(&memory, content);
+        let (tree, read) = load(&mut memory, content);
         assert_eq!(read, 4, "the edited, new, replaced and broken files");
         assert_eq!(snapshot(&tree), snapshot(&load_tree(content)));
         assert!(snapshot(&tree).iter().any(|item| item.contains("改过的正文") || item.contains("摘抄")));
+        // A load takes what it reuses: without a remember in between (a
+        // build that failed), the next load reads every file.
+        assert_eq!(load(&mut memory, content).1, 7);
     }
 
     #[test]
@@ -213,10 +249,10 @@ mod tests {
         fs::create_dir_all(content.join("articles")).unwrap();
         fs::write(content.join("articles/a.md"), article("a", "正文")).unwrap();
         let mut memory = ResidentContent::default();
-        let (tree, _) = load(&memory, content);
+        let (tree, _) = load(&mut memory, content);
         // The file changed within the margin before this load began: it
         // may have changed again in the same clock tick, unseen.
         memory.remember(tree, SystemTime::now());
-        assert_eq!(load(&memory, content).1, 1);
+        assert_eq!(load(&mut memory, content).1, 1);
     }
 }

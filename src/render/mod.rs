@@ -183,11 +183,11 @@ fn build_prepared(
     theme: &Theme,
     out_dir: PathBuf,
     background: Background<'_>,
-    (started, memory): (Instant, Option<&mut ResidentContent>),
+    (started, mut memory): (Instant, Option<&mut ResidentContent>),
 ) -> Result<BuildReport, BuildError> {
     let gazetteer = Gazetteer::embedded();
     let loading = SystemTime::now();
-    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh, memory.as_deref())?;
+    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh, memory.as_deref_mut())?;
     let loading_tokens = load_token_cache(layout, options.fresh);
     let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
@@ -384,14 +384,14 @@ fn save_cache(
 fn load_content(
     layout: &SiteLayout,
     fresh: bool,
-    memory: Option<&ResidentContent>,
+    memory: Option<&mut ResidentContent>,
 ) -> Result<(TopicVocabulary, ContentTree, Option<std::thread::JoinHandle<()>>), BuildError> {
     let vocabulary = TopicVocabulary::load_or_bundled(layout);
-    let (mut tree, saving) = match memory.filter(|memory| !fresh && !memory.is_empty()) {
+    let (mut tree, saving) = match memory.filter(|_| !fresh).and_then(|memory| memory.reader(Parse)) {
         // The front-matter cache is left as it is: its lines for the files
         // kept in memory are not at hand, and the next `build` parses the
         // YAML of only the files edited meanwhile.
-        Some(memory) => (crate::content::load_tree_with(layout.content(), &memory.reader(Parse)).0, None),
+        Some(reader) => (crate::content::load_tree_with(layout.content(), &reader).0, None),
         None => load_content_cached(layout, fresh),
     };
     // Without the vocabulary every topic would be reported unknown; the

@@ -6,8 +6,8 @@
 
 pub mod rules;
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cmp::Reverse;
-use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -300,7 +300,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
 
     // Which articles each near-duplicate group is an excerpt of, so that an
     // article never recommends a variant of itself.
-    let mut group_articles: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut group_articles: HashMap<&str, Vec<&str>> = HashMap::default();
     for rec in &input.tree.recommendations {
         if let (Some(group), Some(article)) = (&rec.item.meta.group, &rec.item.meta.article) {
             group_articles.entry(group.as_str()).or_default().push(article.as_str());
@@ -355,7 +355,7 @@ pub fn build_site(input: SiteInput<'_>) -> Result<Site<'_>, Vec<ContentError>> {
         recommendations,
         regions: Vec::new(),
         topics: Vec::new(),
-        region_terms: HashMap::new(),
+        region_terms: HashMap::default(),
         related: RelatedLinks::default(),
     };
     let (regions, region_terms) = region_terms(&site, input.gazetteer);
@@ -531,7 +531,7 @@ fn rank_related(
             Profile::new(gazetteer, &meta.title, &r.topics, &r.regions, meta.relevant)
         })
         .collect();
-    let mut frequency: HashMap<(char, char), usize> = HashMap::new();
+    let mut frequency: HashMap<(char, char), usize> = HashMap::default();
     for profile in article_profiles.iter().chain(&snippet_profiles) {
         for &pair in &profile.bigrams {
             *frequency.entry(pair).or_default() += 1;
@@ -589,7 +589,7 @@ fn rank_related(
                 })
                 .take(RELATED_ARTICLES)
                 .collect();
-            let mut groups: HashSet<&str> = HashSet::new();
+            let mut groups: HashSet<&str> = HashSet::default();
             let snippets: Vec<usize> = scored
                 .iter()
                 .filter_map(|&(_, _, item)| match item {
@@ -667,7 +667,7 @@ fn item_taxonomies<'s>(site: &'s Site<'_>, item: ItemRef) -> (&'s [usize], &'s [
 /// One pass over the items in display order fills every term, so each
 /// term's list comes out sorted without sorting it.
 fn region_terms(site: &Site<'_>, gazetteer: &Gazetteer) -> (Vec<RegionTerm>, HashMap<usize, usize>) {
-    let mut items_of_unit: HashMap<usize, Vec<ItemRef>> = HashMap::new();
+    let mut items_of_unit: HashMap<usize, Vec<ItemRef>> = HashMap::default();
     let mut units: Vec<usize> = Vec::new();
     for item in items_in_order(site) {
         units.clear();
@@ -684,7 +684,7 @@ fn region_terms(site: &Site<'_>, gazetteer: &Gazetteer) -> (Vec<RegionTerm>, Has
             items_of_unit.entry(unit).or_default().push(item);
         }
     }
-    let mut children_of: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    let mut children_of: HashMap<Option<usize>, Vec<usize>> = HashMap::default();
     for &unit in items_of_unit.keys() {
         children_of.entry(gazetteer.units[unit].parent).or_default().push(unit);
     }
@@ -692,7 +692,7 @@ fn region_terms(site: &Site<'_>, gazetteer: &Gazetteer) -> (Vec<RegionTerm>, Has
         children.sort_unstable();
     }
     let mut terms = Vec::with_capacity(items_of_unit.len());
-    let mut term_of_unit = HashMap::with_capacity(items_of_unit.len());
+    let mut term_of_unit = HashMap::with_capacity_and_hasher(items_of_unit.len(), Default::default());
     let mut stack: Vec<usize> = children_of.get(&None).map(|p| p.iter().rev().copied().collect()).unwrap_or_default();
     while let Some(unit) = stack.pop() {
         term_of_unit.insert(unit, terms.len());

@@ -3,8 +3,8 @@
 //! the same places, beside its own lint rules. Positions are looked up only
 //! for the rare item that breaks a rule.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -181,7 +181,7 @@ fn duplicate_slugs<'t, T: Item + 't>(
     items: impl Iterator<Item = &'t Loaded<T>>,
     errors: &mut Vec<ContentError>,
 ) {
-    let mut by_slug: HashMap<&str, Vec<&Loaded<T>>> = HashMap::new();
+    let mut by_slug: HashMap<&str, Vec<&Loaded<T>>> = HashMap::default();
     for loaded in items {
         by_slug.entry(loaded.item.slug()).or_default().push(loaded);
     }
@@ -214,7 +214,7 @@ pub struct KnownSlugs<'t> {
 
 impl<'t> KnownSlugs<'t> {
     pub fn of(tree: &'t ContentTree) -> KnownSlugs<'t> {
-        let mut known = KnownSlugs { slugs: HashMap::new(), stems: HashMap::new() };
+        let mut known = KnownSlugs { slugs: HashMap::default(), stems: HashMap::default() };
         let loaded = tree.articles.iter().map(|a| (ItemKind::Article, &a.path, a.item.slug(), a.item.relevant()));
         let loaded = loaded.chain(
             tree.recommendations.iter().map(|r| (ItemKind::Recommendation, &r.path, r.item.slug(), r.item.relevant())),

@@ -21,7 +21,6 @@ use notify_debouncer_full::notify::{EventKind, RecommendedWatcher, RecursiveMode
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use serde::Serialize;
 
-use crate::content::resident::ResidentContent;
 use crate::layout::SiteLayout;
 
 use http::{Reply, Request, Response};
@@ -93,9 +92,9 @@ pub type Builder = dyn Fn(&BuildRequest<'_>) -> Result<String, String> + Sync;
 /// Serves the site under `options.root` until Ctrl-C, built by
 /// [`crate::render::build`].
 pub fn serve(options: &ServeOptions) -> Result<(), ServeError> {
-    // The content loaded by one build, for the next: a rebuild reads only
-    // the files that changed.
-    let memory = Mutex::new(ResidentContent::default());
+    // What one build loaded and left, for the next: a rebuild reads only
+    // the content files that changed, and lists only the served site.
+    let memory = Mutex::new(crate::render::Resident::default());
     serve_with(options, &move |request: &BuildRequest<'_>| {
         let mut build = crate::render::BuildOptions::new(request.root);
         build.out = Some(request.out.to_path_buf());

@@ -32,7 +32,7 @@ use crate::taxonomy::{Gazetteer, TopicVocabulary};
 pub use error::BuildError;
 
 use cache::{Cache, Entry};
-use output::Staging;
+use output::{SpareListing, Staging};
 use pages::{PageSpec, Pages};
 use theme::Theme;
 
@@ -116,14 +116,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_with(options, None)
 }
 
+/// What a process that builds again and again (`serve`) keeps from one
+/// build for the next.
+#[derive(Default)]
+pub struct Resident {
+    content: ResidentContent,
+    /// The output directory built into, and what its spare holds.
+    spare: Option<(PathBuf, SpareListing)>,
+}
+
 /// [`build`] for a process that builds again and again (`serve`): files
 /// unchanged since the last build are taken from `memory` instead of read,
-/// and what this build loaded is kept there for the next.
-pub fn build_remembering(options: &BuildOptions, memory: &mut ResidentContent) -> Result<BuildReport, BuildError> {
+/// as is the listing of the output's spare, and what this build loaded
+/// and left is kept there for the next.
+pub fn build_remembering(options: &BuildOptions, memory: &mut Resident) -> Result<BuildReport, BuildError> {
     build_with(options, Some(memory))
 }
 
-fn build_with(options: &BuildOptions, memory: Option<&mut ResidentContent>) -> Result<BuildReport, BuildError> {
+fn build_with(options: &BuildOptions, mut memory: Option<&mut Resident>) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     // The search index's place table depends on nothing the build reads;
     // made now, it is ready when the index needs it instead of on the
@@ -134,13 +144,15 @@ fn build_with(options: &BuildOptions, memory: Option<&mut ResidentContent>) -> R
     let config = options.config(&layout)?;
     let theme = Theme::load(&layout, &config.theme, config.minify)?;
     let out_dir = options.out_dir();
+    let spare = memory.as_deref_mut().and_then(|memory| memory.spare.take());
+    let spare = spare.filter(|(dir, _)| *dir == out_dir).map(|(_, listing)| listing);
     // Taking over the output directory lists two trees of every page and
     // search file; it needs nothing from the content, so it runs while the
     // content loads, as does looking for Markdown files the build skips.
     // The scope joins both on every path, errors included, so a failed
     // build never leaves a staging directory behind half set up.
     std::thread::scope(|scope| {
-        let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh));
+        let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh, spare));
         let strays = scope.spawn(|| crate::content::stray_files(layout.content()));
         let background = Background { output, strays };
         build_prepared(options, &layout, &config, &theme, out_dir.clone(), background, (started, memory))
@@ -157,8 +169,16 @@ struct Output {
     previous_files: Option<(Vec<String>, Vec<String>)>,
 }
 
-fn prepare_output(out_dir: &Path, layout: &SiteLayout, fresh: bool) -> Result<Output, BuildError> {
+fn prepare_output(
+    out_dir: &Path,
+    layout: &SiteLayout,
+    fresh: bool,
+    spare: Option<SpareListing>,
+) -> Result<Output, BuildError> {
     let mut staging = Staging::new(out_dir, layout.root())?;
+    if let Some(listing) = spare {
+        staging.remember_spare(listing);
+    }
     let mut cache = if fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
     let previous_files = cache.take_previous_files();
     staging.prepare(fresh, previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat()))?;
@@ -183,11 +203,12 @@ fn build_prepared(
     theme: &Theme,
     out_dir: PathBuf,
     background: Background<'_>,
-    (started, mut memory): (Instant, Option<&mut ResidentContent>),
+    (started, mut memory): (Instant, Option<&mut Resident>),
 ) -> Result<BuildReport, BuildError> {
     let gazetteer = Gazetteer::embedded();
     let loading = SystemTime::now();
-    let (vocabulary, tree, saving_front_matter) = load_content(layout, options.fresh, memory.as_deref_mut())?;
+    let (vocabulary, tree, saving_front_matter) =
+        load_content(layout, options.fresh, memory.as_deref_mut().map(|memory| &mut memory.content))?;
     let loading_tokens = load_token_cache(layout, options.fresh);
     let previous_related = if options.fresh { None } else { cache::load_related(&layout.cache_dir()) };
     let site = site::build_site(SiteInput {
@@ -217,45 +238,21 @@ fn build_prepared(
         staging.put(rel, contents)?;
         bytes += contents.len() as u64;
     }
-    // A page whose quick digest is unchanged is kept without building its
-    // context: an edit to one body then builds one page's context, not all.
     let render_pages = || -> Result<Vec<(String, Entry, bool)>, BuildError> {
-        let fingerprint = pages.fingerprint();
+        let renderer = PageRenderer {
+            pages: &pages,
+            fingerprint: pages.fingerprint(),
+            theme,
+            config,
+            cache: &cache,
+            staging: &staging,
+        };
         specs
             .par_iter()
             .map(|&spec| {
-                let rel = pages.output_path(spec);
-                let quick = cache::quick_digest(
-                    &theme.digest,
-                    config.minify,
-                    &fingerprint,
-                    &format!("{spec:?}"),
-                    pages.own_text(spec),
-                );
-                // A hard link shares the mtime, so the entry stays valid.
-                let kept = |found: Option<(PathBuf, Entry)>| {
-                    found.filter(|(previous, _)| staging.keep(previous, &rel).is_ok()).map(|(_, entry)| entry)
-                };
-                let (entry, reused) = match kept(cache.reusable_quick(&rel, quick)) {
-                    Some(entry) => (entry, true),
-                    None => {
-                        let (template, context) = pages.context(spec);
-                        let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
-                        match kept(cache.reusable(&rel, digest)) {
-                            Some(entry) => (Entry { quick, ..entry }, true),
-                            None => {
-                                let path = staging.put(&rel, &render_page(theme, &rel, template, context)?)?;
-                                let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
-                                    path: path.clone(),
-                                    source: std::io::Error::other("cannot read back the file just written"),
-                                })?;
-                                (Entry { quick, ..entry }, false)
-                            }
-                        }
-                    }
-                };
+                let page = renderer.render_or_keep(spec);
                 progress.inc(1);
-                Ok((rel, entry, reused))
+                page
             })
             .collect::<Result<_, BuildError>>()
     };
@@ -305,7 +302,7 @@ fn build_prepared(
     // finds either site in place and still knows every file it may hold.
     let (staged, out) = (staging.dir().to_path_buf(), staging.out().to_path_buf());
     let cache_dir = layout.cache_dir();
-    staging.commit(|files| {
+    let spare = staging.commit(|files| {
         save_cache(&cache_dir, (&staged, &out), files, written, index.elasticlunr_digest, previous_files)
     })?;
     for saving in [saving_front_matter, saving_texts].into_iter().flatten() {
@@ -327,9 +324,57 @@ fn build_prepared(
     drop(pages);
     drop(site);
     if let Some(memory) = memory {
-        memory.remember(tree, loading);
+        memory.content.remember(tree, loading);
+        memory.spare = spare.map(|listing| (report.out_dir.clone(), listing));
     }
     Ok(report)
+}
+
+/// Renders pages into the staging directory, or keeps them from the
+/// previous site when their digests say they did not change.
+struct PageRenderer<'a> {
+    pages: &'a Pages<'a>,
+    /// [`Pages::fingerprint`], taken once for every page.
+    fingerprint: [u8; 16],
+    theme: &'a Theme,
+    config: &'a Config,
+    cache: &'a Cache,
+    staging: &'a Staging,
+}
+
+impl PageRenderer<'_> {
+    /// The page's output path, its cache entry and whether it was kept. A
+    /// page whose quick digest is unchanged is kept without building its
+    /// context: an edit to one body then builds one page's context, not all.
+    fn render_or_keep(&self, spec: PageSpec) -> Result<(String, Entry, bool), BuildError> {
+        let (pages, theme, config) = (self.pages, self.theme, self.config);
+        let rel = pages.output_path(spec);
+        let quick = cache::quick_digest(
+            &theme.digest,
+            config.minify,
+            &self.fingerprint,
+            &format!("{spec:?}"),
+            pages.own_text(spec),
+        );
+        // A hard link shares the mtime, so the entry stays valid.
+        let kept = |found: Option<(PathBuf, Entry)>| {
+            found.filter(|(previous, _)| self.staging.keep(previous, &rel).is_ok()).map(|(_, entry)| entry)
+        };
+        if let Some(entry) = kept(self.cache.reusable_quick(&rel, quick)) {
+            return Ok((rel, entry, true));
+        }
+        let (template, context) = pages.context(spec);
+        let digest = cache::page_digest(&theme.digest, template, config.minify, &context);
+        if let Some(entry) = kept(self.cache.reusable(&rel, digest)) {
+            return Ok((rel, Entry { quick, ..entry }, true));
+        }
+        let path = self.staging.put(&rel, &render_page(theme, &rel, template, context)?)?;
+        let entry = Entry::of(&path, digest).ok_or_else(|| BuildError::Io {
+            path: path.clone(),
+            source: std::io::Error::other("cannot read back the file just written"),
+        })?;
+        Ok((rel, Entry { quick, ..entry }, false))
+    }
 }
 
 /// The pages of `site`, their bodies' text taken from the previous build's

@@ -30,6 +30,22 @@ use rayon::prelude::*;
 
 use super::error::BuildError;
 
+/// Which directory [`Staging::claim`] took over as the staging directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claimed {
+    Spare,
+    /// A killed build's staging directory.
+    Leftover,
+}
+
+/// The entries of the spare directory (`<out>.spare`) as a build left it.
+/// Nothing but builds writes there, so a process that builds again and
+/// again (`serve`, into a directory of its own) can take the spare's
+/// entries from the last build instead of listing its tens of thousands
+/// of directories again; a failed build (which may have changed the
+/// spare) returns none.
+pub struct SpareListing(HashMap<String, Held>);
+
 /// What a directory entry of a tree was when it was listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Held {
@@ -47,8 +63,10 @@ pub struct Staging {
     previous: Option<PathBuf>,
     /// What the staging directory held when the build took it over.
     held: HashMap<String, Held>,
-    /// Files in the previous site, by inode.
-    live: HashMap<String, u64>,
+    /// What the previous site holds.
+    live: HashMap<String, Held>,
+    /// What the spare holds, as the last build in this process left it.
+    spare_listing: Option<SpareListing>,
     /// Files the last builds wrote, from the cache: the rest of `live`
     /// belongs to other tools.
     known: Option<HashSet<String>>,
@@ -88,6 +106,7 @@ impl Staging {
             previous: None,
             held: HashMap::default(),
             live: HashMap::default(),
+            spare_listing: None,
             known: None,
             files: Mutex::default(),
             sweeping: None,
@@ -130,9 +149,10 @@ impl Staging {
         self.known = (!fresh).then(|| known.map(|files| files.into_iter().collect())).flatten();
         let (adopted, doomed) = self.leftovers();
         let claimed = self.claim(adopted);
-        if !claimed {
+        if claimed.is_none() {
             fs::create_dir(&self.dir).map_err(io_err(&self.dir))?;
         }
+        let remembered = self.spare_listing.take().filter(|_| claimed == Some(Claimed::Spare));
         if !doomed.is_empty() {
             self.sweeping = Some(std::thread::spawn(move || {
                 for dir in doomed {
@@ -141,21 +161,18 @@ impl Staging {
             }));
         }
         let (held, live) = std::thread::scope(|scope| {
-            let held = scope.spawn(|| if claimed { list_tree(&self.dir) } else { HashMap::default() });
+            let held = scope.spawn(|| match (claimed, remembered) {
+                (_, Some(SpareListing(held))) => held,
+                (Some(_), None) => list_tree(&self.dir),
+                (None, None) => HashMap::default(),
+            });
             let live = match &self.previous {
                 Some(previous) => list_tree(previous),
                 None => HashMap::default(),
             };
             (held.join().unwrap_or_default(), live)
         });
-        self.held = held;
-        self.live = live
-            .into_iter()
-            .filter_map(|(rel, held)| match held {
-                Held::File(ino) => Some((rel, ino)),
-                Held::Dir => None,
-            })
-            .collect();
+        (self.held, self.live) = (held, live);
         Ok(())
     }
 
@@ -183,14 +200,23 @@ impl Staging {
     }
 
     /// Moves the spare (or else `leftover`) into the staging directory's
-    /// place. A concurrent build may take the spare first; this one then
-    /// starts from an empty directory.
-    fn claim(&self, leftover: Option<PathBuf>) -> bool {
+    /// place, and says which it took. A concurrent build may take the spare
+    /// first; this one then starts from an empty directory.
+    fn claim(&self, leftover: Option<PathBuf>) -> Option<Claimed> {
         if self.dir.exists() {
             // A dead build with this process's id left it.
-            return true;
+            return Some(Claimed::Leftover);
         }
-        [Some(self.spare.clone()), leftover].into_iter().flatten().any(|from| fs::rename(from, &self.dir).is_ok())
+        if fs::rename(&self.spare, &self.dir).is_ok() {
+            return Some(Claimed::Spare);
+        }
+        leftover.filter(|from| fs::rename(from, &self.dir).is_ok()).map(|_| Claimed::Leftover)
+    }
+
+    /// Lets [`Staging::prepare`] take the spare's entries from `listing`
+    /// instead of listing the directory, if it takes over the spare.
+    pub fn remember_spare(&mut self, listing: SpareListing) {
+        self.spare_listing = Some(listing);
     }
 
     /// Where files of the new site are written.
@@ -231,7 +257,7 @@ impl Staging {
     pub fn keep(&self, from: &Path, rel: &str) -> Result<PathBuf, BuildError> {
         let path = self.dir.join(rel);
         let already_linked = match (self.held.get(rel), self.live.get(rel)) {
-            (Some(Held::File(held)), Some(live)) => held == live && from == self.out.join(rel),
+            (Some(Held::File(held)), Some(Held::File(live))) => held == live && from == self.out.join(rel),
             _ => false,
         };
         if !already_linked {
@@ -268,8 +294,10 @@ impl Staging {
     /// the staging directory held that the new site lacks, and exchanges
     /// the staging and output directories. `before_install` gets the new
     /// site's files, sorted, and runs beside the first two steps; the
-    /// exchange waits for it.
-    pub fn commit(mut self, before_install: impl FnOnce(&[String]) + Send) -> Result<(), BuildError> {
+    /// exchange waits for it. Returns what the spare now holds, if it is
+    /// the previous site as this build listed it: a process that builds
+    /// again ([`Staging::remember_spare`]) need not list it again.
+    pub fn commit(mut self, before_install: impl FnOnce(&[String]) + Send) -> Result<Option<SpareListing>, BuildError> {
         let mut files = std::mem::take(self.files.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()));
         files.sort_unstable();
         files.dedup();
@@ -286,9 +314,10 @@ impl Staging {
         self.committed = true;
         match old {
             Some(old) => {
-                if fs::rename(&old, &self.spare).is_err() {
-                    remove_tree(&old).map_err(io_err(&old))?;
+                if fs::rename(&old, &self.spare).is_ok() {
+                    return Ok(Some(SpareListing(std::mem::take(&mut self.live))));
                 }
+                remove_tree(&old).map_err(io_err(&old))?;
             }
             // The first build: the spare starts as a copy of links, so
             // that the next build already finds most entries in place.
@@ -298,7 +327,7 @@ impl Staging {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Carries other tools' files over from the previous site and removes
@@ -337,7 +366,7 @@ impl Staging {
         let gone: HashSet<&str> =
             stale_roots(known.iter().map(String::as_str), new_files, new_dirs).into_iter().collect();
         let mut carried = Vec::new();
-        for rel in self.live.keys() {
+        for (rel, _) in self.live.iter().filter(|(_, held)| matches!(held, Held::File(_))) {
             let in_gone_dir = parents(rel).any(|dir| gone.contains(dir));
             if known.contains(rel) || new_files.contains(rel.as_str()) || in_gone_dir {
                 continue;
@@ -614,7 +643,45 @@ mod tests {
         for (rel, text) in files {
             staging.put(rel, text.as_bytes())?;
         }
-        staging.commit(|_| ())
+        staging.commit(|_| ()).map(drop)
+    }
+
+    #[test]
+    fn the_listing_a_commit_returns_is_what_the_spare_holds_and_builds_from_it_are_right() {
+        let root = tempfile::tempdir().unwrap();
+        let (out, spare) = (root.path().join("public"), root.path().join("public.spare"));
+        let sites: [&[(&str, &str)]; 5] = [
+            &[("index.html", "one"), ("a/x.html", "x"), ("gone/y.html", "y")],
+            &[("index.html", "two"), ("a/x.html", "x"), ("b/n.html", "n")],
+            &[("index.html", "three"), ("b/n.html", "n, edited")],
+            &[("index.html", "four"), ("a/x.html", "x"), ("a/deep/z.html", "z")],
+            &[("index.html", "four"), ("a/x.html", "x, edited")],
+        ];
+        let mut remembered = None;
+        let mut known: Option<Vec<String>> = None;
+        for (n, files) in sites.into_iter().enumerate() {
+            let mut staging = Staging::new(&out, root.path()).unwrap();
+            if let Some(listing) = remembered.take() {
+                staging.remember_spare(listing);
+            }
+            staging.prepare(false, known.take()).unwrap();
+            for (rel, text) in files {
+                staging.put(rel, text.as_bytes()).unwrap();
+            }
+            remembered = staging.commit(|_| ()).unwrap();
+            known = Some(files.iter().map(|(rel, _)| rel.to_string()).collect());
+            assert_eq!(remembered.is_some(), n > 0, "the first build has no previous site to keep as the spare");
+            if let Some(SpareListing(listed)) = &remembered {
+                assert_eq!(listed, &list_tree(&spare), "after build {n}");
+            }
+            let mut written: Vec<&str> = files.iter().map(|(rel, _)| *rel).collect();
+            written.sort_unstable();
+            let built: Vec<String> = listing(&out).into_iter().filter(|rel| out.join(rel).is_file()).collect();
+            assert_eq!(built, written, "after build {n}");
+            for (rel, text) in files {
+                assert_eq!(fs::read_to_string(out.join(rel)).unwrap(), *text);
+            }
+        }
     }
 
     #[test]

@@ -125,6 +125,33 @@ impl ShardedCache {
             .collect()
     }
 
+    /// The shards whose entries are not what they held, with their new
+    /// bodies: `entries` go to the shard of their `digest`, are sorted and
+    /// deduplicated by `key`, and each shard is `encode`d unless
+    /// `unchanged(shard, its entries)`.
+    pub fn changed<E: Send, K: Ord>(
+        entries: impl IntoIterator<Item = E>,
+        digest: impl Fn(&E) -> u128,
+        key: impl Fn(&E) -> K + Sync,
+        unchanged: impl Fn(usize, &[E]) -> bool + Sync,
+        encode: impl Fn(&[E]) -> Vec<u8> + Sync,
+    ) -> Vec<(usize, Vec<u8>)> {
+        use rayon::prelude::*;
+        let mut by_shard: Vec<Vec<E>> = (0..Self::SHARDS).map(|_| Vec::new()).collect();
+        for entry in entries {
+            by_shard[Self::shard_of(digest(&entry))].push(entry);
+        }
+        by_shard
+            .into_par_iter()
+            .enumerate()
+            .filter_map(|(n, mut entries)| {
+                entries.sort_unstable_by_key(&key);
+                entries.dedup_by(|a, b| key(a) == key(b));
+                (!unchanged(n, &entries)).then(|| (n, encode(&entries)))
+            })
+            .collect()
+    }
+
     /// The new bodies of the shards in `changed` (by number), to be
     /// written when convenient.
     pub fn writes(&self, changed: Vec<(usize, Vec<u8>)>) -> ShardWrites {

@@ -28,36 +28,22 @@ fn read_shards(store: &ShardedCache) -> Vec<String> {
     store.read().into_iter().map(|bytes| String::from_utf8(bytes).unwrap_or_default()).collect()
 }
 
-/// The shard of a cache line, by the digest in its second field.
-fn shard_of_line(line: &str) -> usize {
-    let digest = line.split('\t').nth(1).and_then(|hex| u128::from_str_radix(hex, 16).ok()).unwrap_or(0);
-    ShardedCache::shard_of(digest)
-}
-
 /// The text of each shard whose lines differ from `previous`, by number.
 fn changed_shards<'l>(previous: &[String], lines: impl IntoIterator<Item = &'l str>) -> Vec<(usize, Vec<u8>)> {
-    let mut by_shard: Vec<Vec<&str>> = vec![Vec::new(); ShardedCache::SHARDS];
-    for line in lines {
-        by_shard[shard_of_line(line)].push(line);
-    }
-    by_shard
-        .into_par_iter()
-        .enumerate()
-        .filter_map(|(n, mut lines)| {
-            lines.sort_unstable();
-            lines.dedup();
-            let old = previous.get(n).map_or("", String::as_str);
-            if old.lines().eq(lines.iter().copied()) {
-                return None;
-            }
+    ShardedCache::changed(
+        lines,
+        |line| line.split('\t').nth(1).and_then(|hex| u128::from_str_radix(hex, 16).ok()).unwrap_or(0),
+        |line| *line,
+        |n, lines| previous.get(n).map_or("", String::as_str).lines().eq(lines.iter().copied()),
+        |lines| {
             let mut text = String::with_capacity(lines.iter().map(|line| line.len() + 1).sum());
             for line in lines {
                 text.push_str(line);
                 text.push('\n');
             }
-            Some((n, text.into_bytes()))
-        })
-        .collect()
+            text.into_bytes()
+        },
+    )
 }
 
 /// [`load_tree`] for a build: front matter that an earlier build parsed is

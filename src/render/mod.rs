@@ -155,7 +155,7 @@ fn build_with(options: &BuildOptions, mut memory: Option<&mut Resident>) -> Resu
         let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh, spare));
         let strays = scope.spawn(|| crate::content::stray_files(layout.content()));
         let background = Background { output, strays };
-        build_prepared(options, &layout, &config, &theme, out_dir.clone(), background, (started, memory))
+        build_prepared(options, &layout, &config, &theme, background, started, memory)
     })
 }
 
@@ -176,12 +176,10 @@ fn prepare_output(
     spare: Option<SpareListing>,
 ) -> Result<Output, BuildError> {
     let mut staging = Staging::new(out_dir, layout.root())?;
-    if let Some(listing) = spare {
-        staging.remember_spare(listing);
-    }
     let mut cache = if fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
     let previous_files = cache.take_previous_files();
-    staging.prepare(fresh, previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat()))?;
+    let known = previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat());
+    staging.prepare(fresh, known, spare)?;
     Ok(Output { staging, cache, previous_files })
 }
 
@@ -201,9 +199,9 @@ fn build_prepared(
     layout: &SiteLayout,
     config: &Config,
     theme: &Theme,
-    out_dir: PathBuf,
     background: Background<'_>,
-    (started, mut memory): (Instant, Option<&mut Resident>),
+    started: Instant,
+    mut memory: Option<&mut Resident>,
 ) -> Result<BuildReport, BuildError> {
     let gazetteer = Gazetteer::embedded();
     let loading = SystemTime::now();
@@ -309,7 +307,7 @@ fn build_prepared(
         let _ = saving.join();
     }
     let report = BuildReport {
-        out_dir,
+        out_dir: options.out_dir(),
         pages: specs.len(),
         files: specs.len() + theme.statics.len() + extra.len(),
         bytes,

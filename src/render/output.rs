@@ -65,8 +65,6 @@ pub struct Staging {
     held: HashMap<String, Held>,
     /// What the previous site holds.
     live: HashMap<String, Held>,
-    /// What the spare holds, as the last build in this process left it.
-    spare_listing: Option<SpareListing>,
     /// Files the last builds wrote, from the cache: the rest of `live`
     /// belongs to other tools.
     known: Option<HashSet<String>>,
@@ -106,7 +104,6 @@ impl Staging {
             previous: None,
             held: HashMap::default(),
             live: HashMap::default(),
-            spare_listing: None,
             known: None,
             files: Mutex::default(),
             sweeping: None,
@@ -118,8 +115,15 @@ impl Staging {
     /// `known` lists the files the last builds wrote into `out`, as the
     /// build cache recorded them; `None` when there is no cache for `out`.
     /// Without it, a non-empty `out` is refused unless `fresh`, and even
-    /// then unless it looks like a built site.
-    pub fn prepare(&mut self, fresh: bool, known: Option<Vec<String>>) -> Result<(), BuildError> {
+    /// then unless it looks like a built site. `spare` is what the last
+    /// commit in this process returned, if any: the spare's entries, taken
+    /// instead of listing it if this build takes over the spare.
+    pub fn prepare(
+        &mut self,
+        fresh: bool,
+        known: Option<Vec<String>>,
+        spare: Option<SpareListing>,
+    ) -> Result<(), BuildError> {
         let out = self.out.clone();
         match fs::symlink_metadata(&out) {
             Ok(meta) if !meta.is_dir() => {
@@ -152,7 +156,7 @@ impl Staging {
         if claimed.is_none() {
             fs::create_dir(&self.dir).map_err(io_err(&self.dir))?;
         }
-        let remembered = self.spare_listing.take().filter(|_| claimed == Some(Claimed::Spare));
+        let remembered = spare.filter(|_| claimed == Some(Claimed::Spare));
         if !doomed.is_empty() {
             self.sweeping = Some(std::thread::spawn(move || {
                 for dir in doomed {
@@ -211,12 +215,6 @@ impl Staging {
             return Some(Claimed::Spare);
         }
         leftover.filter(|from| fs::rename(from, &self.dir).is_ok()).map(|_| Claimed::Leftover)
-    }
-
-    /// Lets [`Staging::prepare`] take the spare's entries from `listing`
-    /// instead of listing the directory, if it takes over the spare.
-    pub fn remember_spare(&mut self, listing: SpareListing) {
-        self.spare_listing = Some(listing);
     }
 
     /// Where files of the new site are written.
@@ -296,7 +294,7 @@ impl Staging {
     /// site's files, sorted, and runs beside the first two steps; the
     /// exchange waits for it. Returns what the spare now holds, if it is
     /// the previous site as this build listed it: a process that builds
-    /// again ([`Staging::remember_spare`]) need not list it again.
+    /// again passes it to [`Staging::prepare`] instead of listing it again.
     pub fn commit(mut self, before_install: impl FnOnce(&[String]) + Send) -> Result<Option<SpareListing>, BuildError> {
         let mut files = std::mem::take(self.files.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()));
         files.sort_unstable();
@@ -639,7 +637,7 @@ mod tests {
     /// written `known`, and commits.
     fn build(root: &Path, known: Option<&[&str]>, files: &[(&str, &str)]) -> Result<(), BuildError> {
         let mut staging = Staging::new(&root.join("public"), root)?;
-        staging.prepare(false, known.map(|k| k.iter().map(|s| s.to_string()).collect()))?;
+        staging.prepare(false, known.map(|k| k.iter().map(|s| s.to_string()).collect()), None)?;
         for (rel, text) in files {
             staging.put(rel, text.as_bytes())?;
         }
@@ -661,10 +659,7 @@ mod tests {
         let mut known: Option<Vec<String>> = None;
         for (n, files) in sites.into_iter().enumerate() {
             let mut staging = Staging::new(&out, root.path()).unwrap();
-            if let Some(listing) = remembered.take() {
-                staging.remember_spare(listing);
-            }
-            staging.prepare(false, known.take()).unwrap();
+            staging.prepare(false, known.take(), remembered.take()).unwrap();
             for (rel, text) in files {
                 staging.put(rel, text.as_bytes()).unwrap();
             }
@@ -692,14 +687,14 @@ mod tests {
         fs::create_dir(&foreign).unwrap();
         fs::write(foreign.join("notes.txt"), "keep").unwrap();
         let mut staging = Staging::new(&foreign, root.path()).unwrap();
-        assert!(matches!(staging.prepare(true, None), Err(BuildError::Output(_))));
+        assert!(matches!(staging.prepare(true, None, None), Err(BuildError::Output(_))));
         // A built site, but no record of building it: only `--fresh` may
         // replace it, other tools' files and all.
         fs::write(foreign.join("index.html"), "built").unwrap();
-        let err = staging.prepare(false, None).unwrap_err();
+        let err = staging.prepare(false, None, None).unwrap_err();
         assert!(err.to_string().contains("--fresh"), "{err}");
         assert!(foreign.join("notes.txt").exists());
-        staging.prepare(true, None).unwrap();
+        staging.prepare(true, None, None).unwrap();
         staging.put("index.html", b"new").unwrap();
         staging.commit(|_| ()).unwrap();
         assert_eq!(listing(&foreign), ["index.html"]);
@@ -738,7 +733,7 @@ mod tests {
         let out = root.path().join("public");
         build(root.path(), None, &[("index.html", "one")]).unwrap();
         let mut staging = Staging::new(&out, root.path()).unwrap();
-        staging.prepare(false, Some(vec!["index.html".into()])).unwrap();
+        staging.prepare(false, Some(vec!["index.html".into()]), None).unwrap();
         assert!(!root.path().join("public.spare").exists(), "the build took the spare");
         staging.put("index.html", b"two").unwrap();
         drop(staging);

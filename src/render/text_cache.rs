@@ -78,23 +78,16 @@ impl TextCache {
 
     /// The shards that must change to hold exactly `entries`.
     pub fn update(&self, entries: &[Entry<'_>]) -> ShardWrites {
-        let mut by_shard: Vec<Vec<&Entry<'_>>> = vec![Vec::new(); ShardedCache::SHARDS];
-        for entry in entries {
-            by_shard[ShardedCache::shard_of(entry.digest)].push(entry);
-        }
         let mut held = vec![0usize; ShardedCache::SHARDS];
         for location in self.index.values() {
             held[location.shard] += 1;
         }
-        let changed = by_shard
-            .into_par_iter()
-            .enumerate()
-            .filter_map(|(n, mut entries)| {
-                entries.sort_unstable_by_key(|e| e.digest);
-                entries.dedup_by_key(|e| e.digest);
-                if entries.len() == held[n] && entries.iter().all(|e| self.index.contains_key(&e.digest)) {
-                    return None;
-                }
+        let changed = ShardedCache::changed(
+            entries,
+            |entry| entry.digest,
+            |entry| entry.digest,
+            |n, entries| entries.len() == held[n] && entries.iter().all(|e| self.index.contains_key(&e.digest)),
+            |entries| {
                 let mut body =
                     Vec::with_capacity(entries.iter().map(|e| ENTRY_HEAD + e.text.len() + e.lead.len()).sum());
                 for entry in entries {
@@ -105,9 +98,9 @@ impl TextCache {
                     body.extend_from_slice(entry.text.as_bytes());
                     body.extend_from_slice(entry.lead.as_bytes());
                 }
-                Some((n, body))
-            })
-            .collect();
+                body
+            },
+        );
         self.store.writes(changed)
     }
 }

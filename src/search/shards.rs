@@ -381,8 +381,10 @@ pub(super) fn write(
                     buckets,
                     &long,
                     places,
-                    (chunks_per_group, block_size),
-                    (dir, previous),
+                    chunks_per_group,
+                    block_size,
+                    dir,
+                    previous,
                     save_postings,
                 )
             })
@@ -657,8 +659,10 @@ fn write_generation(
     buckets: Buckets,
     long: &[String],
     places: &[(&str, String)],
-    (chunks_per_group, block_size): (usize, MemberBlocks),
-    (dir, previous): (&Path, Option<&Path>),
+    chunks_per_group: usize,
+    block_size: MemberBlocks,
+    dir: &Path,
+    previous: Option<&Path>,
     alongside: impl FnOnce(&[Partition]) + Send,
 ) -> io::Result<Generation> {
     let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];

@@ -46,16 +46,8 @@ pub fn validate(input: RulesInput<'_>) -> Vec<ContentError> {
         || KnownSlugs::of(tree),
         || {
             rayon::join(
-                || {
-                    let mut found = Vec::new();
-                    duplicate_slugs(input.layout, tree.checked_articles(), &mut found);
-                    found
-                },
-                || {
-                    let mut found = Vec::new();
-                    duplicate_slugs(input.layout, tree.checked_recommendations(), &mut found);
-                    found
-                },
+                || duplicate_slugs(input.layout, tree.checked_articles()),
+                || duplicate_slugs(input.layout, tree.checked_recommendations()),
             )
         },
     );
@@ -179,8 +171,8 @@ impl ItemRules<'_> {
 fn duplicate_slugs<'t, T: Item + 't>(
     layout: &SiteLayout,
     items: impl Iterator<Item = &'t Loaded<T>>,
-    errors: &mut Vec<ContentError>,
-) {
+) -> Vec<ContentError> {
+    let mut errors = Vec::new();
     let mut by_slug: HashMap<&str, Vec<&Loaded<T>>> = HashMap::default();
     for loaded in items {
         by_slug.entry(loaded.item.slug()).or_default().push(loaded);
@@ -202,6 +194,7 @@ fn duplicate_slugs<'t, T: Item + 't>(
             ));
         }
     }
+    errors
 }
 
 /// The slugs a reference may name, by kind: those of loaded items, and

@@ -93,9 +93,8 @@ pub fn read_text(path: &Path) -> Result<String, ContentError> {
     let bytes = fs::read(path).map_err(|err| {
         ContentError::new(path, 1, 1, text!("cannot-read", error = err.to_string()), text!("cannot-read.fix"))
     })?;
-    String::from_utf8(bytes).map_err(|err| {
-        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    crate::text::utf8_string(bytes).map_err(|(bytes, valid)| {
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
         ContentError::new(path, line, 1, text!("not-utf8"), text!("not-utf8.fix"))
     })
 }
@@ -428,6 +427,21 @@ mod tests {
         );
         let doubled = format!("---\ntitle: 'it''s {}'\nslug: a\n---\n", "{".repeat(40));
         assert!(parse::<Article>(Path::new("a.md"), &doubled).is_ok());
+    }
+
+    #[test]
+    fn a_gbk_file_is_refused_at_its_first_bad_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.md");
+        let (gbk, _, _) = encoding_rs::GBK.encode("医保报销");
+        let mut bytes = "---\ntitle: 医保\nslug: a\n---\n".as_bytes().to_vec();
+        bytes.extend_from_slice(&gbk);
+        fs::write(&path, &bytes).unwrap();
+        let err = read_text(&path).unwrap_err();
+        assert_eq!(err.line, 5, "{err}");
+        assert!(err.to_string().contains("UTF-8"), "{err}");
+        fs::write(&path, "---\ntitle: 医保\n---\n正文\n").unwrap();
+        assert_eq!(read_text(&path).unwrap(), "---\ntitle: 医保\n---\n正文\n");
     }
 
     #[test]

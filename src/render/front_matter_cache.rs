@@ -25,7 +25,7 @@ fn store(dir: &Path) -> ShardedCache {
 
 /// The shards' text; a shard that is not UTF-8 is damaged, and empty.
 fn read_shards(store: &ShardedCache) -> Vec<String> {
-    store.read().into_iter().map(|bytes| String::from_utf8(bytes).unwrap_or_default()).collect()
+    store.read().into_iter().map(|bytes| crate::text::utf8_string(bytes).unwrap_or_default()).collect()
 }
 
 /// The text of each shard whose lines differ from `previous`, by number.

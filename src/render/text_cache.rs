@@ -71,8 +71,8 @@ impl TextCache {
     pub fn get(&self, digest: u128) -> Option<Entry<'_>> {
         let location = self.index.get(&digest)?;
         let bytes = self.shards.get(location.shard)?;
-        let text = std::str::from_utf8(bytes.get(location.text.clone())?).ok()?;
-        let lead = std::str::from_utf8(bytes.get(location.lead.clone())?).ok()?;
+        let text = simdutf8::basic::from_utf8(bytes.get(location.text.clone())?).ok()?;
+        let lead = simdutf8::basic::from_utf8(bytes.get(location.lead.clone())?).ok()?;
         Some(Entry { digest, text, lead, too_deep_at: location.too_deep_at })
     }
 

@@ -175,7 +175,7 @@ fn prepare_output(
     fresh: bool,
     spare: Option<SpareListing>,
 ) -> Result<Output, BuildError> {
-    let mut staging = Staging::new(out_dir, layout.root())?;
+    let mut staging = Staging::new(out_dir, layout.root(), Some(layout.cache_dir().join("spare-listing.bin")))?;
     let mut cache = if fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
     let previous_files = cache.take_previous_files();
     let known = previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat());

@@ -56,16 +56,20 @@ impl SpareListing {
         let bytes = fs::read(file).ok();
         let _ = fs::remove_file(file);
         let bytes = bytes?;
-        let body = crate::fsutil::unseal(&bytes, LISTING_MAGIC, listing_recipe(spare)?)?;
-        let mut listing = HashMap::default();
-        for record in body.split(|&b| b == 0).filter(|record| !record.is_empty()) {
-            let text = std::str::from_utf8(record).ok()?;
-            let (kind, rel) = text.split_once('\t')?;
-            let held = match kind {
-                "d" => Held::Dir,
-                ino => Held::File(ino.parse().ok()?),
+        let mut body = crate::fsutil::unseal(&bytes, LISTING_MAGIC, listing_recipe(spare)?)?;
+        let mut listing = HashMap::with_capacity_and_hasher(body.len() / 40, Default::default());
+        while let Some((&kind, rest)) = body.split_first() {
+            let (held, rest) = match kind {
+                b'd' => (Held::Dir, rest),
+                b'f' => {
+                    let (ino, rest) = rest.split_first_chunk::<8>()?;
+                    (Held::File(u64::from_le_bytes(*ino)), rest)
+                }
+                _ => return None,
             };
-            listing.insert(rel.to_string(), held);
+            let end = rest.iter().position(|&b| b == 0)?;
+            listing.insert(std::str::from_utf8(&rest[..end]).ok()?.to_string(), held);
+            body = &rest[end + 1..];
         }
         Some(SpareListing(listing))
     }
@@ -74,15 +78,18 @@ impl SpareListing {
     /// `spare` is then still the same directory (see [`Self::take_saved`]).
     fn save(&self, file: &Path, spare: &Path) {
         let Some(recipe) = listing_recipe(spare) else { return };
-        let mut body = Vec::with_capacity(self.0.len() * 48);
-        let mut entries: Vec<(&String, &Held)> = self.0.iter().collect();
-        entries.sort_unstable_by_key(|(rel, _)| rel.as_str());
-        for (rel, held) in entries {
+        // Records as `d<path>\0` or `f<inode, 8 bytes LE><path>\0`: paths
+        // hold no NUL. Unsorted: it is a cache, and commit is on the serial
+        // tail of a rebuild.
+        let mut body = Vec::with_capacity(self.0.iter().map(|(rel, _)| rel.len() + 10).sum());
+        for (rel, held) in &self.0 {
             match held {
                 Held::Dir => body.push(b'd'),
-                Held::File(ino) => body.extend_from_slice(ino.to_string().as_bytes()),
+                Held::File(ino) => {
+                    body.push(b'f');
+                    body.extend_from_slice(&ino.to_le_bytes());
+                }
             }
-            body.push(b'\t');
             body.extend_from_slice(rel.as_bytes());
             body.push(0);
         }
@@ -90,7 +97,7 @@ impl SpareListing {
     }
 }
 
-const LISTING_MAGIC: &[u8; 8] = b"PPSPARE1";
+const LISTING_MAGIC: &[u8; 8] = b"PPSPARE2";
 
 /// Names the spare directory at `spare` as it is now: its path, device,
 /// inode and status-change time. Renaming a directory changes its ctime,

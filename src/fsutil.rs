@@ -43,6 +43,14 @@ fn tmp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{file_name}.tmp"))
 }
 
+/// Frees `value` on a thread of its own. A site's worth of strings (the
+/// content tree, the output's listings) took 70 ms to free on the serial
+/// tail of a one-edit rebuild at 10k pages; a process that exits after
+/// the build does not wait for it at all.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}
+
 /// Writes through a temporary sibling and a rename, so a crash never leaves
 /// a half-written file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {

@@ -321,9 +321,13 @@ fn build_prepared(
     };
     drop(pages);
     drop(site);
-    if let Some(memory) = memory {
-        memory.content.remember(tree, loading);
-        memory.spare = spare.map(|listing| (report.out_dir.clone(), listing));
+    match memory {
+        Some(memory) => {
+            memory.content.remember(tree, loading);
+            memory.spare = spare.map(|listing| (report.out_dir.clone(), listing));
+            crate::fsutil::drop_aside(cache);
+        }
+        None => crate::fsutil::drop_aside((tree, spare, cache)),
     }
     Ok(report)
 }

@@ -392,8 +392,10 @@ impl Staging {
         }
         let old = self.install()?;
         self.committed = true;
+        crate::fsutil::drop_aside((self.known.take(), std::mem::take(&mut self.held)));
         match old {
             Some(old) => {
+                crate::fsutil::drop_aside(files);
                 if fs::rename(&old, &self.spare).is_ok() {
                     let listing = SpareListing(std::mem::take(&mut self.live));
                     if let Some(file) = &self.listing_file {

@@ -81,7 +81,7 @@ impl SpareListing {
         // Records as `d<path>\0` or `f<inode, 8 bytes LE><path>\0`: paths
         // hold no NUL. Unsorted: it is a cache, and commit is on the serial
         // tail of a rebuild.
-        let mut body = Vec::with_capacity(self.0.iter().map(|(rel, _)| rel.len() + 10).sum());
+        let mut body = Vec::with_capacity(self.0.keys().map(|rel| rel.len() + 10).sum());
         for (rel, held) in &self.0 {
             match held {
                 Held::Dir => body.push(b'd'),

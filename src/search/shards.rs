@@ -79,8 +79,9 @@ use serde_json::json;
 
 use super::terms::{self, Key, KeyMap, LongWords, TermText};
 use super::token_cache::{self, DocDigest, Payload, TokenCache};
-use super::{BOOSTS, ClientData, FIELDS, SearchDoc, clip, for_each_field, tokenize::scan};
+use super::{BOOSTS, ClientData, FIELDS, SearchDoc, for_each_field, tokenize::scan};
 
+mod fragments;
 mod postings_cache;
 
 pub const FORMAT_VERSION: u32 = 6;
@@ -366,6 +367,7 @@ pub(super) fn write(
     // pool deadlocks when every worker does (concurrent builds in one
     // process).
     let save_tokens = || tokens.map(|tokens| cache.save(&tokens));
+    let memo = fragments::Memo::load(cache);
     let (generation, _) = rayon::join(
         || {
             std::thread::scope(|scope| {
@@ -385,6 +387,7 @@ pub(super) fn write(
                     block_size,
                     dir,
                     previous,
+                    &memo,
                     save_postings,
                 )
             })
@@ -392,6 +395,7 @@ pub(super) fn write(
         save_tokens,
     );
     let generation = generation?;
+    fragments::Memo::save(cache, &generation.fragments_made);
     let manifest = write_manifest(dir, &generation, chunks_per_group, docs.len(), count, client, place_context)?;
     let files = generation.files.into_iter().chain(["manifest.json".to_string()]).collect();
     Ok(Written { files, bytes: generation.bytes + manifest, merged_terms })
@@ -642,6 +646,8 @@ struct Generation {
     /// the facets.
     chunk_groups: Vec<String>,
     fragment_groups: Vec<String>,
+    /// What each fragment group was made from, for the next build.
+    fragments_made: Vec<fragments::Made>,
     facets: String,
     /// Paths relative to the search directory.
     files: Vec<String>,
@@ -663,6 +669,7 @@ fn write_generation(
     block_size: MemberBlocks,
     dir: &Path,
     previous: Option<&Path>,
+    memo: &fragments::Memo,
     alongside: impl FnOnce(&[Partition]) + Send,
 ) -> io::Result<Generation> {
     let mut places_of: Vec<Vec<(&str, &str)>> = vec![Vec::new(); buckets.count];
@@ -673,34 +680,59 @@ fn write_generation(
         || chunk_groups(&partitions, &buckets, long, &places_of, chunks_per_group, docs.len(), block_size),
         || alongside(&partitions),
     );
-    drop(buckets);
-    drop(partitions);
+    // Every term's postings: tens of milliseconds to free.
+    crate::fsutil::drop_aside((buckets, partitions));
     let fragments = docs.len().div_ceil(FRAGMENT_DOCS);
     let fragments_per_group = fragments.div_ceil(FRAGMENT_GROUPS).max(1);
-    let fragment_groups: Vec<Group> = (0..fragments.div_ceil(fragments_per_group))
+    fs::create_dir_all(dir)?;
+    let fragment_groups: Vec<fragments::Fragments> = (0..fragments.div_ceil(fragments_per_group))
         .into_par_iter()
         .map(|g| {
             let first = g * fragments_per_group;
-            let files = (first..(first + fragments_per_group).min(fragments))
-                .map(|n| {
-                    let group = &docs[n * FRAGMENT_DOCS..((n + 1) * FRAGMENT_DOCS).min(docs.len())];
-                    let mut out = Vec::new();
-                    fragment_json(group, &mut out).map(|()| (format!("d/{n}.json"), out))
-                })
-                .collect::<io::Result<_>>()?;
-            Ok(Group::new(files))
+            let end = ((first + fragments_per_group) * FRAGMENT_DOCS).min(docs.len());
+            fragments::group(first, &docs[first * FRAGMENT_DOCS..end], memo, dir, previous)
         })
         .collect::<io::Result<_>>()?;
     let facets =
         Group::new(super::facets::files(docs).into_iter().map(|(name, bytes)| (format!("f/{name}"), bytes)).collect());
 
-    let groups: Vec<&Group> = chunk_groups.iter().chain(&fragment_groups).chain([&facets]).collect();
-    write_groups(&groups, dir, previous)?;
-    let files = groups.iter().flat_map(|g| g.files.iter().map(|(rel, _)| format!("{}/{rel}", g.name))).collect();
-    let bytes = groups.iter().flat_map(|g| &g.files).map(|(_, bytes)| bytes.len() as u64).sum();
+    let mut made = Vec::new();
+    let mut in_place = Vec::new();
+    let mut fragment_files = Vec::new();
+    for (g, fragment_group) in fragment_groups.iter().enumerate() {
+        match fragment_group {
+            fragments::Fragments::InPlace(group) => {
+                in_place.push(group.name.as_str());
+                let first = g * fragments_per_group;
+                let names =
+                    (first..(first + fragments_per_group).min(fragments)).map(|n| format!("{}/d/{n}.json", group.name));
+                fragment_files.extend(names);
+            }
+            fragments::Fragments::Made(_, group) => made.push(group),
+        }
+    }
+    let groups: Vec<&Group> = chunk_groups.iter().chain(made).chain([&facets]).collect();
+    write_groups(&groups, &in_place, dir, previous)?;
+    let files = groups.iter().flat_map(|g| g.files.iter().map(|(rel, _)| format!("{}/{rel}", g.name)));
+    let files = files.chain(fragment_files).collect();
+    let in_place_bytes: u64 = fragment_groups
+        .iter()
+        .filter_map(|group| match group {
+            fragments::Fragments::InPlace(made) => Some(made.bytes),
+            fragments::Fragments::Made(..) => None,
+        })
+        .sum();
+    let bytes = groups.iter().flat_map(|g| &g.files).map(|(_, bytes)| bytes.len() as u64).sum::<u64>() + in_place_bytes;
+    let fragments_made: Vec<fragments::Made> = fragment_groups
+        .into_iter()
+        .map(|group| match group {
+            fragments::Fragments::InPlace(made) | fragments::Fragments::Made(made, _) => made,
+        })
+        .collect();
     Ok(Generation {
         chunk_groups: chunk_groups.into_iter().map(|g| g.name).collect(),
-        fragment_groups: fragment_groups.into_iter().map(|g| g.name).collect(),
+        fragment_groups: fragments_made.iter().map(|made| made.name.clone()).collect(),
+        fragments_made,
         facets: facets.name,
         files,
         bytes,
@@ -764,7 +796,7 @@ fn chunk_groups(
 /// group costs no writing and keeps its files' identity; the rest are
 /// written. Groups are written in parallel: each is its own directory, so
 /// threads do not contend for one directory's lock.
-fn write_groups(groups: &[&Group], dir: &Path, previous: Option<&Path>) -> io::Result<()> {
+fn write_groups(groups: &[&Group], in_place: &[&str], dir: &Path, previous: Option<&Path>) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     groups.par_iter().try_for_each(|group| {
         let target = dir.join(&group.name);
@@ -793,7 +825,8 @@ fn write_groups(groups: &[&Group], dir: &Path, previous: Option<&Path>) -> io::R
         }
         fs::rename(&tmp, &target)
     })?;
-    let keep: std::collections::HashSet<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    let keep: std::collections::HashSet<&str> =
+        groups.iter().map(|g| g.name.as_str()).chain(in_place.iter().copied()).collect();
     remove_other_groups(dir, &keep)
 }
 
@@ -1036,55 +1069,6 @@ fn entry_json(term: &TermPostings, docs: usize, block_size: MemberBlocks, out: &
     blocks.into_iter().enumerate().filter(|(_, (count, _))| *count > 0).map(|(b, (_, text))| (b, text)).collect()
 }
 
-fn fragment_json(group: &[&SearchDoc], out: &mut Vec<u8>) -> io::Result<()> {
-    let rows: Vec<_> =
-        group.iter().map(|d| (&d.url, &d.title, &d.kind, &d.date, &d.regions, &d.topics, passage(d))).collect();
-    serde_json::to_writer(out, &rows).map_err(io::Error::other)
-}
-
-/// The answer and the start of the body, [`PASSAGE_CHARS`] in all, with
-/// whitespace runs folded to one space so that no snippet shows line breaks.
-/// Only as much text is folded as the clip can keep: folding whole
-/// bodies copied the site's text three times over on every build.
-fn passage(doc: &SearchDoc) -> String {
-    // Char by char rather than word by word: a Chinese paragraph is one
-    // "word" to `split_whitespace`, which scanned every body to its first
-    // break for the 160 characters wanted (3 % of a one-edit rebuild).
-    let mut folded = String::new();
-    let mut chars = 0;
-    // Characters the current word may still take before it is cut; set
-    // when a word starts, which comes before any of its characters.
-    let mut room = 0;
-    'texts: for text in [doc.answer.as_str(), &doc.body] {
-        let mut in_word = false;
-        for c in text.chars() {
-            if c.is_whitespace() {
-                in_word = false;
-                continue;
-            }
-            if !in_word {
-                in_word = true;
-                if !folded.is_empty() {
-                    folded.push(' ');
-                    chars += 1;
-                }
-                if chars > PASSAGE_CHARS {
-                    break 'texts;
-                }
-                // One character past the clip tells it to cut.
-                room = PASSAGE_CHARS + 1 - chars;
-            }
-            if room == 0 {
-                break 'texts;
-            }
-            room -= 1;
-            folded.push(c);
-            chars += 1;
-        }
-    }
-    clip(&folded, PASSAGE_CHARS)
-}
-
 /// Deletes group directories of earlier builds (and interrupted ones) so
 /// `public/` holds only what the manifest names.
 fn remove_other_groups(dir: &Path, keep: &std::collections::HashSet<&str>) -> io::Result<()> {
@@ -1102,7 +1086,9 @@ fn remove_other_groups(dir: &Path, keep: &std::collections::HashSet<&str>) -> io
 
 #[cfg(test)]
 mod tests {
+    use super::fragments::passage;
     use super::*;
+    use crate::search::clip;
 
     /// The same values are asserted for `fnv1a_32` (the client calls it `fnv1a`) in tests/js/tokenize.test.mjs:
     /// a disagreement would send the client to the wrong chunk.
@@ -1167,6 +1153,53 @@ mod tests {
             assert!(merged < all_terms / 2, "{merged} of {all_terms} terms merged after {edit:?}");
             assert!(index == write_with(&bodies, &TokenCache::disabled()).1, "the index after {edit:?} differs");
         }
+    }
+
+    #[test]
+    fn fragment_groups_stay_in_place_unless_their_documents_change_or_their_files_are_gone() {
+        use std::os::unix::fs::MetadataExt;
+        let body = |n: usize, tail: &str| format!("第{n}篇正文，开头讲参保。{}{tail}", "内容".repeat(120));
+        let mut bodies: Vec<String> = (0..300).map(|n| body(n, "")).collect();
+        let mut titles: Vec<String> = (0..300).map(|n| format!("标题{n}")).collect();
+        let cache_dir = tempfile::tempdir().unwrap();
+        let sites = tempfile::tempdir().unwrap();
+        let write_into =
+            |name: &str, previous: Option<&str>, cache: &TokenCache, bodies: &[String], titles: &[String]| {
+                let docs: Vec<SearchDoc> = bodies
+                    .iter()
+                    .zip(titles)
+                    .enumerate()
+                    .map(|(n, (b, t))| SearchDoc { title: t.clone(), ..doc(n, b) })
+                    .collect();
+                let refs: Vec<&SearchDoc> = docs.iter().collect();
+                let dir = sites.path().join(name);
+                let previous = previous.map(|p| sites.path().join(p));
+                write(&refs, &dir, previous.as_deref(), &ClientData::default(), cache).unwrap();
+                let manifest: serde_json::Value =
+                    serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+                let groups: Vec<String> = serde_json::from_value(manifest["fragments"]["dirs"].clone()).unwrap();
+                (tree(&dir), groups)
+            };
+        let clean =
+            |bodies: &[String], titles: &[String]| write_into("clean", None, &TokenCache::disabled(), bodies, titles).0;
+
+        let (_, before) = write_into("a", None, &TokenCache::load(cache_dir.path()), &bodies, &titles);
+        // A body edit past the passage changes no fragment; a title does.
+        bodies[7] = body(7, "，最后一句改过");
+        titles[200] = "改过的标题".into();
+        let (tree_b, after) = write_into("b", Some("a"), &TokenCache::load(cache_dir.path()), &bodies, &titles);
+        assert_eq!(tree_b, clean(&bodies, &titles));
+        let per = 300usize.div_ceil(FRAGMENT_GROUPS);
+        let changed: Vec<usize> = (0..before.len()).filter(|&g| before[g] != after[g]).collect();
+        assert_eq!(changed, [200 / per], "only the retitled document's group is made again");
+        let inode = |site: &str, g: usize, n: usize| {
+            fs::metadata(sites.path().join(site).join(&after[g]).join(format!("d/{n}.json"))).unwrap().ino()
+        };
+        assert_eq!(inode("a", 7 / per, 7), inode("b", 7 / per, 7), "a kept group is linked, not written");
+
+        // The memo names groups that neither place holds: they are made.
+        let (tree_c, _) = write_into("c", None, &TokenCache::load(cache_dir.path()), &bodies, &titles);
+        assert_eq!(tree_c, clean(&bodies, &titles));
     }
 
     /// The passage as first written, word by word: the char-by-char one

@@ -113,6 +113,12 @@ impl TokenCache {
         }
     }
 
+    /// The file `name` beside the entries, for what else a build keeps
+    /// for the next; none when the cache is disabled.
+    pub(super) fn sibling(&self, name: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|dir| dir.join(name))
+    }
+
     /// A cache that is neither read nor saved.
     pub fn disabled() -> TokenCache {
         TokenCache::default()

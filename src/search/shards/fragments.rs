@@ -1,0 +1,193 @@
+//! The document fragments (`<d>/d/<n>.json`, see the parent module), and
+//! what the last build made of them: each fragment group's name and size
+//! by a digest of everything its files are made from (`fragments.bin`
+//! beside the token cache). A body edit past a page's first lines changes
+//! no fragment, so a rebuild finds every group already in place and
+//! serializes none of them; serializing all of them was 5 % of a one-edit
+//! rebuild's CPU at 10k pages.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use rustc_hash::FxHashMap as HashMap;
+use xxhash_rust::xxh3::Xxh3;
+
+use super::super::token_cache::TokenCache;
+use super::super::{SearchDoc, clip};
+use super::{FORMAT_VERSION, FRAGMENT_DOCS, Group, PASSAGE_CHARS};
+
+const MEMO_FILE: &str = "fragments.bin";
+const MAGIC: &[u8; 8] = b"PPFRAGS1";
+/// Bytes of one memo entry: digest, size, name.
+const ENTRY: usize = 16 + 8 + 16;
+
+/// A fragment group as the last build wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Made {
+    pub digest: u128,
+    pub name: String,
+    pub bytes: u64,
+}
+
+/// The groups the last build wrote, by digest.
+#[derive(Default)]
+pub(super) struct Memo(HashMap<u128, Made>);
+
+impl Memo {
+    pub(super) fn load(cache: &TokenCache) -> Memo {
+        let Some(bytes) = cache.sibling(MEMO_FILE).and_then(|path| fs::read(path).ok()) else { return Memo::default() };
+        let Some(body) = crate::fsutil::unseal(&bytes, MAGIC, recipe()) else { return Memo::default() };
+        let entries = body.chunks_exact(ENTRY).filter_map(|entry| {
+            let digest = u128::from_le_bytes(entry[..16].try_into().ok()?);
+            let bytes = u64::from_le_bytes(entry[16..24].try_into().ok()?);
+            let name = std::str::from_utf8(&entry[24..]).ok().filter(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))?;
+            Some((digest, Made { digest, name: name.to_string(), bytes }))
+        });
+        Memo(entries.collect())
+    }
+
+    /// Saves what this build made, for the next.
+    pub(super) fn save(cache: &TokenCache, made: &[Made]) {
+        let Some(path) = cache.sibling(MEMO_FILE) else { return };
+        let mut body = Vec::with_capacity(made.len() * ENTRY);
+        for group in made.iter().filter(|group| group.name.len() == 16) {
+            body.extend_from_slice(&group.digest.to_le_bytes());
+            body.extend_from_slice(&group.bytes.to_le_bytes());
+            body.extend_from_slice(group.name.as_bytes());
+        }
+        crate::fsutil::write_cache(&path, &crate::fsutil::seal(MAGIC, recipe(), &body));
+    }
+}
+
+fn recipe() -> u64 {
+    xxhash_rust::xxh3::xxh3_64(format!("{FORMAT_VERSION} {PASSAGE_CHARS} {}", env!("CARGO_PKG_VERSION")).as_bytes())
+}
+
+/// One fragment group. Either its directory is already in the search
+/// directory (found there, or linked whole from the previous site's) and
+/// only its name and size are known, or its files are made, to be written.
+pub(super) enum Fragments {
+    InPlace(Made),
+    Made(Made, Group),
+}
+
+/// The group of fragments `first..`, holding `docs` ([`FRAGMENT_DOCS`]
+/// to a fragment): taken from `dir` or `previous` when `memo` says their
+/// files hold what these documents would give, made otherwise.
+pub(super) fn group(
+    first: usize,
+    docs: &[&SearchDoc],
+    memo: &Memo,
+    dir: &Path,
+    previous: Option<&Path>,
+) -> io::Result<Fragments> {
+    let passages: Vec<String> = docs.iter().map(|doc| passage(doc)).collect();
+    let digest = digest(first, docs, &passages);
+    let names = || (first..first + docs.len().div_ceil(FRAGMENT_DOCS)).map(|n| format!("d/{n}.json"));
+    if let Some(made) = memo.0.get(&digest) {
+        let target = dir.join(&made.name);
+        let linked = || previous.is_some_and(|previous| link_whole(&previous.join(&made.name), &target, names()));
+        if target.is_dir() || linked() {
+            return Ok(Fragments::InPlace(made.clone()));
+        }
+    }
+    let rows = docs
+        .iter()
+        .zip(&passages)
+        .map(|(d, passage)| (&d.url, &d.title, &d.kind, &d.date, &d.regions, &d.topics, passage));
+    let rows: Vec<_> = rows.collect();
+    let files = names()
+        .zip(rows.chunks(FRAGMENT_DOCS))
+        .map(|(name, rows)| serde_json::to_vec(rows).map(|bytes| (name, bytes)).map_err(io::Error::other))
+        .collect::<io::Result<Vec<_>>>()?;
+    let group = Group::new(files);
+    let bytes = group.files.iter().map(|(_, bytes)| bytes.len() as u64).sum();
+    Ok(Fragments::Made(Made { digest, name: group.name.clone(), bytes }, group))
+}
+
+/// Digest of every field a fragment file is made of, for documents
+/// numbered from `first`.
+fn digest(first: usize, docs: &[&SearchDoc], passages: &[String]) -> u128 {
+    let mut hasher = Xxh3::new();
+    let mut add = |text: &str| {
+        hasher.update(&(text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    };
+    add(&format!("{first} {} {FRAGMENT_DOCS}", docs.len()));
+    for (doc, passage) in docs.iter().zip(passages) {
+        for text in [&doc.url, &doc.title, &doc.kind, &doc.date, passage] {
+            add(text);
+        }
+        for list in [&doc.regions, &doc.topics] {
+            add(&list.len().to_string());
+            list.iter().for_each(|item| add(item));
+        }
+    }
+    hasher.digest128()
+}
+
+/// Links every file `names` of the group directory `from` into `to`,
+/// built beside it and renamed into place: true once `to` is whole.
+fn link_whole(from: &Path, to: &Path, names: impl Iterator<Item = String>) -> bool {
+    if !from.is_dir() {
+        return false;
+    }
+    let Some(tmp) = to
+        .file_name()
+        .map(|name| to.with_file_name(format!(".building-{}-{}", std::process::id(), name.to_string_lossy())))
+    else {
+        return false;
+    };
+    let _ = fs::remove_dir_all(&tmp);
+    let linked = fs::create_dir_all(tmp.join("d")).is_ok()
+        && names.into_iter().all(|name| fs::hard_link(from.join(&name), tmp.join(&name)).is_ok())
+        && fs::rename(&tmp, to).is_ok();
+    if !linked {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    linked
+}
+
+/// The answer and the start of the body, [`PASSAGE_CHARS`] in all, with
+/// whitespace runs folded to one space so that no snippet shows line breaks.
+/// Only as much text is folded as the clip can keep: folding whole
+/// bodies copied the site's text three times over on every build.
+pub(super) fn passage(doc: &SearchDoc) -> String {
+    // Char by char rather than word by word: a Chinese paragraph is one
+    // "word" to `split_whitespace`, which scanned every body to its first
+    // break for the 160 characters wanted (3 % of a one-edit rebuild).
+    let mut folded = String::new();
+    let mut chars = 0;
+    // Characters the current word may still take before it is cut; set
+    // when a word starts, which comes before any of its characters.
+    let mut room = 0;
+    'texts: for text in [doc.answer.as_str(), &doc.body] {
+        let mut in_word = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                in_word = false;
+                continue;
+            }
+            if !in_word {
+                in_word = true;
+                if !folded.is_empty() {
+                    folded.push(' ');
+                    chars += 1;
+                }
+                if chars > PASSAGE_CHARS {
+                    break 'texts;
+                }
+                // One character past the clip tells it to cut.
+                room = PASSAGE_CHARS + 1 - chars;
+            }
+            if room == 0 {
+                break 'texts;
+            }
+            room -= 1;
+            folded.push(c);
+            chars += 1;
+        }
+    }
+    clip(&folded, PASSAGE_CHARS)
+}

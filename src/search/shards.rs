@@ -366,8 +366,9 @@ pub(super) fn write(
     // uses the pool, and a worker waiting on a thread that waits on the
     // pool deadlocks when every worker does (concurrent builds in one
     // process).
+    let doc_digests = tokens.as_ref().map(|tokens| tokens.iter().map(|(digest, _)| *digest).collect());
     let save_tokens = || tokens.map(|tokens| cache.save(&tokens));
-    let memo = fragments::Memo::load(cache);
+    let memo = fragments::Memo::load(cache, doc_digests.unwrap_or_default());
     let (generation, _) = rayon::join(
         || {
             std::thread::scope(|scope| {

@@ -1,10 +1,10 @@
 //! The document fragments (`<d>/d/<n>.json`, see the parent module), and
 //! what the last build made of them: each fragment group's name and size
-//! by a digest of everything its files are made from (`fragments.bin`
-//! beside the token cache). A body edit past a page's first lines changes
-//! no fragment, so a rebuild finds every group already in place and
-//! serializes none of them; serializing all of them was 5 % of a one-edit
-//! rebuild's CPU at 10k pages.
+//! by a digest of what its files are made from (`fragments.bin` beside the
+//! token cache). An edit changes the digest of its own group only, so a
+//! rebuild finds the other groups in place and neither folds their
+//! passages nor serializes them: both were 5 % of a one-edit rebuild's CPU
+//! at 10k pages.
 
 use std::fs;
 use std::io;
@@ -13,7 +13,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap as HashMap;
 use xxhash_rust::xxh3::Xxh3;
 
-use super::super::token_cache::TokenCache;
+use super::super::token_cache::{DocDigest, TokenCache};
 use super::super::{SearchDoc, clip};
 use super::{FORMAT_VERSION, FRAGMENT_DOCS, Group, PASSAGE_CHARS};
 
@@ -22,29 +22,36 @@ const MAGIC: &[u8; 8] = b"PPFRAGS1";
 /// Bytes of one memo entry: digest, size, name.
 const ENTRY: usize = 16 + 8 + 16;
 
-/// A fragment group as the last build wrote it.
+/// A fragment group as a build wrote it: its digest (none when the
+/// documents' token digests were not at hand), name and size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Made {
-    pub digest: u128,
+    pub digest: Option<u128>,
     pub name: String,
     pub bytes: u64,
 }
 
-/// The groups the last build wrote, by digest.
+/// The groups the last build wrote, by digest, and this build's
+/// documents' token-cache digests, which cover the text of every field.
 #[derive(Default)]
-pub(super) struct Memo(HashMap<u128, Made>);
+pub(super) struct Memo {
+    made: HashMap<u128, Made>,
+    doc_digests: Vec<DocDigest>,
+}
 
 impl Memo {
-    pub(super) fn load(cache: &TokenCache) -> Memo {
-        let Some(bytes) = cache.sibling(MEMO_FILE).and_then(|path| fs::read(path).ok()) else { return Memo::default() };
-        let Some(body) = crate::fsutil::unseal(&bytes, MAGIC, recipe()) else { return Memo::default() };
-        let entries = body.chunks_exact(ENTRY).filter_map(|entry| {
+    /// `doc_digests` are the documents' [`crate::search::token_cache::digest`]s in order,
+    /// or none: without them nothing is looked up.
+    pub(super) fn load(cache: &TokenCache, doc_digests: Vec<DocDigest>) -> Memo {
+        let bytes = cache.sibling(MEMO_FILE).and_then(|path| fs::read(path).ok()).unwrap_or_default();
+        let body = crate::fsutil::unseal(&bytes, MAGIC, recipe()).unwrap_or_default();
+        let made = body.chunks_exact(ENTRY).filter_map(|entry| {
             let digest = u128::from_le_bytes(entry[..16].try_into().ok()?);
             let bytes = u64::from_le_bytes(entry[16..24].try_into().ok()?);
             let name = std::str::from_utf8(&entry[24..]).ok().filter(|n| n.bytes().all(|b| b.is_ascii_hexdigit()))?;
-            Some((digest, Made { digest, name: name.to_string(), bytes }))
+            Some((digest, Made { digest: Some(digest), name: name.to_string(), bytes }))
         });
-        Memo(entries.collect())
+        Memo { made: made.collect(), doc_digests }
     }
 
     /// Saves what this build made, for the next.
@@ -52,7 +59,8 @@ impl Memo {
         let Some(path) = cache.sibling(MEMO_FILE) else { return };
         let mut body = Vec::with_capacity(made.len() * ENTRY);
         for group in made.iter().filter(|group| group.name.len() == 16) {
-            body.extend_from_slice(&group.digest.to_le_bytes());
+            let Some(digest) = group.digest else { continue };
+            body.extend_from_slice(&digest.to_le_bytes());
             body.extend_from_slice(&group.bytes.to_le_bytes());
             body.extend_from_slice(group.name.as_bytes());
         }
@@ -82,16 +90,17 @@ pub(super) fn group(
     dir: &Path,
     previous: Option<&Path>,
 ) -> io::Result<Fragments> {
-    let passages: Vec<String> = docs.iter().map(|doc| passage(doc)).collect();
-    let digest = digest(first, docs, &passages);
+    let start = first * FRAGMENT_DOCS;
+    let digest = memo.doc_digests.get(start..start + docs.len()).map(|digests| digest(first, docs, digests));
     let names = || (first..first + docs.len().div_ceil(FRAGMENT_DOCS)).map(|n| format!("d/{n}.json"));
-    if let Some(made) = memo.0.get(&digest) {
+    if let Some(made) = digest.and_then(|digest| memo.made.get(&digest)) {
         let target = dir.join(&made.name);
         let linked = || previous.is_some_and(|previous| link_whole(&previous.join(&made.name), &target, names()));
         if target.is_dir() || linked() {
             return Ok(Fragments::InPlace(made.clone()));
         }
     }
+    let passages: Vec<String> = docs.iter().map(|doc| passage(doc)).collect();
     let rows = docs
         .iter()
         .zip(&passages)
@@ -107,21 +116,20 @@ pub(super) fn group(
 }
 
 /// Digest of every field a fragment file is made of, for documents
-/// numbered from `first`.
-fn digest(first: usize, docs: &[&SearchDoc], passages: &[String]) -> u128 {
+/// numbered from `first`: the token digest covers the title, answer (and
+/// so the passage), regions and topics; the rest are added. Computing the
+/// passages for it was half the cost of making the files.
+fn digest(first: usize, docs: &[&SearchDoc], doc_digests: &[DocDigest]) -> u128 {
     let mut hasher = Xxh3::new();
     let mut add = |text: &str| {
         hasher.update(&(text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     };
     add(&format!("{first} {} {FRAGMENT_DOCS}", docs.len()));
-    for (doc, passage) in docs.iter().zip(passages) {
-        for text in [&doc.url, &doc.title, &doc.kind, &doc.date, passage] {
+    for (doc, doc_digest) in docs.iter().zip(doc_digests) {
+        add(&format!("{doc_digest:032x}"));
+        for text in [&doc.url, &doc.kind, &doc.date] {
             add(text);
-        }
-        for list in [&doc.regions, &doc.topics] {
-            add(&list.len().to_string());
-            list.iter().for_each(|item| add(item));
         }
     }
     hasher.digest128()

@@ -697,33 +697,29 @@ fn write_generation(
     let facets =
         Group::new(super::facets::files(docs).into_iter().map(|(name, bytes)| (format!("f/{name}"), bytes)).collect());
 
-    let mut made = Vec::new();
-    let mut in_place = Vec::new();
-    let mut fragment_files = Vec::new();
-    for (g, fragment_group) in fragment_groups.iter().enumerate() {
-        match fragment_group {
-            fragments::Fragments::InPlace(group) => {
-                in_place.push(group.name.as_str());
-                let first = g * fragments_per_group;
-                let names =
-                    (first..(first + fragments_per_group).min(fragments)).map(|n| format!("{}/d/{n}.json", group.name));
-                fragment_files.extend(names);
-            }
-            fragments::Fragments::Made(_, group) => made.push(group),
-        }
-    }
-    let groups: Vec<&Group> = chunk_groups.iter().chain(made).chain([&facets]).collect();
-    write_groups(&groups, &in_place, dir, previous)?;
-    let files = groups.iter().flat_map(|g| g.files.iter().map(|(rel, _)| format!("{}/{rel}", g.name)));
-    let files = files.chain(fragment_files).collect();
-    let in_place_bytes: u64 = fragment_groups
+    let in_place: Vec<(usize, &fragments::Made)> = fragment_groups
         .iter()
-        .filter_map(|group| match group {
-            fragments::Fragments::InPlace(made) => Some(made.bytes),
+        .enumerate()
+        .filter_map(|(g, group)| match group {
+            fragments::Fragments::InPlace(made) => Some((g, made)),
             fragments::Fragments::Made(..) => None,
         })
-        .sum();
-    let bytes = groups.iter().flat_map(|g| &g.files).map(|(_, bytes)| bytes.len() as u64).sum::<u64>() + in_place_bytes;
+        .collect();
+    let made = fragment_groups.iter().filter_map(|group| match group {
+        fragments::Fragments::Made(_, group) => Some(group),
+        fragments::Fragments::InPlace(_) => None,
+    });
+    let groups: Vec<&Group> = chunk_groups.iter().chain(made).chain([&facets]).collect();
+    let in_place_names: Vec<&str> = in_place.iter().map(|(_, made)| made.name.as_str()).collect();
+    write_groups(&groups, &in_place_names, dir, previous)?;
+    let in_place_files = in_place.iter().flat_map(|&(g, made)| {
+        let first = g * fragments_per_group;
+        (first..(first + fragments_per_group).min(fragments)).map(move |n| format!("{}/d/{n}.json", made.name))
+    });
+    let files = groups.iter().flat_map(|g| g.files.iter().map(|(rel, _)| format!("{}/{rel}", g.name)));
+    let files = files.chain(in_place_files).collect();
+    let written: u64 = groups.iter().flat_map(|g| &g.files).map(|(_, bytes)| bytes.len() as u64).sum();
+    let bytes = written + in_place.iter().map(|(_, made)| made.bytes).sum::<u64>();
     let fragments_made: Vec<fragments::Made> = fragment_groups
         .into_iter()
         .map(|group| match group {

@@ -101,11 +101,11 @@ pub(super) fn group(
         }
     }
     let passages: Vec<String> = docs.iter().map(|doc| passage(doc)).collect();
-    let rows = docs
+    let rows: Vec<_> = docs
         .iter()
         .zip(&passages)
-        .map(|(d, passage)| (&d.url, &d.title, &d.kind, &d.date, &d.regions, &d.topics, passage));
-    let rows: Vec<_> = rows.collect();
+        .map(|(d, passage)| (&d.url, &d.title, &d.kind, &d.date, &d.regions, &d.topics, passage))
+        .collect();
     let files = names()
         .zip(rows.chunks(FRAGMENT_DOCS))
         .map(|(name, rows)| serde_json::to_vec(rows).map(|bytes| (name, bytes)).map_err(io::Error::other))

@@ -212,8 +212,9 @@ impl Cache {
 }
 
 /// Removes the caches, other than `keep`, of output directories that no
-/// longer exist. Each `serve` builds into a temporary directory of its own
-/// and left its cache behind (3.4 MB at 10k pages) every time it ran.
+/// longer exist, nor their parents. Each `serve` builds into a temporary
+/// directory of its own and left its cache behind (3.4 MB at 10k pages)
+/// every time it ran.
 fn remove_orphans(cache_dir: &Path, keep: &Path) {
     let Ok(entries) = fs::read_dir(cache_dir) else { return };
     for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
@@ -221,7 +222,11 @@ fn remove_orphans(cache_dir: &Path, keep: &Path) {
         if path == keep || !(name.starts_with("output-") && name.ends_with(".tsv")) {
             continue;
         }
-        if output_dir_of(&path).is_some_and(|dir| !dir.exists()) {
+        // A first build's output directory does not exist until it is
+        // installed, after its cache is saved; its parent, which holds the
+        // staging directory, does.
+        let gone = |dir: &Path| !dir.exists() && !dir.parent().is_some_and(Path::exists);
+        if output_dir_of(&path).is_some_and(|dir| gone(&dir)) {
             let _ = fs::remove_file(&path);
         }
     }
@@ -337,6 +342,10 @@ mod tests {
             Cache::save(&cache_dir, dir, &["index.html".to_string()], &[], &HashMap::default()).unwrap();
         }
         fs::remove_dir_all(root.path().join("serve-1")).unwrap();
+        // A first build saves its cache before its output directory exists.
+        let first = root.path().join("serve-2/site");
+        fs::create_dir_all(root.path().join("serve-2")).unwrap();
+        Cache::save(&cache_dir, &first, &["index.html".to_string()], &[], &HashMap::default()).unwrap();
         fs::write(cache_dir.join("related.tsv"), "kept").unwrap();
         Cache::save(&cache_dir, &public, &["index.html".to_string()], &[], &HashMap::default()).unwrap();
         let mut names: Vec<String> =
@@ -345,6 +354,7 @@ mod tests {
         let mut expected = vec![
             cache_file(&cache_dir, &public).file_name().unwrap().to_string_lossy().into_owned(),
             cache_file(&cache_dir, &other).file_name().unwrap().to_string_lossy().into_owned(),
+            cache_file(&cache_dir, &first).file_name().unwrap().to_string_lossy().into_owned(),
             "related.tsv".to_string(),
         ];
         expected.sort();

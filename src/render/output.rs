@@ -145,6 +145,12 @@ pub struct Staging {
     files: Mutex<Vec<String>>,
     /// Where the spare's listing is kept between processes, if anywhere.
     listing_file: Option<PathBuf>,
+    /// Whether `held` came from that file. Another tool may have changed
+    /// the output directory while the build that saved it ran, after it
+    /// was listed, and that change went into the spare unlisted: a file
+    /// the listing says is already linked is then checked before it is
+    /// trusted.
+    verify_kept: bool,
     /// Deletes leftovers of killed builds while this one renders.
     sweeping: Option<JoinHandle<()>>,
     committed: bool,
@@ -185,6 +191,7 @@ impl Staging {
             known: None,
             files: Mutex::default(),
             listing_file,
+            verify_kept: false,
             sweeping: None,
             committed: false,
         })
@@ -238,7 +245,9 @@ impl Staging {
         }
         // `--fresh` lists the spare whatever was saved: it is the way out
         // for a spare someone changed by hand.
+        let from_file = spare.is_none() && saved.is_some() && !fresh;
         let remembered = spare.or(saved.filter(|_| !fresh)).filter(|_| claimed == Some(Claimed::Spare));
+        self.verify_kept = from_file && remembered.is_some();
         if !doomed.is_empty() {
             self.sweeping = Some(std::thread::spawn(move || {
                 for dir in doomed {
@@ -337,7 +346,11 @@ impl Staging {
     pub fn keep(&self, from: &Path, rel: &str) -> Result<PathBuf, BuildError> {
         let path = self.dir.join(rel);
         let already_linked = match (self.held.get(rel), self.live.get(rel)) {
-            (Some(Held::File(held)), Some(Held::File(live))) => held == live && from == self.out.join(rel),
+            (Some(Held::File(held)), Some(Held::File(live))) => {
+                use std::os::unix::fs::MetadataExt;
+                let checked = || fs::symlink_metadata(&path).is_ok_and(|meta| meta.ino() == *live);
+                held == live && from == self.out.join(rel) && (!self.verify_kept || checked())
+            }
             _ => false,
         };
         if !already_linked {
@@ -779,6 +792,17 @@ mod tests {
         assert!(spare.join("c/new.html").exists() && !file.exists());
         build(sites[3], known.clone()).commit(|_| ()).unwrap();
         assert!(file.exists());
+
+        // Another tool deletes a page from the output while a build runs,
+        // after the build kept it: the spare that build leaves lacks the
+        // page its saved listing names, and the next build must not trust
+        // the listing's word that the page is already in place.
+        let staging = build(sites[3], known.clone());
+        fs::remove_file(out.join("a/x.html")).unwrap();
+        staging.commit(|_| ()).unwrap();
+        assert!(!spare.join("a/x.html").exists() && file.exists());
+        build(sites[3], known.clone()).commit(|_| ()).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a/x.html")).unwrap(), "x");
 
         // Another directory in the spare's place is not the listed one.
         let listed = peek().unwrap();

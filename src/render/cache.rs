@@ -85,8 +85,14 @@ pub fn save_related(cache_dir: &Path, related: &RelatedLinks, previous: Option<&
 /// The cache file of output directory `out`: one per directory, so that
 /// `serve`'s builds do not make `build` forget what it wrote into `public/`.
 fn cache_file(cache_dir: &Path, out: &Path) -> PathBuf {
+    per_output(cache_dir, out, "output", "tsv")
+}
+
+/// `<cache_dir>/<kind>-<hash of out>.<ext>`: a cache file of one output
+/// directory.
+pub fn per_output(cache_dir: &Path, out: &Path, kind: &str, ext: &str) -> PathBuf {
     let hash = xxhash_rust::xxh3::xxh3_64(out.as_os_str().as_encoded_bytes());
-    cache_dir.join(format!("output-{hash:016x}.tsv"))
+    cache_dir.join(format!("{kind}-{hash:016x}.{ext}"))
 }
 
 impl Cache {
@@ -211,8 +217,9 @@ impl Cache {
     }
 }
 
-/// Removes the caches, other than `keep`, of output directories that no
-/// longer exist, nor their parents. Each `serve` builds into a temporary
+/// Removes the caches (the output cache and the spare's listing), other
+/// than `keep`, of output directories that no longer exist, nor their
+/// parents. Each `serve` builds into a temporary
 /// directory of its own and left its cache behind (3.4 MB at 10k pages)
 /// every time it ran.
 fn remove_orphans(cache_dir: &Path, keep: &Path) {
@@ -226,7 +233,8 @@ fn remove_orphans(cache_dir: &Path, keep: &Path) {
         // installed, after its cache is saved; its parent, which holds the
         // staging directory, does.
         let gone = |dir: &Path| !dir.exists() && !dir.parent().is_some_and(Path::exists);
-        if output_dir_of(&path).is_some_and(|dir| gone(&dir)) {
+        if let Some(dir) = output_dir_of(&path).filter(|dir| gone(dir)) {
+            let _ = fs::remove_file(per_output(cache_dir, &dir, "spare", "bin"));
             let _ = fs::remove_file(&path);
         }
     }
@@ -341,6 +349,7 @@ mod tests {
             fs::create_dir_all(dir).unwrap();
             Cache::save(&cache_dir, dir, &["index.html".to_string()], &[], &HashMap::default()).unwrap();
         }
+        fs::write(per_output(&cache_dir, &gone, "spare", "bin"), "its spare's listing").unwrap();
         fs::remove_dir_all(root.path().join("serve-1")).unwrap();
         // A first build saves its cache before its output directory exists.
         let first = root.path().join("serve-2/site");

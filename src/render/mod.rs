@@ -144,6 +144,9 @@ fn build_with(options: &BuildOptions, mut memory: Option<&mut Resident>) -> Resu
     let config = options.config(&layout)?;
     let theme = Theme::load(&layout, &config.theme, config.minify)?;
     let out_dir = options.out_dir();
+    // A process that builds again keeps the spare's listing in memory; one
+    // that builds once keeps it in the cache.
+    let remembering = memory.is_some();
     let spare = memory.as_deref_mut().and_then(|memory| memory.spare.take());
     let spare = spare.filter(|(dir, _)| *dir == out_dir).map(|(_, listing)| listing);
     // Taking over the output directory lists two trees of every page and
@@ -152,7 +155,7 @@ fn build_with(options: &BuildOptions, mut memory: Option<&mut Resident>) -> Resu
     // The scope joins both on every path, errors included, so a failed
     // build never leaves a staging directory behind half set up.
     std::thread::scope(|scope| {
-        let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh, spare));
+        let output = scope.spawn(|| prepare_output(&out_dir, &layout, options.fresh, remembering, spare));
         let strays = scope.spawn(|| crate::content::stray_files(layout.content()));
         let background = Background { output, strays };
         build_prepared(options, &layout, &config, &theme, background, started, memory)
@@ -169,14 +172,18 @@ struct Output {
     previous_files: Option<(Vec<String>, Vec<String>)>,
 }
 
+/// `remembering`: this process keeps the spare's listing in memory, and
+/// `spare` is what it kept from its last build, if any.
 fn prepare_output(
     out_dir: &Path,
     layout: &SiteLayout,
     fresh: bool,
+    remembering: bool,
     spare: Option<SpareListing>,
 ) -> Result<Output, BuildError> {
-    let mut staging = Staging::new(out_dir, layout.root(), Some(layout.cache_dir().join("spare-listing.bin")))?;
-    let mut cache = if fresh { Cache::default() } else { Cache::load(&layout.cache_dir(), staging.out()) };
+    let cache_dir = layout.cache_dir();
+    let mut staging = Staging::new(out_dir, layout.root(), (!remembering).then_some(cache_dir.as_path()))?;
+    let mut cache = if fresh { Cache::default() } else { Cache::load(&cache_dir, staging.out()) };
     let previous_files = cache.take_previous_files();
     let known = previous_files.as_ref().map(|(files, retired)| [files.as_slice(), retired].concat());
     staging.prepare(fresh, known, spare)?;

@@ -160,11 +160,13 @@ impl Staging {
     /// Checks that building into `out` cannot destroy anything but a
     /// previously built site, makes its parent directory and names the
     /// staging and spare directories beside it. `out` is only written by
-    /// [`Staging::commit`]. `listing_file` is where a commit saves the
-    /// listing of the spare it leaves, for the next build in another process
-    /// (`build` after `build`): listing the spare's tens of thousands of
-    /// directories was an eighth of a one-edit rebuild's CPU at 10k pages.
-    pub fn new(out: &Path, root: &Path, listing_file: Option<PathBuf>) -> Result<Staging, BuildError> {
+    /// [`Staging::commit`]. With a `cache_dir`, a commit saves there the
+    /// listing of the spare it leaves (`spare-<hash of out>.bin`), for the
+    /// next build in another process (`build` after `build`): listing the
+    /// spare's tens of thousands of directories was an eighth of a one-edit
+    /// rebuild's CPU at 10k pages. A process that builds again passes none
+    /// and keeps the listing in memory ([`Staging::commit`]).
+    pub fn new(out: &Path, root: &Path, cache_dir: Option<&Path>) -> Result<Staging, BuildError> {
         let name = out
             .file_name()
             .and_then(|n| n.to_str())
@@ -181,6 +183,7 @@ impl Staging {
                 root.display()
             )));
         }
+        let listing_file = cache_dir.map(|dir| super::cache::per_output(dir, &out_abs, "spare", "bin"));
         Ok(Staging {
             dir: parent_abs.join(format!("{name}.tmp-{}", std::process::id())),
             spare: parent_abs.join(format!("{name}.spare")),
@@ -245,9 +248,9 @@ impl Staging {
         }
         // `--fresh` lists the spare whatever was saved: it is the way out
         // for a spare someone changed by hand.
-        let from_file = spare.is_none() && saved.is_some() && !fresh;
+        let in_memory = spare.is_some();
         let remembered = spare.or(saved.filter(|_| !fresh)).filter(|_| claimed == Some(Claimed::Spare));
-        self.verify_kept = from_file && remembered.is_some();
+        self.verify_kept = !in_memory && remembered.is_some();
         if !doomed.is_empty() {
             self.sweeping = Some(std::thread::spawn(move || {
                 for dir in doomed {
@@ -749,10 +752,11 @@ mod tests {
     fn a_saved_listing_is_what_the_spare_holds_is_taken_once_and_only_for_that_spare() {
         let root = tempfile::tempdir().unwrap();
         let (out, spare) = (root.path().join("public"), root.path().join("public.spare"));
-        let file = root.path().join("cache/spare-listing.bin");
+        let cache_dir = root.path().join("cache");
+        let file = super::super::cache::per_output(&cache_dir, &out, "spare", "bin");
         // Each build a process of its own: nothing remembered in memory.
         let build = |files: &[(&str, &str)], known: Option<Vec<String>>| {
-            let mut staging = Staging::new(&out, root.path(), Some(file.clone())).unwrap();
+            let mut staging = Staging::new(&out, root.path(), Some(&cache_dir)).unwrap();
             staging.prepare(false, known, None).unwrap();
             assert!(!file.exists(), "a build takes the listing before it claims the spare");
             for (rel, text) in files {
